@@ -1,0 +1,93 @@
+// JSON-safe forms of the span model, for the LSP channel, the query API and the webview. Exact int64 and nanosecond
+// values travel as decimal strings; an int64 attribute is { int: "..." } so it never mixes up with a double.
+export type WireValue =
+  | string
+  | boolean
+  | number
+  | { readonly int: string }
+  | { readonly double: 'NaN' | 'Infinity' | '-Infinity' }
+  | { readonly bytes: string }
+  | readonly WireValue[]
+  | { readonly kvlist: readonly WireAttribute[] }
+  | null;
+
+export interface WireAttribute {
+  readonly key: string;
+  readonly value: WireValue;
+}
+
+export interface WireResource {
+  readonly attributes: readonly WireAttribute[];
+  readonly droppedAttributesCount: number;
+  readonly schemaUrl: string;
+}
+
+export interface WireScope {
+  readonly name: string;
+  readonly version: string;
+  readonly attributes: readonly WireAttribute[];
+  readonly droppedAttributesCount: number;
+  readonly schemaUrl: string;
+}
+
+export interface WireEvent {
+  readonly timeUnixNano: string;
+  readonly name: string;
+  readonly attributes: readonly WireAttribute[];
+  readonly droppedAttributesCount: number;
+}
+
+export interface WireLink {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceState: string;
+  readonly attributes: readonly WireAttribute[];
+  readonly droppedAttributesCount: number;
+  readonly flags: number;
+}
+
+export interface WireSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  readonly name: string;
+  /** @opentelemetry/api SpanKind: INTERNAL 0, SERVER 1, CLIENT 2, PRODUCER 3, CONSUMER 4. */
+  readonly kind: number;
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  readonly attributes: readonly WireAttribute[];
+  readonly droppedAttributesCount: number;
+  readonly events: readonly WireEvent[];
+  readonly droppedEventsCount: number;
+  readonly links: readonly WireLink[];
+  readonly droppedLinksCount: number;
+  /** @opentelemetry/api SpanStatusCode: UNSET 0, OK 1, ERROR 2. */
+  readonly status: { readonly code: number; readonly message: string };
+  readonly traceState: string;
+  readonly flags: number;
+  /** Index into WireTrace.resources. */
+  readonly resource: number;
+  /** Index into WireTrace.scopes. */
+  readonly scope: number;
+}
+
+/** One whole trace; resources and scopes are listed once and referenced by index. */
+export interface WireTrace {
+  readonly traceId: string;
+  readonly spans: readonly WireSpan[];
+  readonly resources: readonly WireResource[];
+  readonly scopes: readonly WireScope[];
+}
+
+export interface WireTraceSummary {
+  readonly traceId: string;
+  readonly rootService: string;
+  readonly rootName: string;
+  readonly hasRoot: boolean;
+  readonly startTimeUnixNano: string;
+  readonly durationNanos: string;
+  readonly spanCount: number;
+  readonly errorCount: number;
+  readonly orphanCount: number;
+  readonly services: readonly { readonly service: string; readonly spans: number }[];
+}

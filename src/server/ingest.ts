@@ -1,0 +1,95 @@
+// The ingest queue between the receivers and the store. Receivers offer decoded batches; a batch is admitted when it
+// fits within maxQueuedSpans (an empty queue always admits one batch, so a large batch cannot starve), and its promise
+// resolves once the store has it: only then does the receiver acknowledge the export. A batch that does not fit is
+// refused at once so that the exporter retries later (HTTP 429 + Retry-After, gRPC UNAVAILABLE).
+// Pending batches are written together (group commit) on the next turn of the event loop.
+import type { Span } from '../core/model';
+import type { TraceStore } from '../core/store/store';
+
+export interface IngestCounters {
+  acceptedSpans: number;
+  rejectedSpans: number;
+  refusedSpans: number;
+}
+
+interface Pending {
+  readonly spans: readonly Span[];
+  readonly done: (error?: Error) => void;
+}
+
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  constructor(
+    readonly queued: number,
+    readonly capacity: number,
+  ) {
+    super(`the ingest queue is full (${queued} of ${capacity} spans waiting); retry shortly`);
+  }
+}
+
+/** Seconds an exporter should wait before retrying a refused export. */
+export const RETRY_AFTER_SECONDS = 1;
+
+export class IngestQueue {
+  readonly counters: IngestCounters = { acceptedSpans: 0, rejectedSpans: 0, refusedSpans: 0 };
+  private pending: Pending[] = [];
+  private queued = 0;
+  private scheduled = false;
+  private writing = false;
+
+  constructor(
+    private readonly store: TraceStore,
+    private readonly capacity: number,
+  ) {}
+
+  get queuedSpans(): number {
+    return this.queued;
+  }
+
+  /** Counts spans the decoder rejected as invalid (they are never offered). */
+  noteRejected(n: number): void {
+    this.counters.rejectedSpans += n;
+  }
+
+  /** Resolves when the spans are stored; rejects with QueueFullError at once when they do not fit. */
+  offer(spans: readonly Span[]): Promise<void> {
+    if (spans.length === 0) return Promise.resolve();
+    if (this.queued > 0 && this.queued + spans.length > this.capacity) {
+      this.counters.refusedSpans += spans.length;
+      return Promise.reject(new QueueFullError(this.queued, this.capacity));
+    }
+    this.queued += spans.length;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ spans, done: (e) => (e ? reject(e) : resolve()) });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      const spans = batch.length === 1 ? batch[0]!.spans : batch.flatMap((b) => b.spans);
+      let error: Error | undefined;
+      try {
+        await this.store.append(spans);
+        this.counters.acceptedSpans += spans.length;
+      } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+      }
+      this.queued -= spans.length;
+      for (const b of batch) b.done(error);
+    }
+    this.writing = false;
+  }
+}

@@ -1,0 +1,70 @@
+// The language-server endpoint: the extension (through vscode-languageclient) and any LSP client reach the trace
+// server here. It carries TraceLens's own requests and notifications (src/protocol/messages.ts); code lenses and
+// hovers join it with the correlation issue.
+import type { Connection } from 'vscode-languageserver/node';
+import { TextDocumentSyncKind } from 'vscode-languageserver/node';
+import type { ServerNotifications, ServerRequests, ServerStatus, TracesChangedEvent } from '../protocol/messages';
+import { toWireSummary, toWireTrace } from '../core/wire';
+import type { TraceServer } from './traceServer';
+import { VERSION } from './traceServer';
+
+/** Live updates are sent at most this often. */
+export const NOTIFY_INTERVAL_MS = 250;
+const MAX_IDS_PER_EVENT = 500;
+
+type Handler<M extends keyof ServerRequests> = (params: ServerRequests[M]['params']) => Promise<ServerRequests[M]['result']> | ServerRequests[M]['result'];
+
+export function serveLsp(connection: Connection, server: TraceServer): void {
+  const on = <M extends keyof ServerRequests>(method: M, handler: Handler<M>): void => {
+    connection.onRequest(method, async (params: ServerRequests[M]['params'] | null): Promise<unknown> => handler(params ?? ({} as ServerRequests[M]['params'])));
+  };
+  const notify = <M extends keyof ServerNotifications>(method: M, params: ServerNotifications[M]): void => {
+    void connection.sendNotification(method, params);
+  };
+
+  connection.onInitialize(() => ({
+    capabilities: { textDocumentSync: TextDocumentSyncKind.None },
+    serverInfo: { name: 'tracelens', version: VERSION },
+  }));
+
+  on('tracelens/status', () => server.status());
+  on('tracelens/findTraces', async (p) => (await server.store.findTraces(p)).map(toWireSummary));
+  on('tracelens/getTrace', async (p) => {
+    const spans = await server.store.getTrace(p.traceId);
+    return spans ? toWireTrace(p.traceId, spans) : null;
+  });
+  on('tracelens/clear', async () => {
+    await server.store.clear();
+    return server.status();
+  });
+  on('tracelens/receivers', async (p): Promise<ServerStatus> => {
+    const status = p.action === 'stop' ? await server.stopReceivers() : await server.start();
+    notify('tracelens/statusChanged', status);
+    return status;
+  });
+
+  // Throttled live feed: collect changed trace ids, send at most one event per interval.
+  let changed = new Set<string>();
+  let cleared = false;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    timer = undefined;
+    const ids = [...changed];
+    const event: TracesChangedEvent = { traceIds: ids.slice(0, MAX_IDS_PER_EVENT), more: ids.length > MAX_IDS_PER_EVENT, cleared, status: server.status() };
+    changed = new Set();
+    cleared = false;
+    notify('tracelens/tracesChanged', event);
+  };
+  server.store.onDidChange((change) => {
+    if (change.cleared) {
+      cleared = true;
+      changed.clear();
+    }
+    for (const id of change.traceIds) changed.add(id);
+    timer ??= setTimeout(flush, NOTIFY_INTERVAL_MS);
+  });
+  connection.onShutdown(async () => {
+    if (timer) clearTimeout(timer);
+    await server.close();
+  });
+}

@@ -1,0 +1,66 @@
+// OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export with @grpc/grpc-js (gzip included).
+// The request bytes go straight to the same protobuf decoder as OTLP/HTTP. Status codes as the OTLP spec says:
+// INVALID_ARGUMENT for a malformed request, UNAVAILABLE (retryable) when the ingest queue is full.
+import * as grpc from '@grpc/grpc-js';
+import { MalformedPayloadError } from '../../core/model';
+import { decodeTraceRequest, encodeTraceResponse } from '../../core/otlp/protobuf';
+import type { HostPort, ServerConfig } from '../config';
+import { ADDRESS_OPTIONS, formatHostPort } from '../config';
+import type { IngestQueue } from '../ingest';
+import { QueueFullError } from '../ingest';
+import type { ExportOutcome } from './export';
+import { ingestBatch } from './export';
+
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+const traceService: grpc.ServiceDefinition = {
+  Export: {
+    path: EXPORT_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (o: ExportOutcome) => Buffer.from(encodeTraceResponse(o.rejectedSpans, o.errorMessage)),
+    responseDeserialize: (b: Buffer) => b,
+  },
+};
+
+export function createOtlpGrpcServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': config.maxBodyBytes,
+  });
+  server.addService(traceService, {
+    Export: (call: grpc.ServerUnaryCall<Buffer, ExportOutcome>, callback: grpc.sendUnaryData<ExportOutcome>) => {
+      ingestBatch('otlp-grpc', queue, () => decodeTraceRequest(call.request)).then(
+        (outcome) => callback(null, outcome),
+        (e: unknown) => {
+          if (e instanceof MalformedPayloadError) return callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message });
+          if (e instanceof QueueFullError) return callback({ code: grpc.status.UNAVAILABLE, details: e.message });
+          log(`OTLP/gRPC: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          callback({ code: grpc.status.INTERNAL, details: 'internal error in the TraceLens receiver; see its log' });
+        },
+      );
+    },
+  });
+  return server;
+}
+
+/** Binds; on failure rejects with a message naming the address and the setting to change. */
+export function bindGrpc(server: grpc.Server, address: HostPort): Promise<number> {
+  const what = ADDRESS_OPTIONS['otlp-grpc'];
+  const where = formatHostPort(address);
+  return new Promise((resolve, reject) => {
+    server.bindAsync(where, grpc.ServerCredentials.createInsecure(), (error, port) => {
+      if (!error) return resolve(port);
+      const inUse = /EADDRINUSE|address already in use/i.test(error.message);
+      const change = `change "${what.setting}" in the settings (or ${what.flag} on the command line)`;
+      reject(
+        new Error(
+          inUse
+            ? `${what.label} receiver: ${where} is already in use (another TraceLens window, an OpenTelemetry Collector or Jaeger?); stop that program or ${change}`
+            : `${what.label} receiver: cannot listen on ${where}: ${error.message}; ${change}`,
+        ),
+      );
+    });
+  });
+}

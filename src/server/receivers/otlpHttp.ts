@@ -1,0 +1,74 @@
+// OTLP/HTTP receiver: POST /v1/traces, application/x-protobuf or application/json, optionally gzip-compressed.
+// Responses follow the OTLP/HTTP spec: 200 + ExportTraceServiceResponse (partial_success when spans were rejected)
+// in the request's encoding; 400 + google.rpc.Status for a malformed payload; 413, 415, 404, 405; 429 + Retry-After
+// when the ingest queue is full.
+import * as http from 'node:http';
+import { MalformedPayloadError } from '../../core/model';
+import { decodeTraceRequestJson, encodeTraceResponseJson } from '../../core/otlp/json';
+import { decodeTraceRequest, encodeRpcStatus, encodeTraceResponse } from '../../core/otlp/protobuf';
+import type { ServerConfig } from '../config';
+import type { IngestQueue } from '../ingest';
+import { QueueFullError, RETRY_AFTER_SECONDS } from '../ingest';
+import { ingestBatch } from './export';
+import { HttpError, handleCors, mediaType, readBody, reply } from './http';
+
+const PROTOBUF = 'application/x-protobuf';
+const JSON_TYPE = 'application/json';
+
+/** google.rpc.Code values used in Status bodies. */
+const RPC = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+
+function rpcCodeFor(status: number): number {
+  if (status === 404) return RPC.NOT_FOUND;
+  if (status === 405 || status === 415) return RPC.UNIMPLEMENTED;
+  if (status === 413 || status === 429) return RPC.RESOURCE_EXHAUSTED;
+  if (status === 503) return RPC.UNAVAILABLE;
+  if (status >= 500) return RPC.INTERNAL;
+  return RPC.INVALID_ARGUMENT;
+}
+
+function sendStatus(res: http.ServerResponse, json: boolean, status: number, message: string, headers: Record<string, string> = {}): void {
+  const code = rpcCodeFor(status);
+  if (json) reply(res, status, JSON_TYPE, JSON.stringify({ code, message }), headers);
+  else reply(res, status, PROTOBUF, encodeRpcStatus(code, message), headers);
+}
+
+export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void): http.Server {
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((e: unknown) => {
+      log(`OTLP/HTTP: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      sendStatus(res, false, 500, 'internal error in the TraceLens receiver; see its log');
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (handleCors(req, res, config.corsOrigins, 'POST, OPTIONS')) return;
+    const type = mediaType(req);
+    const json = type === JSON_TYPE;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/v1/traces') {
+      const hint = path === '/v1/logs' || path === '/v1/metrics' ? ' (TraceLens stores traces only)' : '';
+      return sendStatus(res, json, 404, `no OTLP endpoint at ${path}${hint}; traces go to POST /v1/traces`);
+    }
+    if (req.method !== 'POST') return sendStatus(res, json, 405, `${req.method} is not allowed on /v1/traces; use POST`, { Allow: 'POST, OPTIONS' });
+    if (type !== PROTOBUF && !json) {
+      req.resume();
+      return sendStatus(res, false, 415, `Content-Type "${type || '(none)'}" is not supported; use application/x-protobuf or application/json`);
+    }
+    try {
+      const body = await readBody(req, config.maxBodyBytes);
+      const outcome = await ingestBatch(json ? 'otlp-http-json' : 'otlp-http-protobuf', queue, () =>
+        json ? decodeTraceRequestJson(body.toString('utf8')) : decodeTraceRequest(body),
+      );
+      if (json) reply(res, 200, JSON_TYPE, encodeTraceResponseJson(outcome.rejectedSpans, outcome.errorMessage));
+      else reply(res, 200, PROTOBUF, encodeTraceResponse(outcome.rejectedSpans, outcome.errorMessage));
+    } catch (e) {
+      if (e instanceof HttpError) return sendStatus(res, json, e.status, e.message, e.status === 413 ? { Connection: 'close', ...e.headers } : e.headers);
+      if (e instanceof MalformedPayloadError) return sendStatus(res, json, 400, e.message);
+      if (e instanceof QueueFullError) return sendStatus(res, json, 429, e.message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+      throw e;
+    }
+  }
+
+  return server;
+}

@@ -1,0 +1,162 @@
+// The trace server: store + ingest queue + receivers + query API, with start/stop of the receivers and a status.
+// Used by `tracelens serve` (main.ts), by the LSP endpoint the extension talks to, and by tests in-process.
+import type * as grpc from '@grpc/grpc-js';
+import type * as http from 'node:http';
+import { MemoryTraceStore } from '../core/store/memory';
+import type { TraceStore } from '../core/store/store';
+import type { ReceiverProtocol, ReceiverStatus, ServerStatus } from '../protocol/messages';
+import type { HostPort, ServerConfig } from './config';
+import { ADDRESS_OPTIONS, formatHostPort } from './config';
+import { IngestQueue } from './ingest';
+import { createQueryServer } from './query';
+import { createOtlpHttpServer } from './receivers/otlpHttp';
+import { bindGrpc, createOtlpGrpcServer } from './receivers/otlpGrpc';
+import { createZipkinServer } from './receivers/zipkin';
+import { listen } from './receivers/http';
+import { enableSelfTracing } from './telemetry';
+
+export const VERSION = '0.1.0';
+
+interface Running {
+  readonly stop: () => Promise<void>;
+  readonly port: number;
+}
+
+interface Slot {
+  readonly protocol: ReceiverProtocol;
+  readonly address: HostPort | null;
+  running?: Running;
+  error?: string;
+}
+
+export class TraceServer {
+  readonly store: TraceStore;
+  readonly queue: IngestQueue;
+  private readonly slots: Slot[];
+  private stopSelfTracing: (() => Promise<void>) | undefined;
+
+  constructor(
+    readonly config: ServerConfig,
+    private readonly log: (line: string) => void = (l) => console.error(l),
+    store?: TraceStore,
+  ) {
+    this.store = store ?? new MemoryTraceStore(config.maxStoredSpans);
+    this.queue = new IngestQueue(this.store, config.maxQueuedSpans);
+    this.slots = [
+      { protocol: 'otlp-http', address: config.otlpHttp },
+      { protocol: 'otlp-grpc', address: config.otlpGrpc },
+      { protocol: 'zipkin', address: config.zipkin },
+      { protocol: 'query', address: config.query },
+    ];
+    if (config.selfTrace) this.stopSelfTracing = enableSelfTracing(this.store);
+  }
+
+  /** Starts every configured listener that is not running. A port in use fails that one listener only. */
+  async start(): Promise<ServerStatus> {
+    await Promise.all(this.slots.map((slot) => this.startSlot(slot)));
+    return this.status();
+  }
+
+  /** Stops the receivers (not the query API): exporters then get connection refused, and retry or drop. */
+  async stopReceivers(): Promise<ServerStatus> {
+    await Promise.all(this.slots.filter((s) => s.protocol !== 'query').map((s) => this.stopSlot(s)));
+    return this.status();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => this.stopSlot(s)));
+    await this.stopSelfTracing?.();
+    await this.store.close();
+  }
+
+  /** The port a listener is bound to (useful with port 0), or undefined. */
+  port(protocol: ReceiverProtocol): number | undefined {
+    return this.slots.find((s) => s.protocol === protocol)?.running?.port;
+  }
+
+  status(): ServerStatus {
+    const stats = this.store.stats();
+    return {
+      version: VERSION,
+      pid: process.pid,
+      receivers: this.slots.map((s) => this.slotStatus(s)),
+      spanCount: stats.spanCount,
+      traceCount: stats.traceCount,
+      acceptedSpans: this.queue.counters.acceptedSpans,
+      rejectedSpans: this.queue.counters.rejectedSpans,
+      refusedSpans: this.queue.counters.refusedSpans,
+      queuedSpans: this.queue.queuedSpans,
+    };
+  }
+
+  private slotStatus(s: Slot): ReceiverStatus {
+    const label = ADDRESS_OPTIONS[s.protocol].label;
+    if (!s.address) return { protocol: s.protocol, label, address: 'off', state: 'disabled' };
+    const bound = { ...s.address, port: s.running?.port ?? s.address.port };
+    const address = formatHostPort(bound);
+    if (s.running) return { protocol: s.protocol, label, address, state: 'listening', endpoint: endpointFor(s.protocol, bound) };
+    if (s.error) return { protocol: s.protocol, label, address, state: 'failed', error: s.error };
+    return { protocol: s.protocol, label, address, state: 'stopped' };
+  }
+
+  private async startSlot(slot: Slot): Promise<void> {
+    if (!slot.address || slot.running) return;
+    try {
+      slot.running = await this.open(slot.protocol, slot.address);
+      slot.error = undefined;
+      this.log(`${ADDRESS_OPTIONS[slot.protocol].label} listening on ${formatHostPort({ ...slot.address, port: slot.running.port })}`);
+    } catch (e) {
+      slot.error = e instanceof Error ? e.message : String(e);
+      this.log(slot.error);
+    }
+  }
+
+  private async stopSlot(slot: Slot): Promise<void> {
+    const r = slot.running;
+    slot.running = undefined;
+    await r?.stop();
+  }
+
+  private async open(protocol: ReceiverProtocol, address: HostPort): Promise<Running> {
+    const what = ADDRESS_OPTIONS[protocol];
+    if (protocol === 'otlp-grpc') {
+      const server = createOtlpGrpcServer(this.config, this.queue, this.log);
+      const port = await bindGrpc(server, address);
+      return { port, stop: () => stopGrpc(server) };
+    }
+    const server =
+      protocol === 'otlp-http'
+        ? createOtlpHttpServer(this.config, this.queue, this.log)
+        : protocol === 'zipkin'
+          ? createZipkinServer(this.config, this.queue, this.log)
+          : createQueryServer(this);
+    await listen(server, address, what);
+    const bound = server.address();
+    return { port: typeof bound === 'object' && bound ? bound.port : address.port, stop: () => stopHttp(server) };
+  }
+}
+
+function endpointFor(protocol: ReceiverProtocol, a: HostPort): string {
+  const base = `http://${formatHostPort(a)}`;
+  return protocol === 'zipkin' ? `${base}/api/v2/spans` : base;
+}
+
+function stopHttp(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function stopGrpc(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 2000);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
