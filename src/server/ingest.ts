@@ -3,6 +3,8 @@
 // resolves once the store has it: only then does the receiver acknowledge the export. A batch that does not fit is
 // refused at once so that the exporter retries later (HTTP 429 + Retry-After, gRPC UNAVAILABLE).
 // Pending batches are written together (group commit) on the next turn of the event loop.
+// The queue can be paused while the store cannot take writes (being cleared; later: opening or compacting): exports
+// then queue up to the bound and are refused past it, and nothing is lost.
 import type { Span } from '../core/model';
 import type { TraceStore } from '../core/store/store';
 
@@ -36,6 +38,7 @@ export class IngestQueue {
   private queued = 0;
   private scheduled = false;
   private writing = false;
+  private paused = 0;
 
   constructor(
     private readonly store: TraceStore,
@@ -65,8 +68,31 @@ export class IngestQueue {
     });
   }
 
+  /** Holds writes until the returned function is called (pauses nest). */
+  pause(): () => void {
+    this.paused++;
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      this.paused--;
+      this.schedule();
+    };
+  }
+
+  /** Runs `work` with writes held, e.g. a store operation that must not interleave with appends. */
+  async whilePaused<T>(work: () => Promise<T>): Promise<T> {
+    const resume = this.pause();
+    try {
+      while (this.writing) await new Promise((r) => setImmediate(r));
+      return await work();
+    } finally {
+      resume();
+    }
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.writing) return;
+    if (this.scheduled || this.writing || this.paused > 0 || this.pending.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -76,7 +102,7 @@ export class IngestQueue {
 
   private async drain(): Promise<void> {
     this.writing = true;
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 && this.paused === 0) {
       const batch = this.pending;
       this.pending = [];
       const spans = batch.length === 1 ? batch[0]!.spans : batch.flatMap((b) => b.spans);

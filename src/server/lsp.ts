@@ -33,10 +33,7 @@ export function serveLsp(connection: Connection, server: TraceServer): void {
     const spans = await server.store.getTrace(p.traceId);
     return spans ? toWireTrace(p.traceId, spans) : null;
   });
-  on('tracelens/clear', async () => {
-    await server.store.clear();
-    return server.status();
-  });
+  on('tracelens/clear', () => server.clear());
   on('tracelens/receivers', async (p): Promise<ServerStatus> => {
     const status = p.action === 'stop' ? await server.stopReceivers() : await server.start();
     notify('tracelens/statusChanged', status);

@@ -63,6 +63,12 @@ export class TraceServer {
     return this.status();
   }
 
+  /** Deletes every stored trace; exports arriving meanwhile wait in the queue and are stored after. */
+  async clear(): Promise<ServerStatus> {
+    await this.queue.whilePaused(() => this.store.clear());
+    return this.status();
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => this.stopSlot(s)));
     await this.stopSelfTracing?.();

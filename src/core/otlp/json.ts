@@ -32,7 +32,8 @@ function get(o: JsonObject, camel: string, snake?: string): Json | undefined {
 class Path {
   constructor(readonly text: string) {}
   at(field: string, index?: number): Path {
-    return new Path(index === undefined ? `${this.text}.${field}` : `${this.text}.${field}[${index}]`);
+    const f = field === '' ? this.text : `${this.text}.${field}`;
+    return new Path(index === undefined ? f : `${f}[${index}]`);
   }
   fail(what: string): never {
     throw new MalformedPayloadError(`${this.text}: ${what}`);

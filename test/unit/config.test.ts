@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, DEFAULT_CONFIG, originAllowed, parseHostPort, parseServeArgs } from '../../src/server/config';
+import { toWireValue, formatWireValue } from '../../src/core/wire';
+
+describe('tracelens serve options', () => {
+  it('parses every flag, both spellings, and "off"', () => {
+    const c = parseServeArgs(['--otlp-http', '0.0.0.0:5318', '--otlp-grpc=off', '--zipkin', '9412', '--query', '[::1]:16000', '--data-dir', '/tmp/x', '--max-body-bytes', '1024', '--max-queued-spans=9', '--max-spans', '99', '--cors-origins', 'http://a:*, https://b', '--self-trace', '--node-ipc', '--clientProcessId=12']);
+    assert.deepEqual(c.otlpHttp, { host: '0.0.0.0', port: 5318 });
+    assert.equal(c.otlpGrpc, null);
+    assert.deepEqual(c.zipkin, { host: '127.0.0.1', port: 9412 });
+    assert.deepEqual(c.query, { host: '::1', port: 16000 });
+    assert.equal(c.dataDir, '/tmp/x');
+    assert.equal(c.maxBodyBytes, 1024);
+    assert.equal(c.maxQueuedSpans, 9);
+    assert.equal(c.maxStoredSpans, 99);
+    assert.deepEqual(c.corsOrigins, ['http://a:*', 'https://b']);
+    assert.equal(c.selfTrace, true);
+  });
+  it('defaults bind to 127.0.0.1 on the standard ports', () => {
+    assert.deepEqual(parseServeArgs([]), DEFAULT_CONFIG);
+    assert.deepEqual([DEFAULT_CONFIG.otlpHttp, DEFAULT_CONFIG.otlpGrpc, DEFAULT_CONFIG.zipkin, DEFAULT_CONFIG.query].map((a) => `${a?.host}:${a?.port}`), ['127.0.0.1:4318', '127.0.0.1:4317', '127.0.0.1:9411', '127.0.0.1:16686']);
+  });
+  it('says what is wrong with a bad option', () => {
+    assert.throws(() => parseServeArgs(['--otlp-http', 'localhost']), /--otlp-http: "localhost" is not HOST:PORT/);
+    assert.throws(() => parseServeArgs(['--max-spans', '-1']), /--max-spans needs a positive whole number/);
+    assert.throws(() => parseServeArgs(['--nope']), (e) => e instanceof ConfigError && /unknown option "--nope"/.test(e.message));
+    assert.throws(() => parseServeArgs(['--zipkin']), /--zipkin needs a value/);
+    assert.throws(() => parseHostPort('1.2.3.4:70000', 'x'), /not HOST:PORT/);
+  });
+  it('matches CORS origins with wildcards only where given', () => {
+    const p = DEFAULT_CONFIG.corsOrigins;
+    assert.equal(originAllowed('http://localhost:3000', p), true);
+    assert.equal(originAllowed('http://127.0.0.1:8080', p), true);
+    assert.equal(originAllowed('http://localhost.evil.com:80', p), false);
+    assert.equal(originAllowed('https://example.com', p), false);
+    assert.equal(originAllowed('https://example.com', ['*']), true);
+  });
+});
+
+describe('wire values', () => {
+  it('keep int64 and double apart, and render for display', () => {
+    assert.deepEqual(toWireValue(2n ** 63n - 1n), { int: '9223372036854775807' });
+    assert.equal(toWireValue(1.5), 1.5);
+    assert.deepEqual(toWireValue(Infinity), { double: 'Infinity' });
+    assert.deepEqual(toWireValue(new Uint8Array([0xde, 0xad])), { bytes: '3q0=' });
+    assert.equal(formatWireValue(toWireValue([1n, 'a', { kvlist: [{ key: 'k', value: true }] }])), '[1, "a", {k: true}]');
+    assert.equal(formatWireValue({ bytes: '3q0=' }), '0xdead');
+  });
+});
