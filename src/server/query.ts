@@ -1,9 +1,10 @@
 // The HTTP query API and the standalone web UI. The Jaeger-compatible routes come with the store issue; for now:
 //   GET /api/tracelens/status, GET /api/tracelens/traces?service=&operation=&errors=&limit=, GET /api/tracelens/traces/{id}
 //   GET /  -> the web UI page (the same webview bundle VS Code uses).
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { toWireSummary, toWireTrace } from '../core/wire';
 import type { TraceServer } from './traceServer';
 
@@ -30,13 +31,20 @@ function page(): string {
 <body data-mode="standalone"><div id="app"></div><script src="/out/webview.js"></script></body></html>`;
 }
 
+/** The folder of package.json above this module: out/ when bundled, src/server/ when run from source. */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 async function route(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
   if (req.method !== 'GET') return send(res, 405, JSON_TYPE, JSON.stringify({ error: 'only GET is served here' }));
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page());
   if (path === '/out/webview.js' || path === '/media/webview.css') {
-    const root = join(__dirname, '..');
+    const root = packageRoot();
     const file = path === '/out/webview.js' ? join(root, 'out', 'webview.js') : join(root, 'media', 'webview.css');
     const body = await readFile(file).catch(() => undefined);
     if (!body) return send(res, 404, 'text/plain', 'not built: run npm run build');

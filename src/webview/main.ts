@@ -1,2 +1,116 @@
-// The web UI (standalone page and, later, VS Code webview panels). For now: a live list of recent traces.
-export {};
+// The web UI bundle: one script for VS Code webview panels and the standalone page the trace server serves.
+// This first version lists recent traces and shows one trace's spans as an indented timeline; the full trace views
+// (waterfall, detail, search, compare) build on it. Span data is untrusted: only textContent, never innerHTML.
+import type { WireSpan, WireTrace, WireTraceSummary } from '../protocol/wire';
+
+const REFRESH_MS = 2000;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (props.className) e.className = props.className;
+  if (props.text !== undefined) e.textContent = props.text;
+  if (props.title !== undefined) e.title = props.title;
+  for (const c of children) e.append(c);
+  return e;
+}
+
+export function formatDuration(nanos: bigint): string {
+  const ms = Number(nanos) / 1e6;
+  if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
+  if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(path);
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+function renderList(root: HTMLElement, traces: readonly WireTraceSummary[], open: (id: string) => void): void {
+  const rows = traces.map((t) => {
+    const row = el(
+      'tr',
+      { className: t.errorCount > 0 ? 'trace error' : 'trace' },
+      el('td', { text: t.rootService }),
+      el('td', { text: t.rootName }),
+      el('td', { className: 'num', text: formatDuration(BigInt(t.durationNanos)) }),
+      el('td', { className: 'num', text: String(t.spanCount) }),
+      el('td', { className: 'num', text: t.errorCount > 0 ? String(t.errorCount) : '' }),
+      el('td', { text: new Date(Number(BigInt(t.startTimeUnixNano) / 1_000_000n)).toLocaleTimeString() }),
+    );
+    row.dataset['traceId'] = t.traceId;
+    row.tabIndex = 0;
+    row.addEventListener('click', () => open(t.traceId));
+    row.addEventListener('keydown', (e) => e.key === 'Enter' && open(t.traceId));
+    return row;
+  });
+  const head = el('tr', {}, ...['Service', 'Operation', 'Duration', 'Spans', 'Errors', 'Start'].map((h) => el('th', { text: h })));
+  const empty = el('p', { className: 'empty', text: 'No traces yet. Point an OpenTelemetry exporter at the receiver (OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318).' });
+  root.replaceChildren(traces.length ? el('table', { className: 'traces' }, el('thead', {}, head), el('tbody', {}, ...rows)) : empty);
+}
+
+function renderTrace(root: HTMLElement, trace: WireTrace, back: () => void): void {
+  const byParent = new Map<string, WireSpan[]>();
+  const ids = new Set(trace.spans.map((s) => s.spanId));
+  for (const s of trace.spans) {
+    const parent = ids.has(s.parentSpanId) ? s.parentSpanId : '';
+    byParent.set(parent, [...(byParent.get(parent) ?? []), s]);
+  }
+  const start = trace.spans.reduce((m, s) => (BigInt(s.startTimeUnixNano) < m ? BigInt(s.startTimeUnixNano) : m), BigInt(trace.spans[0]?.startTimeUnixNano ?? 0));
+  const end = trace.spans.reduce((m, s) => (BigInt(s.endTimeUnixNano) > m ? BigInt(s.endTimeUnixNano) : m), start);
+  const total = Number(end - start) || 1;
+  const rows: HTMLElement[] = [];
+  const walk = (parent: string, depth: number): void => {
+    for (const s of byParent.get(parent) ?? []) {
+      const service = trace.resources[s.resource]?.attributes.find((a) => a.key === 'service.name')?.value;
+      const offset = Number(BigInt(s.startTimeUnixNano) - start);
+      const dur = BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano);
+      const bar = el('div', { className: 'bar' });
+      bar.style.marginLeft = `${(offset / total) * 100}%`;
+      bar.style.width = `${Math.max((Number(dur) / total) * 100, 0.3)}%`;
+      const label = el('div', { className: 'label' }, el('span', { className: 'service', text: typeof service === 'string' ? service : '?' }), document.createTextNode(` ${s.name}`));
+      label.style.paddingLeft = `${depth * 14}px`;
+      rows.push(el('div', { className: s.status.code === 2 ? 'span error' : 'span', title: s.status.message }, label, el('div', { className: 'lane' }, bar), el('div', { className: 'num', text: formatDuration(dur) })));
+      walk(s.spanId, depth + 1);
+    }
+  };
+  walk('', 0);
+  const backButton = el('button', { text: '← Traces' });
+  backButton.addEventListener('click', back);
+  root.replaceChildren(el('div', { className: 'toolbar' }, backButton, el('span', { className: 'trace-id', text: `Trace ${trace.traceId} · ${trace.spans.length} spans · ${formatDuration(end - start)}` })), el('div', { className: 'waterfall' }, ...rows));
+}
+
+function start(): void {
+  const app = document.getElementById('app');
+  if (!app) return;
+  const status = el('div', { className: 'status', text: 'Connecting…' });
+  const content = el('div');
+  app.replaceChildren(el('header', {}, el('h1', { text: 'TraceLens' }), status), content);
+  let openTrace: string | undefined;
+  const refresh = async (): Promise<void> => {
+    try {
+      if (openTrace) {
+        renderTrace(content, await getJson<WireTrace>(`/api/tracelens/traces/${openTrace}`), () => {
+          openTrace = undefined;
+          void refresh();
+        });
+      } else {
+        renderList(content, await getJson<WireTraceSummary[]>('/api/tracelens/traces?limit=100'), (id) => {
+          openTrace = id;
+          void refresh();
+        });
+      }
+      const s = await getJson<{ spanCount: number; traceCount: number }>('/api/tracelens/status');
+      status.textContent = `${s.traceCount} traces · ${s.spanCount} spans`;
+      status.classList.remove('down');
+    } catch (e) {
+      status.textContent = `Trace server unreachable (${e instanceof Error ? e.message : String(e)}); retrying…`;
+      status.classList.add('down');
+    }
+  };
+  void refresh();
+  setInterval(() => void (openTrace ? undefined : refresh()), REFRESH_MS);
+}
+
+start();

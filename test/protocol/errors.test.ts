@@ -15,7 +15,7 @@ const RpcStatus = protobuf.Root.fromJSON({
 }).lookupType('Status');
 
 async function post(url: string, body: Uint8Array | string, headers: Record<string, string>): Promise<{ status: number; headers: Headers; body: Buffer }> {
-  const res = await fetch(url, { method: 'POST', body, headers });
+  const res = await fetch(url, { method: 'POST', body: typeof body === 'string' ? body : Buffer.from(body), headers });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
