@@ -33,13 +33,12 @@ if apt_ready; then
 else
   command -v apt-get >/dev/null 2>&1 || fail "apt-get not found; install ${APT_PACKAGES[*]} with your package manager"
   SUDO=()
+  HINT="apt-get update && apt-get install -y --no-install-recommends ${APT_PACKAGES[*]}"
   if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-      # Without a terminal sudo cannot ask for a password: fail instead of hanging.
-      if [ -t 0 ]; then SUDO=(sudo); else SUDO=(sudo -n); fi
-    else
-      fail "not root and sudo is missing; run as root: apt-get update && apt-get install -y --no-install-recommends ${APT_PACKAGES[*]}"
-    fi
+    command -v sudo >/dev/null 2>&1 || fail "not root and sudo is missing; as root, run: $HINT"
+    HINT="sudo apt-get update && sudo apt-get install -y --no-install-recommends ${APT_PACKAGES[*]}"
+    # Without a terminal sudo cannot ask for a password: fail instead of hanging.
+    if [ -t 0 ]; then SUDO=(sudo); else SUDO=(sudo -n); fi
   fi
   apt_install() {
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
@@ -48,14 +47,14 @@ else
   step "apt: installing ${APT_PACKAGES[*]}"
   if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
     step "apt: package lists are empty, running apt-get update"
-    apt_update || fail "apt-get update failed; run: ${SUDO[*]:-} apt-get update"
+    apt_update || fail "apt-get update failed; run: $HINT"
   fi
   if ! apt_install; then
     step "apt: install failed, running apt-get update and retrying"
-    apt_update || fail "apt-get update failed; run: ${SUDO[*]:-} apt-get update"
-    apt_install || fail "apt-get install failed; run: ${SUDO[*]:-} apt-get install -y --no-install-recommends ${APT_PACKAGES[*]}"
+    apt_update || fail "apt-get update failed; run: $HINT"
+    apt_install || fail "apt-get install failed; run: $HINT"
   fi
-  apt_ready || fail "after apt-get install, /usr/bin/chromium or libkrb5-dev is still missing"
+  apt_ready || fail "after apt-get install, /usr/bin/chromium or libkrb5-dev is still missing; run: $HINT"
   step "apt: done"
 fi
 

@@ -77,7 +77,9 @@ describe('LSP endpoint with a plain JSON-RPC client', () => {
     otlpHttp = `http://127.0.0.1:${http}`;
     child = spawn(process.execPath, [SERVER, 'serve', '--stdio', '--otlp-http', `127.0.0.1:${http}`, '--otlp-grpc', 'off', '--zipkin', 'off', '--query', `127.0.0.1:${query}`]);
     rpc = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-    rpc.onNotification('tracelens/tracesChanged', (e: TracesChangedEvent) => events.push(e));
+    rpc.onNotification('tracelens/tracesChanged', (e: TracesChangedEvent) => {
+      events.push(e);
+    });
     rpc.listen();
     const init = (await rpc.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} })) as { serverInfo: { name: string } };
     assert.equal(init.serverInfo.name, 'tracelens');
