@@ -1,3 +1,49 @@
+// Entry point. activate() only wires: the context that owns every disposable, the views, the status bar, the
+// commands, the settings listener; then it starts the trace server without waiting for it.
 import type * as vscode from 'vscode';
-export function activate(_context: vscode.ExtensionContext): void {}
-export function deactivate(): void {}
+import { workspace } from 'vscode';
+import type { TraceLensApi } from './api';
+import { registerCommands } from './commands';
+import { affectsServer } from './config';
+import { Ctx } from './ctx';
+import { createStatusBar } from './statusBar';
+import { SpansView } from './views/spansView';
+import { TracesView } from './views/tracesView';
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): TraceLensApi {
+  const c = (ctx = new Ctx(context));
+  const views = { traces: new TracesView(c), spans: new SpansView(c) };
+  createStatusBar(c);
+  registerCommands(c, views);
+  c.pushExt(
+    workspace.onDidChangeConfiguration((e) => {
+      if (!affectsServer(e)) return;
+      c.log.info('settings changed: restarting the trace server');
+      void c.restart();
+    }),
+  );
+  void c.start();
+  return {
+    state: () => c.state,
+    status: async () => {
+      if (c.state.kind === 'failed') return undefined;
+      try {
+        const status = await c.request('tracelens/status', {});
+        c.acceptStatus(status);
+        return status;
+      } catch {
+        return undefined;
+      }
+    },
+    tracesView: () => views.traces.snapshot(),
+    spansView: () => views.spans.snapshot(),
+    shownTrace: () => views.spans.traceId,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await ctx?.dispose();
+  ctx = undefined;
+}

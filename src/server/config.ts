@@ -1,11 +1,11 @@
 // The trace server's configuration: defaults, the command line of `tracelens serve`, and the names of the matching
 // VS Code settings (so every error message can say what to change).
-import type { ReceiverProtocol } from '../protocol/messages';
+import type { HostPort } from '../core/address';
+import { ConfigError, parseHostPort } from '../core/address';
 
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
+export type { HostPort } from '../core/address';
+export { ConfigError, formatHostPort, parseHostPort } from '../core/address';
+export { ADDRESS_OPTIONS } from '../protocol/settings';
 
 export interface ServerConfig {
   /** null: that receiver is off. */
@@ -39,14 +39,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   selfTrace: false,
 };
 
-/** For messages: the flag and the VS Code setting that set each address. */
-export const ADDRESS_OPTIONS: Record<ReceiverProtocol, { flag: string; setting: string; label: string }> = {
-  'otlp-http': { flag: '--otlp-http', setting: 'tracelens.receivers.otlpHttp', label: 'OTLP/HTTP' },
-  'otlp-grpc': { flag: '--otlp-grpc', setting: 'tracelens.receivers.otlpGrpc', label: 'OTLP/gRPC' },
-  zipkin: { flag: '--zipkin', setting: 'tracelens.receivers.zipkin', label: 'Zipkin' },
-  query: { flag: '--query', setting: 'tracelens.queryApi.address', label: 'Query API' },
-};
-
 export const HELP = `tracelens: a local OpenTelemetry trace receiver, store and query server.
 
 Usage:
@@ -70,26 +62,6 @@ Exporters: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (http/protobuf or h
            http://127.0.0.1:4317 with OTEL_EXPORTER_OTLP_PROTOCOL=grpc,
            Zipkin: http://127.0.0.1:9411/api/v2/spans.
 `;
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-/** "127.0.0.1:4318", ":4318", "4318", "[::1]:4318", or "off". */
-export function parseHostPort(text: string, what: string): HostPort | null {
-  const t = text.trim();
-  if (t === 'off' || t === '') return null;
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(t) ?? /^()()(\d+)$/.exec(t);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`${what}: "${text}" is not HOST:PORT (e.g. 127.0.0.1:4318) or "off"`);
-  }
-  return { host: m[1] || m[2] || '127.0.0.1', port };
-}
-
-export function formatHostPort(a: HostPort): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
-}
 
 function positiveInt(text: string | undefined, what: string): number {
   const n = Number(text);

@@ -1,7 +1,9 @@
 // The web UI bundle: one script for VS Code webview panels and the standalone page the trace server serves.
 // This first version lists recent traces and shows one trace's spans as an indented timeline; the full trace views
 // (waterfall, detail, search, compare) build on it. Span data is untrusted: only textContent, never innerHTML.
-import type { WireSpan, WireTrace, WireTraceSummary } from '../protocol/wire';
+import type { SpanTreeNode } from '../core/display';
+import { buildSpanTree, formatDuration, nanos, serviceOf, spanDuration, STATUS_ERROR } from '../core/display';
+import type { WireTrace, WireTraceSummary } from '../protocol/wire';
 
 const REFRESH_MS = 2000;
 
@@ -12,13 +14,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: 
   if (props.title !== undefined) e.title = props.title;
   for (const c of children) e.append(c);
   return e;
-}
-
-export function formatDuration(nanos: bigint): string {
-  const ms = Number(nanos) / 1e6;
-  if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
-  if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 async function getJson<T>(path: string): Promise<T> {
@@ -34,7 +29,7 @@ function renderList(root: HTMLElement, traces: readonly WireTraceSummary[], open
       { className: t.errorCount > 0 ? 'trace error' : 'trace' },
       el('td', { text: t.rootService }),
       el('td', { text: t.rootName }),
-      el('td', { className: 'num', text: formatDuration(BigInt(t.durationNanos)) }),
+      el('td', { className: 'num', text: formatDuration(nanos(t.durationNanos)) }),
       el('td', { className: 'num', text: String(t.spanCount) }),
       el('td', { className: 'num', text: t.errorCount > 0 ? String(t.errorCount) : '' }),
       el('td', { text: new Date(Number(BigInt(t.startTimeUnixNano) / 1_000_000n)).toLocaleTimeString() }),
@@ -51,34 +46,29 @@ function renderList(root: HTMLElement, traces: readonly WireTraceSummary[], open
 }
 
 function renderTrace(root: HTMLElement, trace: WireTrace, back: () => void): void {
-  const byParent = new Map<string, WireSpan[]>();
-  const ids = new Set(trace.spans.map((s) => s.spanId));
-  for (const s of trace.spans) {
-    const parent = ids.has(s.parentSpanId) ? s.parentSpanId : '';
-    byParent.set(parent, [...(byParent.get(parent) ?? []), s]);
-  }
-  const start = trace.spans.reduce((m, s) => (BigInt(s.startTimeUnixNano) < m ? BigInt(s.startTimeUnixNano) : m), BigInt(trace.spans[0]?.startTimeUnixNano ?? 0));
-  const end = trace.spans.reduce((m, s) => (BigInt(s.endTimeUnixNano) > m ? BigInt(s.endTimeUnixNano) : m), start);
-  const total = Number(end - start) || 1;
+  const tree = buildSpanTree(trace);
+  const end = trace.spans.reduce((m, s) => (nanos(s.endTimeUnixNano) > m ? nanos(s.endTimeUnixNano) : m), tree.startNanos);
+  const total = Number(end - tree.startNanos) || 1;
   const rows: HTMLElement[] = [];
-  const walk = (parent: string, depth: number): void => {
-    for (const s of byParent.get(parent) ?? []) {
-      const service = trace.resources[s.resource]?.attributes.find((a) => a.key === 'service.name')?.value;
-      const offset = Number(BigInt(s.startTimeUnixNano) - start);
-      const dur = BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano);
+  const walk = (nodes: readonly SpanTreeNode[], depth: number): void => {
+    for (const { span, children } of nodes) {
+      const offset = Number(nanos(span.startTimeUnixNano) - tree.startNanos);
+      const dur = spanDuration(span);
       const bar = el('div', { className: 'bar' });
       bar.style.marginLeft = `${(offset / total) * 100}%`;
       bar.style.width = `${Math.max((Number(dur) / total) * 100, 0.3)}%`;
-      const label = el('div', { className: 'label' }, el('span', { className: 'service', text: typeof service === 'string' ? service : '?' }), document.createTextNode(` ${s.name}`));
+      const label = el('div', { className: 'label' }, el('span', { className: 'service', text: serviceOf(trace, span) }), document.createTextNode(` ${span.name}`));
       label.style.paddingLeft = `${depth * 14}px`;
-      rows.push(el('div', { className: s.status.code === 2 ? 'span error' : 'span', title: s.status.message }, label, el('div', { className: 'lane' }, bar), el('div', { className: 'num', text: formatDuration(dur) })));
-      walk(s.spanId, depth + 1);
+      const error = span.status.code === STATUS_ERROR;
+      rows.push(el('div', { className: error ? 'span error' : 'span', title: span.status.message }, label, el('div', { className: 'lane' }, bar), el('div', { className: 'num', text: formatDuration(dur) })));
+      walk(children, depth + 1);
     }
   };
-  walk('', 0);
+  walk(tree.roots, 0);
   const backButton = el('button', { text: '← Traces' });
   backButton.addEventListener('click', back);
-  root.replaceChildren(el('div', { className: 'toolbar' }, backButton, el('span', { className: 'trace-id', text: `Trace ${trace.traceId} · ${trace.spans.length} spans · ${formatDuration(end - start)}` })), el('div', { className: 'waterfall' }, ...rows));
+  const heading = `Trace ${trace.traceId} · ${trace.spans.length} spans · ${formatDuration(end - tree.startNanos)}`;
+  root.replaceChildren(el('div', { className: 'toolbar' }, backButton, el('span', { className: 'trace-id', text: heading })), el('div', { className: 'waterfall' }, ...rows));
 }
 
 function start(): void {

@@ -1,0 +1,31 @@
+// What activate() returns: a small typed API for the in-host tests (and other extensions, if ever needed).
+import type { ServerStatus } from '../protocol/messages';
+
+/** The trace server session as the extension sees it. */
+export type ServerState =
+  | { readonly kind: 'starting' }
+  | { readonly kind: 'running'; readonly status: ServerStatus }
+  /** Not running: it failed to start, crashed, or a setting is invalid. `reason` says which, for people. */
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/** One row of a tree view as rendered: its text, and its children (expanded or not). */
+export interface TreeSnapshot {
+  readonly label: string;
+  readonly description?: string;
+  readonly tooltip?: string;
+  /** The codicon id, e.g. "error". */
+  readonly icon?: string;
+  readonly children: readonly TreeSnapshot[];
+}
+
+export interface TraceLensApi {
+  readonly state: () => ServerState;
+  /** A fresh status from the server; undefined while it is not running. */
+  readonly status: () => Promise<ServerStatus | undefined>;
+  /** The Traces view as it is now (no refresh): service -> operation -> trace rows. */
+  readonly tracesView: () => Promise<TreeSnapshot[]>;
+  /** The Spans view as it is now: the span tree of the shown trace, details included. */
+  readonly spansView: () => Promise<TreeSnapshot[]>;
+  /** The trace the Spans view shows. */
+  readonly shownTrace: () => string | undefined;
+}

@@ -1,0 +1,118 @@
+// The commands (category "TraceLens"). Each one works, or says why not, whatever state the server is in:
+// Ctx.registerCommand turns ServerDownError and UserError into messages.
+import * as vscode from 'vscode';
+import type { ServerStatus } from '../protocol/messages';
+import type { SnippetLanguage } from '../core/envSnippets';
+import { envSnippet, SNIPPET_LANGUAGES } from '../core/envSnippets';
+import type { Ctx } from './ctx';
+import { UserError } from './ctx';
+import { formatAge, formatDuration, nanos, plural, truncate } from '../core/display';
+import type { SpansView } from './views/spansView';
+import type { TracesView } from './views/tracesView';
+import { isTraceElement, otlpEndpoint } from './views/tracesView';
+
+export interface Views {
+  readonly traces: TracesView;
+  readonly spans: SpansView;
+}
+
+export function registerCommands(ctx: Ctx, views: Views): void {
+  ctx.registerCommand('startReceiver', async () => {
+    const status = await ctx.request('tracelens/receivers', { action: 'start' });
+    ctx.acceptStatus(status, true);
+    const listening = status.receivers.filter((r) => r.protocol !== 'query' && r.state === 'listening');
+    if (listening.length > 0) void vscode.window.showInformationMessage(`TraceLens: receiving on ${listening.map((r) => `${r.label} ${r.endpoint ?? r.address}`).join(', ')}.`);
+    return status;
+  });
+
+  ctx.registerCommand('stopReceiver', async () => {
+    const status = await ctx.request('tracelens/receivers', { action: 'stop' });
+    ctx.acceptStatus(status);
+    void vscode.window.showInformationMessage('TraceLens: receivers stopped; exporters now get "connection refused". Stored traces stay until you clear them.');
+    return status;
+  });
+
+  ctx.registerCommand('restartServer', async () => {
+    await ctx.restart();
+    return ctx.state.kind;
+  });
+
+  ctx.registerCommand('clearData', async () => {
+    const status = await ctx.request('tracelens/clear', {});
+    ctx.acceptStatus(status);
+    await Promise.all([views.traces.refresh(), views.spans.reload()]);
+    return status;
+  });
+
+  ctx.registerCommand('copyEndpoint', async () => {
+    const status = await currentStatus(ctx);
+    const otlp = otlpEndpoint(status);
+    if (!otlp) throw noReceiver(status);
+    await vscode.env.clipboard.writeText(otlp.endpoint);
+    void vscode.window.showInformationMessage(`TraceLens: copied ${otlp.endpoint} (${otlp.label}) to the clipboard.`);
+    return otlp.endpoint;
+  });
+
+  ctx.registerCommand('copyEnvSnippet', async (arg?: unknown) => {
+    const status = await currentStatus(ctx);
+    const otlp = otlpEndpoint(status);
+    if (!otlp) throw noReceiver(status);
+    const language = SNIPPET_LANGUAGES.find((l) => l.id === arg)?.id ?? (await pickLanguage());
+    if (!language) return undefined;
+    const snippet = envSnippet({ language, endpoint: otlp.endpoint, protocol: otlp.protocol, shell: process.platform === 'win32' ? 'powershell' : 'posix' });
+    await vscode.env.clipboard.writeText(snippet.text);
+    const label = SNIPPET_LANGUAGES.find((l) => l.id === language)?.label ?? language;
+    void vscode.window.showInformationMessage(`TraceLens: copied the ${label} environment for ${otlp.endpoint}. Set it where your application starts.`, 'Open in Editor').then(async (pick) => {
+      if (pick) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: snippet.text, language: process.platform === 'win32' ? 'powershell' : 'shellscript' }));
+    });
+    return snippet.text;
+  });
+
+  ctx.registerCommand('showLog', () => ctx.showLog());
+
+  ctx.registerCommand('refresh', async () => {
+    await Promise.all([views.traces.refresh(), views.spans.reload()]);
+  });
+
+  ctx.registerCommand('showTrace', async (arg?: unknown) => {
+    const traceId = typeof arg === 'string' ? arg : isTraceElement(arg) ? arg.summary.traceId : await pickTrace(ctx);
+    if (traceId) await views.spans.show(traceId);
+    return traceId;
+  });
+}
+
+/** The status, fresh from the server (throws ServerDownError when it is not running). */
+async function currentStatus(ctx: Ctx): Promise<ServerStatus> {
+  const status = await ctx.request('tracelens/status', {});
+  ctx.acceptStatus(status);
+  return status;
+}
+
+function noReceiver(status: ServerStatus): UserError {
+  const otlp = status.receivers.filter((r) => r.protocol === 'otlp-http' || r.protocol === 'otlp-grpc');
+  const why = otlp.map((r) => `${r.label} ${r.state === 'failed' ? `failed: ${r.error ?? ''}` : r.state === 'disabled' ? 'is off' : 'is stopped'}`).join('; ');
+  return new UserError(`TraceLens: no OTLP receiver is listening (${why}). Run "TraceLens: Start Receiver", or change the receiver settings.`);
+}
+
+async function pickLanguage(): Promise<SnippetLanguage | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    SNIPPET_LANGUAGES.map((l) => ({ label: l.label, description: l.reader, id: l.id })),
+    { title: 'TraceLens: Copy Environment Snippet', placeHolder: 'The language of the application to trace' },
+  );
+  return picked?.id;
+}
+
+async function pickTrace(ctx: Ctx): Promise<string | undefined> {
+  const traces = await ctx.request('tracelens/findTraces', { limit: 100 });
+  if (traces.length === 0) throw new UserError('TraceLens: no traces yet. Point an exporter at the receiver ("TraceLens: Copy Environment Snippet").');
+  const picked = await vscode.window.showQuickPick(
+    traces.map((t) => ({
+      label: truncate(`${t.rootService}: ${t.rootName}`, 120),
+      description: `${formatDuration(nanos(t.durationNanos))} · ${plural(t.spanCount, 'span')} · ${formatAge(Date.now() - Number(nanos(t.startTimeUnixNano) / 1_000_000n))}`,
+      detail: t.traceId,
+      traceId: t.traceId,
+    })),
+    { title: 'TraceLens: Show Trace', matchOnDetail: true },
+  );
+  return picked?.traceId;
+}

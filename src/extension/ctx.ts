@@ -1,0 +1,318 @@
+// The extension's context: owns every disposable, in two lifetimes — the extension's (extCtx.subscriptions) and one
+// trace-server session's (a LanguageClient and what hangs on it) — and the server session itself: start, stop,
+// restart (serialised), typed requests, live status and trace events, and telling the user when things fail.
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import * as vscode from 'vscode';
+import { CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, TransportKind } from 'vscode-languageclient/node';
+import type { ChildProcess } from 'node:child_process';
+import type {
+  ReceiverStatus,
+  ServerNotificationMethod,
+  ServerNotifications,
+  ServerRequestMethod,
+  ServerRequests,
+  ServerStatus,
+  TracesChangedEvent,
+} from '../protocol/messages';
+import type { ServerState } from './api';
+import { addressSetting, configProblem, readConfig, serverArgs } from './config';
+
+/** A command needed the server and it is not running; the message says why and what to do. */
+export class ServerDownError extends Error {
+  override readonly name = 'ServerDownError';
+}
+
+/** Something the user can fix (no receiver listening, nothing to show): shown as a warning, not as a failure. */
+export class UserError extends Error {
+  override readonly name = 'UserError';
+}
+
+interface Session {
+  readonly client: LanguageClient;
+  /** Disposed when the session ends. */
+  readonly subs: vscode.Disposable[];
+  process?: ChildProcess;
+  stopping: boolean;
+  failed: boolean;
+  /** Receiver failures already shown in this session. */
+  readonly warned: Set<string>;
+}
+
+const SHOW_LOG = 'Show Log';
+const RESTART = 'Restart';
+const OPEN_SETTINGS = 'Open Settings';
+
+export class Ctx {
+  readonly log: vscode.LogOutputChannel;
+  private session: Session | undefined;
+  private current: ServerState = { kind: 'starting' };
+  private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
+  /** Every change of the server state, including each new status while it runs. */
+  readonly onDidChangeState = this.stateEmitter.event;
+  private readonly tracesEmitter = new vscode.EventEmitter<TracesChangedEvent>();
+  readonly onDidChangeTraces = this.tracesEmitter.event;
+  /** Start/stop jobs run one after another. */
+  private queue: Promise<void> = Promise.resolve();
+  private queuedRestart: Promise<void> | undefined;
+
+  constructor(readonly extCtx: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('TraceLens', { log: true });
+    this.pushExt(this.log, this.stateEmitter, this.tracesEmitter);
+  }
+
+  get state(): ServerState {
+    return this.current;
+  }
+
+  /** Disposed with the extension. */
+  pushExt(...disposables: vscode.Disposable[]): void {
+    this.extCtx.subscriptions.push(...disposables);
+  }
+
+  /** Registers `tracelens.<name>`. Failures become messages: a command never throws at the user. */
+  registerCommand(name: string, run: (...args: unknown[]) => unknown): void {
+    const id = `tracelens.${name}`;
+    this.pushExt(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await run(...args);
+        } catch (e) {
+          this.reportCommandError(id, e);
+          return undefined;
+        }
+      }),
+    );
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  /** Stops the session and starts a new one with the current settings. Requests made meanwhile coalesce. */
+  restart(): Promise<void> {
+    this.queuedRestart ??= this.enqueue(async () => {
+      this.queuedRestart = undefined;
+      await this.doStop();
+      await this.doStart();
+    });
+    return this.queuedRestart;
+  }
+
+  /** Stops the server (deactivate). */
+  dispose(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  /** A typed request to the server. Waits for a start in progress; throws ServerDownError when it is not running. */
+  async request<M extends ServerRequestMethod>(method: M, params: ServerRequests[M]['params']): Promise<ServerRequests[M]['result']> {
+    if (this.current.kind === 'starting') await this.queue;
+    const s = this.session;
+    if (this.current.kind !== 'running' || !s) throw new ServerDownError(this.downMessage());
+    try {
+      return await s.client.sendRequest<ServerRequests[M]['result']>(method, params);
+    } catch (e) {
+      if (this.session !== s || this.current.kind !== 'running') throw new ServerDownError(this.downMessage());
+      throw e;
+    }
+  }
+
+  /** Takes a status a request returned. `warnAgain`: show receiver failures again (the user asked to start them). */
+  acceptStatus(status: ServerStatus, warnAgain = false): void {
+    const s = this.session;
+    if (!s) return;
+    if (warnAgain) s.warned.clear();
+    this.setStatus(s, status);
+  }
+
+  showLog(): void {
+    this.log.show(true);
+  }
+
+  private downMessage(): string {
+    const why = this.current.kind === 'failed' ? this.current.reason : 'it is restarting';
+    return `TraceLens: the trace server is not running (${why}). Run "TraceLens: Restart Server" to start it.`;
+  }
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(job).catch((e: unknown) => this.log.error('server session job failed', e));
+    return this.queue;
+  }
+
+  private setState(state: ServerState): void {
+    const before = this.current;
+    this.current = state;
+    if (before.kind !== state.kind) void vscode.commands.executeCommand('setContext', 'tracelens.serverState', state.kind);
+    const receiving = state.kind === 'running' && state.status.receivers.some((r) => r.protocol !== 'query' && r.state === 'listening');
+    void vscode.commands.executeCommand('setContext', 'tracelens.receiving', receiving);
+    this.stateEmitter.fire(state);
+  }
+
+  private setStatus(session: Session, status: ServerStatus): void {
+    if (session !== this.session || session.failed || session.stopping) return;
+    this.setState({ kind: 'running', status });
+    for (const r of status.receivers) {
+      const key = `${r.protocol} ${r.address} ${r.error ?? ''}`;
+      if (r.state !== 'failed' || session.warned.has(key)) continue;
+      session.warned.add(key);
+      this.warnReceiver(r);
+    }
+  }
+
+  private warnReceiver(r: ReceiverStatus): void {
+    const text = `TraceLens: ${r.error ?? `the ${r.label} receiver could not listen on ${r.address}; change "${addressSetting(r.protocol)}"`}`;
+    this.log.warn(text);
+    void vscode.window.showWarningMessage(text, OPEN_SETTINGS, SHOW_LOG).then((pick) => {
+      if (pick === OPEN_SETTINGS) void vscode.commands.executeCommand('workbench.action.openSettings', addressSetting(r.protocol));
+      if (pick === SHOW_LOG) this.showLog();
+    });
+  }
+
+  /** The session failed (or could not be made): say why and what to do. */
+  private fail(session: Session | undefined, reason: string, setting?: string): void {
+    if (session) {
+      if (session !== this.session || session.failed || session.stopping) return;
+      session.failed = true;
+    }
+    this.setState({ kind: 'failed', reason });
+    const text = setting
+      ? `TraceLens: the trace server did not start: ${reason}. Fix "${setting}" in the settings.`
+      : `TraceLens: ${reason}. The log has the details; Restart starts the server again.`;
+    this.log.error(text);
+    const actions = setting ? [OPEN_SETTINGS, SHOW_LOG] : [SHOW_LOG, RESTART];
+    void vscode.window.showErrorMessage(text, ...actions).then((pick) => {
+      if (pick === SHOW_LOG) this.showLog();
+      if (pick === RESTART) void this.restart();
+      if (pick === OPEN_SETTINGS && setting) void vscode.commands.executeCommand('workbench.action.openSettings', setting);
+    });
+  }
+
+  private async doStart(): Promise<void> {
+    this.setState({ kind: 'starting' });
+    const config = readConfig();
+    const problem = configProblem(config);
+    if (problem) return this.fail(undefined, problem.message, problem.setting);
+    const module = this.extCtx.asAbsolutePath('out/server.js');
+    if (!existsSync(module)) {
+      return this.fail(undefined, `the trace server is missing (${module}); reinstall the extension, or build it with "node scripts/build.mjs"`);
+    }
+    const args = serverArgs(config, this.extCtx.globalStorageUri.fsPath);
+    let client: LanguageClient;
+    try {
+      client = this.createClient(module, args);
+    } catch (e) {
+      // vscode-languageclient checks the editor's version here.
+      this.log.error('the language client could not be created', e);
+      return this.fail(undefined, `the trace server cannot be started in this editor: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const s: Session = { client, subs: [], stopping: false, failed: false, warned: new Set() };
+    s.subs.push(
+      onNotification(client, 'tracelens/tracesChanged', (e) => {
+        this.setStatus(s, e.status);
+        if (this.session === s) this.tracesEmitter.fire(e);
+      }),
+      onNotification(client, 'tracelens/statusChanged', (status) => this.setStatus(s, status)),
+    );
+    this.session = s;
+    this.log.info(`starting the trace server: ${args.join(' ')}`);
+    try {
+      await client.start();
+      s.process = client.serverProcess;
+      const status = await client.sendRequest<ServerStatus>('tracelens/status', {});
+      this.log.info(`trace server ${status.version} running (pid ${status.pid}): ${status.receivers.map((r) => `${r.label} ${r.endpoint ?? r.state}`).join(', ')}`);
+      this.setStatus(s, status);
+    } catch (e) {
+      this.log.error('the trace server did not start', e);
+      this.fail(s, `the trace server did not start: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private createClient(module: string, args: string[]): LanguageClient {
+    const client: LanguageClient = new LanguageClient(
+      'tracelens',
+      'TraceLens',
+      { module, transport: TransportKind.ipc, args },
+      {
+        documentSelector: [{ scheme: 'file' }],
+        outputChannel: this.log,
+        revealOutputChannelOn: RevealOutputChannelOn.Never,
+        // The server logs to stderr with its own timestamps; the log channel has levels and timestamps already.
+        stdioOptions: { stdout: (input) => this.pipeServerLog(input), stderr: (input) => this.pipeServerLog(input) },
+        initializationFailedHandler: () => false,
+        errorHandler: {
+          error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
+          closed: () => {
+            if (this.session?.client === client) void this.lost(this.session);
+            return { action: CloseAction.DoNotRestart, handled: true };
+          },
+        },
+      },
+    );
+    return client;
+  }
+
+  /** The connection closed without a stop: the server crashed or was killed. */
+  private async lost(s: Session): Promise<void> {
+    if (s.stopping || s !== this.session) return;
+    const exit = s.process ? await exitOf(s.process, 1000) : undefined;
+    this.fail(s, `the trace server stopped unexpectedly${exit ? ` (${exit})` : ''}`);
+  }
+
+  private async doStop(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    s.stopping = true;
+    this.session = undefined;
+    for (const d of s.subs) d.dispose();
+    try {
+      await s.client.dispose(5000);
+    } catch (e) {
+      this.log.warn(`stopping the trace server: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private pipeServerLog(input: Readable): void {
+    createInterface({ input, crlfDelay: Infinity }).on('line', (line) => this.log.info(`[server] ${line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '')}`));
+  }
+
+  private reportCommandError(id: string, e: unknown): void {
+    if (e instanceof ServerDownError) {
+      this.log.warn(`${id}: ${e.message}`);
+      void vscode.window.showWarningMessage(e.message, 'Restart Server', SHOW_LOG).then((pick) => {
+        if (pick === 'Restart Server') void this.restart();
+        if (pick === SHOW_LOG) this.showLog();
+      });
+    } else if (e instanceof UserError) {
+      this.log.info(`${id}: ${e.message}`);
+      void vscode.window.showWarningMessage(e.message);
+    } else {
+      this.log.error(`${id} failed`, e);
+      void vscode.window.showErrorMessage(`TraceLens: ${id} failed: ${e instanceof Error ? e.message : String(e)}`, SHOW_LOG).then((pick) => {
+        if (pick === SHOW_LOG) this.showLog();
+      });
+    }
+  }
+}
+
+function onNotification<M extends ServerNotificationMethod>(
+  client: LanguageClient,
+  method: M,
+  handler: (params: ServerNotifications[M]) => void,
+): vscode.Disposable {
+  return client.onNotification(method, handler);
+}
+
+/** "exit code 1" / "signal SIGKILL" once the process has exited, or undefined after `ms`. */
+function exitOf(p: ChildProcess, ms: number): Promise<string | undefined> {
+  const describe = (): string | undefined =>
+    p.exitCode !== null ? `exit code ${p.exitCode}` : p.signalCode !== null ? `signal ${p.signalCode}` : undefined;
+  if (describe()) return Promise.resolve(describe());
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(describe()), ms);
+    p.once('exit', () => {
+      clearTimeout(timer);
+      resolve(describe());
+    });
+  });
+}

@@ -1,0 +1,52 @@
+// The status bar item: live span count, each receiver's endpoint or failure in the tooltip, a warning background
+// when a receiver failed and an error background when the server is down. Clicking it focuses the Traces view.
+import * as vscode from 'vscode';
+import type { ServerState } from './api';
+import type { Ctx } from './ctx';
+import { escapeHtml, plural } from '../core/display';
+
+export function createStatusBar(ctx: Ctx): void {
+  const item = vscode.window.createStatusBarItem('tracelens.status', vscode.StatusBarAlignment.Left, 0);
+  item.name = 'TraceLens';
+  item.command = { command: 'tracelens.traces.focus', title: 'Show TraceLens Traces' };
+  const update = (state: ServerState): void => render(item, state);
+  update(ctx.state);
+  item.show();
+  ctx.pushExt(item, ctx.onDidChangeState(update));
+}
+
+function render(item: vscode.StatusBarItem, state: ServerState): void {
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown('**TraceLens**  \n');
+  if (state.kind === 'starting') {
+    item.text = '$(sync~spin) TraceLens: starting';
+    item.backgroundColor = undefined;
+    md.appendMarkdown('The trace server is starting.');
+  } else if (state.kind === 'failed') {
+    item.text = '$(error) TraceLens: server stopped';
+    item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    md.appendMarkdown('The trace server is not running: ');
+    md.appendText(escapeHtml(state.reason));
+    md.appendMarkdown('  \nRun **TraceLens: Restart Server** to start it; **TraceLens: Show Log** has the details.');
+  } else {
+    const s = state.status;
+    const failed = s.receivers.some((r) => r.state === 'failed');
+    const receiving = s.receivers.some((r) => r.protocol !== 'query' && r.state === 'listening');
+    item.text = `${receiving ? '$(pulse)' : '$(debug-pause)'} TraceLens: ${plural(s.spanCount, 'span')}`;
+    item.backgroundColor = failed ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    md.appendText(escapeHtml(`${plural(s.spanCount, 'span')} in ${plural(s.traceCount, 'trace')}; server ${s.version}, pid ${s.pid}`));
+    md.appendMarkdown('\n\n');
+    for (const r of s.receivers) {
+      md.appendMarkdown(`- ${r.state === 'failed' ? '$(warning) ' : ''}**`);
+      md.appendText(escapeHtml(r.label));
+      md.appendMarkdown('**: ');
+      if (r.state === 'listening') md.appendText(escapeHtml(r.endpoint ?? r.address));
+      else if (r.state === 'failed') md.appendText(escapeHtml(`failed: ${r.error ?? `could not listen on ${r.address}`}`));
+      else md.appendText(escapeHtml(r.state === 'disabled' ? 'off' : `stopped (${r.address})`));
+      md.appendMarkdown('\n');
+    }
+    if (!receiving) md.appendMarkdown('\nReceivers are stopped: run **TraceLens: Start Receiver**.');
+  }
+  item.tooltip = md;
+  item.accessibilityInformation = { label: item.text.replace(/\$\([^)]*\)\s*/g, '') };
+}

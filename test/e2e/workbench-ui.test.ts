@@ -1,0 +1,97 @@
+// What a person sees: the real VS Code workbench (code-server) in Chromium with TraceLens installed, the demo app
+// sending traces with the real OpenTelemetry SDK; the trace appears in the Traces view, the status bar count goes
+// up, a trace opens in the Spans view. Screenshots go to test-results/.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { Workbench } from './workbench';
+import { freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
+
+const RESULTS = join(REPO_ROOT, 'test-results');
+
+describe('TraceLens in the real workbench', () => {
+  let wb: Workbench;
+  let browser: Browser;
+  let page: Page;
+  let otlpPort: number;
+  const demos: ChildProcess[] = [];
+
+  before(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    otlpPort = await freePort();
+    wb = await startWorkbench({
+      extensionPath: REPO_ROOT,
+      workspace: join(REPO_ROOT, 'demo'),
+      userSettings: {
+        'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
+        'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
+        'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
+        'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
+      },
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+    await page.goto(wb.folderUrl());
+    await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
+  });
+
+  after(async () => {
+    for (const d of demos) d.kill('SIGKILL');
+    await browser?.close();
+    await wb?.stop();
+  });
+
+  /** Runs the demo app for N requests against this workbench's receiver; resolves with its exit code. */
+  async function runDemo(requests: number): Promise<number | null> {
+    const [a, b, c] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'demo', 'run.mjs'), '--requests', String(requests), '--frontend-port', String(a), '--orders-port', String(b), '--inventory-port', String(c)], {
+      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+      stdio: 'inherit',
+    });
+    demos.push(child);
+    return new Promise((resolve) => child.once('exit', resolve));
+  }
+
+  const statusItem = (): ReturnType<Page['locator']> => page.locator('.statusbar-item', { hasText: 'TraceLens:' }).first();
+
+  it('shows live traces from the demo in the Traces view and the span count in the status bar', async () => {
+    await statusItem().waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => /TraceLens: 0 spans/.test(document.querySelector('.statusbar')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await page.locator('.activitybar [aria-label^="TraceLens"]').first().click();
+    const traces = page.locator('.pane:has(> .pane-header h3.title:text-is("Traces"))');
+    await traces.waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(RESULTS, 'workbench-empty.png') });
+
+    assert.equal(await runDemo(5), 0, 'the demo delivered all its spans');
+    // Five demo requests make at least 8 spans each; the count updates live as batches arrive.
+    const minimum = 5 * 8;
+    await page.waitForFunction(
+      (min) => Number(/TraceLens: ([\d,]+) spans/.exec(document.querySelector('.statusbar')?.textContent ?? '')?.[1]?.replace(/,/g, '') ?? 0) >= min,
+      minimum,
+      { timeout: 20_000 },
+    );
+
+    const frontend = page.locator('.monaco-list-row', { hasText: 'frontend' }).first();
+    await frontend.waitFor({ timeout: 20_000 });
+    if ((await frontend.getAttribute('aria-expanded')) === 'false') await frontend.click();
+    const operation = page.locator('.monaco-list-row', { hasText: 'GET /checkout' }).first();
+    await operation.waitFor({ timeout: 10_000 });
+    if ((await operation.getAttribute('aria-expanded')) === 'false') await operation.click();
+    const trace = page.locator('.monaco-list-row', { hasText: /\d+ spans/ }).first();
+    await trace.waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(RESULTS, 'workbench-traces.png') });
+
+    await trace.click();
+    // The Spans view shows the selected trace's tree: the root span of the frontend.
+    const spansPane = page.locator('.pane:has(> .pane-header h3.title:text-is("Spans"))');
+    const rootSpan = spansPane.locator('.monaco-list-row', { hasText: 'GET /checkout' }).first();
+    await rootSpan.waitFor({ timeout: 15_000 });
+    assert.match(await rootSpan.innerText(), /frontend · [\d.]+ (ms|s)/);
+    assert.ok((await spansPane.locator('.monaco-list-row').count()) >= 2, 'the root span and its children are listed');
+    await page.screenshot({ path: join(RESULTS, 'workbench-spans.png') });
+  });
+});

@@ -1,0 +1,84 @@
+// Receivers that cannot listen, receivers stopped and started, and a server that dies: each is reported, commands
+// keep answering, and the rest keeps working.
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { allListening, find, occupyPort, receiver, sendTrace, statusWhere, traceLens, waitFor, WORKSPACE_ADDRESSES } from './lib/host';
+
+suite('receivers and server failures', () => {
+  const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('tracelens');
+
+  suiteTeardown(async () => {
+    // Put the fixture's settings back (the tests change them in test/fixtures/workspace/.vscode/settings.json).
+    await config().update('receivers.zipkin', WORKSPACE_ADDRESSES.zipkin, vscode.ConfigurationTarget.Workspace);
+    await config().update('receivers.otlpHttp', WORKSPACE_ADDRESSES['otlp-http'], vscode.ConfigurationTarget.Workspace);
+    await statusWhere(await traceLens(), 'the fixture settings again', (s) => receiver(s, 'zipkin').address === WORKSPACE_ADDRESSES.zipkin && allListening(s));
+  });
+
+  test('a port in use fails that receiver, names its setting, and the others keep receiving', async () => {
+    const api = await traceLens();
+    await statusWhere(api, 'every receiver listening', allListening);
+    const busy = await occupyPort();
+    try {
+      const address = `127.0.0.1:${busy.port}`;
+      await config().update('receivers.zipkin', address, vscode.ConfigurationTarget.Workspace);
+      const status = await statusWhere(api, `the restart with Zipkin on ${address}`, (s) => receiver(s, 'zipkin').address === address);
+      const zipkin = receiver(status, 'zipkin');
+      assert.equal(zipkin.state, 'failed');
+      assert.match(zipkin.error ?? '', /already in use/);
+      assert.match(zipkin.error ?? '', /"tracelens\.receivers\.zipkin"/);
+      assert.match(zipkin.error ?? '', new RegExp(address.replace(/\./g, '\\.')));
+      for (const p of ['otlp-http', 'otlp-grpc', 'query'] as const) assert.equal(receiver(status, p).state, 'listening', p);
+      assert.equal(api.state().kind, 'running');
+
+      const service = `still-receiving-${randomBytes(3).toString('hex')}`;
+      await sendTrace(receiver(status, 'otlp-http').endpoint ?? '', service);
+      await waitFor('the trace sent while Zipkin failed', async () => find(await api.tracesView(), service));
+    } finally {
+      await busy.close();
+    }
+  });
+
+  test('an invalid address stops the server with a message naming the setting; fixing it starts it again', async () => {
+    const api = await traceLens();
+    await config().update('receivers.otlpHttp', 'localhost', vscode.ConfigurationTarget.Workspace);
+    const state = await waitFor('the failed state', () => {
+      const s = api.state();
+      return s.kind === 'failed' ? s : undefined;
+    });
+    assert.match(state.reason, /^tracelens\.receivers\.otlpHttp: "localhost" is not HOST:PORT/);
+    assert.equal(await vscode.commands.executeCommand('tracelens.copyEnvSnippet', 'node'), undefined);
+    await config().update('receivers.otlpHttp', WORKSPACE_ADDRESSES['otlp-http'], vscode.ConfigurationTarget.Workspace);
+    await statusWhere(api, 'the server again', (s) => receiver(s, 'otlp-http').state === 'listening');
+  });
+
+  test('Stop Receiver and Start Receiver', async () => {
+    const api = await traceLens();
+    await vscode.commands.executeCommand('tracelens.stopReceiver');
+    const stopped = await statusWhere(api, 'receivers stopped', (s) => receiver(s, 'otlp-http').state === 'stopped');
+    assert.equal(receiver(stopped, 'query').state, 'listening', 'the query API keeps running');
+    // Nothing to copy now: the command says so (a warning) instead of throwing.
+    assert.equal(await vscode.commands.executeCommand('tracelens.copyEndpoint'), undefined);
+    await vscode.commands.executeCommand('tracelens.startReceiver');
+    await statusWhere(api, 'OTLP/HTTP listening again', (s) => receiver(s, 'otlp-http').state === 'listening');
+  });
+
+  test('a server that dies is reported; commands explain instead of throwing; Restart Server brings it back', async () => {
+    const api = await traceLens();
+    const before = await statusWhere(api, 'running');
+    process.kill(before.pid, 'SIGKILL');
+    const state = await waitFor('the failed state', () => {
+      const s = api.state();
+      return s.kind === 'failed' ? s : undefined;
+    });
+    assert.match(state.reason, /stopped unexpectedly \(signal SIGKILL\)/);
+    assert.equal(await api.status(), undefined);
+    assert.deepEqual(await api.tracesView(), []);
+    assert.equal(await vscode.commands.executeCommand('tracelens.copyEndpoint'), undefined);
+    assert.equal(await vscode.commands.executeCommand('tracelens.clearData'), undefined);
+
+    await vscode.commands.executeCommand('tracelens.restartServer');
+    const after = await statusWhere(api, 'a new server', (s) => s.pid !== before.pid && receiver(s, 'otlp-http').state === 'listening');
+    assert.notEqual(after.pid, before.pid);
+  });
+});
