@@ -29,11 +29,19 @@ function get(o: JsonObject, camel: string, snake?: string): Json | undefined {
   return v !== undefined || snake === undefined ? v : o[snake];
 }
 
+/** Where a value sits, for error messages. A linked list: the text is only built when something fails. */
 class Path {
-  constructor(readonly text: string) {}
+  constructor(
+    private readonly parent: Path | undefined,
+    private readonly field: string,
+    private readonly index = -1,
+  ) {}
   at(field: string, index?: number): Path {
-    const f = field === '' ? this.text : `${this.text}.${field}`;
-    return new Path(index === undefined ? f : `${f}[${index}]`);
+    return new Path(this, field, index);
+  }
+  get text(): string {
+    const head = this.parent ? (this.field === '' ? this.parent.text : `${this.parent.text}.${this.field}`) : this.field;
+    return this.index >= 0 ? `${head}[${this.index}]` : head;
   }
   fail(what: string): never {
     throw new MalformedPayloadError(`${this.text}: ${what}`);
@@ -241,7 +249,7 @@ export function decodeTraceRequestJson(text: string): DecodedBatch {
   } catch (e) {
     throw new MalformedPayloadError(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const top = new Path('$');
+  const top = new Path(undefined, '$');
   if (!isObject(root)) return top.fail(`expected an ExportTraceServiceRequest object, got ${describe(root)}`);
   const spans: Span[] = [];
   const rejects = new RejectLog();
