@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { RAW_TRACE_SERVICE } from '../../src/server/receivers/otlpGrpc';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
 import { encodeRequest, jsonRequest, otlpSpan, reference } from '../helpers/otlp';
@@ -203,20 +204,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
 
 /** One raw Export call with a generic gRPC client; resolves with the error, or null on OK. */
 async function grpcExport(endpoint: string, body: Buffer): Promise<grpc.ServiceError | null> {
-  const Client = grpc.makeGenericClientConstructor(
-    {
-      Export: {
-        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (b: Buffer) => b,
-        requestDeserialize: (b: Buffer) => b,
-        responseSerialize: (b: Buffer) => b,
-        responseDeserialize: (b: Buffer) => b,
-      },
-    },
-    'TraceService',
-  );
+  const Client = grpc.makeGenericClientConstructor(RAW_TRACE_SERVICE, 'TraceService');
   const client = new Client(endpoint.replace('http://', ''), grpc.credentials.createInsecure());
   try {
     return await new Promise((resolve) => {

@@ -13,6 +13,19 @@ import { ingestBatch } from './export';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
+/** TraceService with raw protobuf bytes in and out: for clients that send pre-encoded requests (tests, benchmarks). */
+export const RAW_TRACE_SERVICE: grpc.ServiceDefinition = {
+  Export: {
+    path: EXPORT_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+  },
+};
+
 const traceService: grpc.ServiceDefinition = {
   Export: {
     path: EXPORT_PATH,
