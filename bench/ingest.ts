@@ -1,0 +1,597 @@
+// Ingest benchmark: spans per second through OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC, TraceLens against a
+// reference receiver measured in the same run (node:http / grpc-js + protobufjs generated opentelemetry-proto decode
+// + a Map), printed as ratios; p50/p99 latency of one 512-span export; and decode-only throughput in-process.
+//
+//   npx tsx bench/ingest.ts            full run (about 5.5 minutes on 2 cores)
+//   npx tsx bench/ingest.ts --quick    a shorter run (under a minute), for a quick look
+//   npx tsx bench/ingest.ts --help     every option
+//
+// Processes: this driver; one load generator (bench/ingest/load.ts); one receiver at a time (TraceLens or the
+// reference, started fresh for each measurement and stopped after). The receivers alternate, A B then B A, round
+// after round, so drift on a shared machine hits both alike; medians over the rounds are reported.
+// Each measurement checks that the receiver stored what it acknowledged, so a receiver that drops cannot win.
+// Results: a table on stdout and bench/results/ingest.json.
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { decodeTraceRequestJson } from '../src/core/otlp/json';
+import { decodeTraceRequest } from '../src/core/otlp/protobuf';
+import type { LoadCommand, LoadReply, PayloadManifest, Protocol, RunResult, Target } from './ingest/messages';
+import { MANIFEST_FILE, PROTOCOLS } from './ingest/messages';
+import type { Batch } from './ingest/payloads';
+import { makeBatches } from './ingest/payloads';
+import type { ProfileSummary } from './ingest/profile';
+import { formatProfile, summarizeProfiles } from './ingest/profile';
+import type { Receiver, ReceiverName, StartOptions } from './ingest/receivers';
+import { killAllChildren, startReference, startTraceLens, track } from './ingest/receivers';
+import { decodeReference } from './ingest/referenceCodec';
+
+const ROOT = resolve(__dirname, '..');
+/** The run's scratch directory (payloads, bundles): removed at the end, on errors and on interruption. */
+let scratch: string | undefined;
+
+function cleanUp(): void {
+  killAllChildren();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
+}
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  readonly quick: boolean;
+  readonly rounds: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly concurrency: number;
+  readonly latencyExports: number;
+  readonly batches: number;
+  readonly spansPerBatch: number;
+  readonly seed: number;
+  readonly maxSpans: number;
+  readonly decodeMs: number;
+  readonly protocols: readonly Protocol[];
+  readonly server: string | undefined;
+  readonly cpuProf: boolean;
+  readonly out: string;
+}
+
+const HELP = `Usage: npx tsx bench/ingest.ts [options]
+  --quick               short run: 2 rounds of 1.5 s (default: 5 rounds of 5 s)
+  --rounds N            A/B rounds per protocol
+  --duration S          measured seconds per throughput measurement
+  --warmup S            warm-up seconds before each one
+  --concurrency N       exports in flight (default 4)
+  --latency-exports N   sequential exports timed per measurement (default 300, quick 60)
+  --batches N           distinct SDK batches, reused round-robin (default 6)
+  --spans N             spans per batch (default 512)
+  --seed N              payload seed (default 42)
+  --max-spans N         retention of both receivers (default 500000, TraceLens's default)
+  --decode-ms N         milliseconds per in-process decode measurement (default 1500, quick 400)
+  --protocols LIST      protobuf,json,grpc (default all)
+  --server FILE         use this TraceLens server bundle (default: bundle src/server/main.ts afresh)
+  --cpu-prof            profile the receivers (node --cpu-prof) into bench/results/profiles and list top functions
+  --out FILE            results JSON (default bench/results/ingest.json)
+`;
+
+function parseOptions(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick');
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  const num = (flag: string, dflt: number): number => {
+    const v = value(flag);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got "${v}"`);
+    return n;
+  };
+  const known = new Set(['--quick', '--cpu-prof', '--help', '-h']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (known.has(a)) continue;
+    if (a.startsWith('--') && HELP.includes(`${a} `)) {
+      i++;
+      continue;
+    }
+    throw new Error(`unknown option "${a}"\n\n${HELP}`);
+  }
+  const protocols = (value('--protocols') ?? PROTOCOLS.join(',')).split(',').map((p) => p.trim());
+  for (const p of protocols) if (!PROTOCOLS.includes(p as Protocol)) throw new Error(`unknown protocol "${p}" (protobuf, json, grpc)`);
+  return {
+    quick,
+    rounds: Math.round(num('--rounds', quick ? 2 : 5)),
+    warmupMs: num('--warmup', quick ? 0.5 : 2) * 1000,
+    durationMs: num('--duration', quick ? 1.5 : 5) * 1000,
+    concurrency: Math.round(num('--concurrency', 4)),
+    latencyExports: Math.round(num('--latency-exports', quick ? 60 : 300)),
+    batches: Math.round(num('--batches', 6)),
+    spansPerBatch: Math.round(num('--spans', 512)),
+    seed: Math.round(num('--seed', 42)),
+    maxSpans: Math.round(num('--max-spans', 500_000)),
+    decodeMs: num('--decode-ms', quick ? 400 : 1500),
+    protocols: protocols as Protocol[],
+    server: value('--server'),
+    cpuProf: argv.includes('--cpu-prof'),
+    out: value('--out') ?? join(ROOT, 'bench', 'results', 'ingest.json'),
+  };
+}
+
+// ---------------------------------------------------------------- statistics
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Nearest-rank percentile. */
+function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+// ---------------------------------------------------------------- the load generator
+
+class LoadGenerator {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (m: LoadReply) => {
+      if (m.kind === 'ready') return;
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.kind === 'error') w.reject(new Error(`load generator: ${m.message}`));
+      else w.resolve(m);
+    });
+    child.on('exit', (code, signal) => {
+      for (const w of this.waiting.values()) w.reject(new Error(`the load generator exited (${code ?? signal})`));
+      this.waiting.clear();
+    });
+  }
+
+  static start(loadJs: string, payloadDir: string): Promise<LoadGenerator> {
+    const child = track(fork(loadJs, [payloadDir], { execArgv: [], cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error('the load generator did not start within 30 s')), 30_000);
+      child.once('exit', (code) => reject(new Error(`the load generator exited at start (${code})`)));
+      child.on('message', (m: LoadReply) => {
+        if (m.kind !== 'ready') return;
+        clearTimeout(timer);
+        resolvePromise(new LoadGenerator(child));
+      });
+    });
+  }
+
+  run(command: Exclude<LoadCommand, { kind: 'exit' }>, timeoutMs: number): Promise<RunResult> {
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(command.id);
+        reject(new Error(`load generator: ${command.kind} run ${command.id} took more than ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(command.id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolvePromise(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.child.send(command);
+    });
+  }
+
+  id(): number {
+    return this.nextId++;
+  }
+
+  stop(): void {
+    if (this.child.connected) this.child.send({ kind: 'exit' } satisfies LoadCommand);
+  }
+}
+
+// ---------------------------------------------------------------- one measurement
+
+interface Measurement {
+  readonly round: number;
+  readonly protocol: Protocol;
+  readonly receiver: ReceiverName;
+  readonly spansPerSec: number;
+  readonly latenciesMs: readonly number[];
+  readonly ackedSpans: number;
+  readonly receiverAccepted: number;
+  readonly receiverStored: number;
+  readonly failures: number;
+  /** The machine's 1-minute load average before and after: other work on a shared machine shows here. */
+  readonly loadAverage: readonly [number, number];
+  /** Empty when the receiver's own counts agree with what was acknowledged. */
+  readonly problems: readonly string[];
+}
+
+async function measure(load: LoadGenerator, o: Options, receiver: Receiver, protocol: Protocol, round: number): Promise<Measurement> {
+  const target: Target = receiver.target;
+  const loadBefore = os.loadavg()[0]!;
+  const tp = await load.run(
+    { kind: 'throughput', id: load.id(), protocol, target, concurrency: o.concurrency, warmupMs: o.warmupMs, durationMs: o.durationMs },
+    o.warmupMs + o.durationMs + 60_000,
+  );
+  const lat = await load.run({ kind: 'latency', id: load.id(), protocol, target, warmupExports: 5, exports: o.latencyExports }, 120_000);
+  const acked = tp.ackedSpans + lat.ackedSpans;
+  const failures = tp.failures + lat.failures;
+  const counts = await receiver.counts();
+  await receiver.stop();
+  const problems: string[] = [];
+  if (failures > 0) problems.push(`${failures} export(s) not acknowledged: ${[...tp.failureReasons, ...lat.failureReasons].slice(0, 3).join(' | ')}`);
+  if (counts.accepted !== acked) problems.push(`acknowledged ${acked} spans but the receiver counts ${counts.accepted}`);
+  if (counts.turnedAway !== 0) problems.push(`the receiver turned away ${counts.turnedAway} spans`);
+  const expectStored = Math.min(acked, o.maxSpans);
+  // TraceLens evicts whole traces, the reference single spans: allow one batch's worth of slack at the bound.
+  const slack = acked > o.maxSpans ? o.spansPerBatch : 0;
+  if (counts.stored > o.maxSpans || counts.stored < expectStored - slack) problems.push(`the receiver holds ${counts.stored} spans, expected ${expectStored}`);
+  const final = receiver.finalCounts();
+  if (receiver.name === 'reference' && (!final || final.accepted !== counts.accepted)) {
+    problems.push(`the reference's final count ${final ? final.accepted : '(none printed)'} differs from ${counts.accepted}`);
+  }
+  return {
+    round,
+    protocol,
+    receiver: receiver.name,
+    spansPerSec: (tp.windowSpans / tp.windowMs) * 1000,
+    latenciesMs: lat.latenciesMs,
+    ackedSpans: acked,
+    receiverAccepted: counts.accepted,
+    receiverStored: counts.stored,
+    failures,
+    loadAverage: [loadBefore, os.loadavg()[0]!],
+    problems,
+  };
+}
+
+// ---------------------------------------------------------------- decode only, in-process
+
+interface DecodeRow {
+  readonly encoding: 'protobuf' | 'json';
+  readonly tracelensSpansPerSec: number;
+  readonly referenceSpansPerSec: number;
+  readonly tracelensRounds: readonly number[];
+  readonly referenceRounds: readonly number[];
+}
+
+interface Encoded {
+  readonly spanCount: number;
+  readonly bytes: Buffer;
+}
+
+/** Decodes the batches round-robin for `ms` milliseconds; spans per second. Checks the span count of every batch. */
+function decodeRate(batches: readonly Encoded[], ms: number, decode: (bytes: Buffer) => number): number {
+  let spans = 0;
+  let i = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    const b = batches[i++ % batches.length]!;
+    const n = decode(b.bytes);
+    if (n !== b.spanCount) throw new Error(`decoded ${n} spans from a batch of ${b.spanCount}`);
+    spans += n;
+    now = performance.now();
+  }
+  return (spans / (now - start)) * 1000;
+}
+
+const countSpans = (r: { readonly resourceSpans: readonly { readonly scopeSpans: readonly { readonly spans: readonly unknown[] }[] }[] }): number => {
+  let n = 0;
+  for (const rs of r.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+  return n;
+};
+
+/** The decoders alone, on the same bytes: where the receivers' time goes before any networking or storing. */
+const DECODERS = {
+  protobuf: {
+    reference: (bytes: Buffer): number => countSpans(decodeReference(bytes)),
+    tracelens: (bytes: Buffer): number => {
+      const d = decodeTraceRequest(bytes);
+      return d.rejectedSpans === 0 ? d.spans.length : -1;
+    },
+  },
+  json: {
+    // As the receivers do: the body's text, then the parse.
+    reference: (bytes: Buffer): number => countSpans(JSON.parse(bytes.toString('utf8')) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }),
+    tracelens: (bytes: Buffer): number => {
+      const d = decodeTraceRequestJson(bytes.toString('utf8'));
+      return d.rejectedSpans === 0 ? d.spans.length : -1;
+    },
+  },
+} as const;
+
+function decodeOnly(batches: readonly Batch[], o: Options): DecodeRow[] {
+  const rows: DecodeRow[] = [];
+  for (const encoding of ['protobuf', 'json'] as const) {
+    const used = encoding === 'json' ? o.protocols.includes('json') : o.protocols.includes('protobuf') || o.protocols.includes('grpc');
+    if (!used) continue;
+    const data: Encoded[] = batches.map((b) => ({ spanCount: b.spanCount, bytes: Buffer.from(encoding === 'json' ? b.json : b.protobuf) }));
+    const { reference: ref, tracelens: tl } = DECODERS[encoding];
+    decodeRate(data, Math.min(500, o.decodeMs), ref);
+    decodeRate(data, Math.min(500, o.decodeMs), tl);
+    const tlRounds: number[] = [];
+    const refRounds: number[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      if (r % 2 === 0) {
+        tlRounds.push(decodeRate(data, o.decodeMs, tl));
+        refRounds.push(decodeRate(data, o.decodeMs, ref));
+      } else {
+        refRounds.push(decodeRate(data, o.decodeMs, ref));
+        tlRounds.push(decodeRate(data, o.decodeMs, tl));
+      }
+    }
+    rows.push({ encoding, tracelensSpansPerSec: median(tlRounds), referenceSpansPerSec: median(refRounds), tracelensRounds: tlRounds, referenceRounds: refRounds });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- setup
+
+function writePayloads(batches: readonly Batch[], dir: string): void {
+  const manifest: PayloadManifest = {
+    batches: batches.map((b, i) => {
+      writeFileSync(join(dir, `batch-${i}.pb`), b.protobuf);
+      writeFileSync(join(dir, `batch-${i}.json`), b.json);
+      return { spanCount: b.spanCount, protobuf: `batch-${i}.pb`, json: `batch-${i}.json`, traceIds: b.traceIds };
+    }),
+  };
+  writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(manifest));
+}
+
+interface Bundles {
+  readonly server: string;
+  readonly reference: string;
+  readonly load: string;
+}
+
+/**
+ * Bundles the child processes with esbuild, with the options scripts/build.mjs uses for out/server.js: the trace
+ * server from the current sources, the reference receiver and the load generator. Both receivers then run the same
+ * way (plain node on an esbuild bundle, no loader thread in the process or in its CPU profile).
+ */
+async function bundleProcesses(dir: string, withServer: boolean): Promise<Bundles> {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: {
+      ...(withServer ? { server: join(ROOT, 'src', 'server', 'main.ts') } : {}),
+      reference: join(__dirname, 'ingest', 'reference.ts'),
+      load: join(__dirname, 'ingest', 'load.ts'),
+    },
+    outdir: dir,
+    bundle: true,
+    sourcemap: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+  return { server: join(dir, 'server.js'), reference: join(dir, 'reference.js'), load: join(dir, 'load.js') };
+}
+
+function payloadFacts(batches: readonly Batch[]): Record<string, number> {
+  const sum = (f: (b: Batch) => number): number => batches.reduce((s, b) => s + f(b), 0);
+  const n = batches.length;
+  return {
+    batches: n,
+    spansPerBatch: sum((b) => b.spanCount) / n,
+    tracesPerBatch: sum((b) => b.traceCount) / n,
+    attributesPerSpan: sum((b) => b.attributeCount) / sum((b) => b.spanCount),
+    eventsPerBatch: sum((b) => b.eventCount) / n,
+    linksPerBatch: sum((b) => b.linkCount) / n,
+    errorSpansPerBatch: sum((b) => b.errorCount) / n,
+    protobufBytesPerBatch: Math.round(sum((b) => b.protobuf.length) / n),
+    jsonBytesPerBatch: Math.round(sum((b) => b.json.length) / n),
+  };
+}
+
+// ---------------------------------------------------------------- report
+
+const fmtRate = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '-');
+const fmtMs = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : '-');
+
+interface ProtocolRow {
+  readonly protocol: Protocol;
+  readonly tracelensSpansPerSec: number;
+  readonly referenceSpansPerSec: number;
+  readonly ratio: number;
+  /** TraceLens/reference in each round (A and B measured back to back), and their median. */
+  readonly roundRatios: readonly number[];
+  readonly medianRoundRatio: number;
+  readonly tracelensLatencyMs: { readonly p50: number; readonly p99: number; readonly samples: number };
+  readonly referenceLatencyMs: { readonly p50: number; readonly p99: number; readonly samples: number };
+}
+
+function summarize(ms: readonly Measurement[], protocols: readonly Protocol[]): ProtocolRow[] {
+  return protocols.map((protocol) => {
+    const of = (r: ReceiverName): Measurement[] => ms.filter((m) => m.protocol === protocol && m.receiver === r);
+    const tl = of('tracelens');
+    const ref = of('reference');
+    const lat = (xs: Measurement[]): { p50: number; p99: number; samples: number } => {
+      const all = xs.flatMap((m) => m.latenciesMs);
+      return { p50: percentile(all, 50), p99: percentile(all, 99), samples: all.length };
+    };
+    const roundRatios = tl.map((t) => t.spansPerSec / (ref.find((r) => r.round === t.round)?.spansPerSec ?? NaN));
+    const tlRate = median(tl.map((m) => m.spansPerSec));
+    const refRate = median(ref.map((m) => m.spansPerSec));
+    return { protocol, tracelensSpansPerSec: tlRate, referenceSpansPerSec: refRate, ratio: tlRate / refRate, roundRatios, medianRoundRatio: median(roundRatios), tracelensLatencyMs: lat(tl), referenceLatencyMs: lat(ref) };
+  });
+}
+
+/** min / median / max */
+const range = (xs: readonly number[]): string => `${Math.min(...xs).toFixed(2)} / ${median(xs).toFixed(2)} / ${Math.max(...xs).toFixed(2)}`;
+
+function table(rows: readonly string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+const PROTOCOL_LABEL: Record<Protocol, string> = { protobuf: 'OTLP/HTTP protobuf', json: 'OTLP/HTTP JSON', grpc: 'OTLP/gRPC' };
+
+function report(rows: readonly ProtocolRow[], decode: readonly DecodeRow[]): string {
+  const head = ['protocol', 'TraceLens spans/s', 'reference spans/s', 'ratio', 'per-round ratio min/med/max', 'TraceLens p50/p99 ms', 'reference p50/p99 ms'];
+  const body = rows.map((r) => [
+    PROTOCOL_LABEL[r.protocol],
+    fmtRate(r.tracelensSpansPerSec),
+    fmtRate(r.referenceSpansPerSec),
+    `${r.ratio.toFixed(2)}x`,
+    range(r.roundRatios),
+    `${fmtMs(r.tracelensLatencyMs.p50)} / ${fmtMs(r.tracelensLatencyMs.p99)}`,
+    `${fmtMs(r.referenceLatencyMs.p50)} / ${fmtMs(r.referenceLatencyMs.p99)}`,
+  ]);
+  const dec = decode.map((d) => [
+    `decode only, ${d.encoding} (in-process)`,
+    fmtRate(d.tracelensSpansPerSec),
+    fmtRate(d.referenceSpansPerSec),
+    `${(d.tracelensSpansPerSec / d.referenceSpansPerSec).toFixed(2)}x`,
+    range(d.tracelensRounds.map((t, i) => t / d.referenceRounds[i]!)),
+    '',
+    '',
+  ]);
+  return table([head, ...body, ...dec]);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const o = parseOptions(argv);
+  const perMeasurementMs = o.warmupMs + o.durationMs + o.latencyExports * 30 + 5_000;
+  const budgetMs = 2 * (o.rounds * o.protocols.length * 2 * perMeasurementMs + 4 * o.rounds * o.decodeMs) + 120_000;
+  const deadline = setTimeout(() => {
+    process.stderr.write(`bench/ingest: still running after ${Math.round(budgetMs / 1000)} s; giving up\n`);
+    cleanUp();
+    process.exit(3);
+  }, budgetMs);
+
+  const tmp = mkdtempSync(join(os.tmpdir(), 'tracelens-bench-ingest-'));
+  scratch = tmp;
+  const profDir = join(ROOT, 'bench', 'results', 'profiles');
+  let load: LoadGenerator | undefined;
+  try {
+    const log = (line: string): void => void process.stderr.write(`${line}\n`);
+    const t0 = performance.now();
+    const batches = makeBatches({ seed: o.seed, batches: o.batches, spansPerBatch: o.spansPerBatch });
+    writePayloads(batches, tmp);
+    const facts = payloadFacts(batches);
+    log(
+      `payloads: ${facts['batches']} batches of ${facts['spansPerBatch']} spans in ~${facts['tracesPerBatch']!.toFixed(0)} traces, ` +
+        `${facts['attributesPerSpan']!.toFixed(1)} attributes/span, ~${facts['eventsPerBatch']!.toFixed(0)} events, ~${facts['linksPerBatch']!.toFixed(0)} links, ~${facts['errorSpansPerBatch']!.toFixed(0)} error spans per batch; ` +
+        `${facts['protobufBytesPerBatch']} B protobuf, ${facts['jsonBytesPerBatch']} B JSON (${Math.round(performance.now() - t0)} ms)`,
+    );
+    const bundles = await bundleProcesses(tmp, !o.server);
+    const serverJs = o.server ? resolve(o.server) : bundles.server;
+    log(`TraceLens server: ${o.server ? serverJs : 'bundled from src/server/main.ts'}`);
+    if (o.cpuProf) {
+      rmSync(profDir, { recursive: true, force: true });
+      mkdirSync(profDir, { recursive: true });
+    }
+    const start: StartOptions = { maxSpans: o.maxSpans, cpuProfDir: o.cpuProf ? profDir : undefined };
+    load = await LoadGenerator.start(bundles.load, tmp);
+
+    const measurements: Measurement[] = [];
+    for (let round = 0; round < o.rounds; round++) {
+      for (const [pi, protocol] of o.protocols.entries()) {
+        const order: ReceiverName[] = (round + pi) % 2 === 0 ? ['tracelens', 'reference'] : ['reference', 'tracelens'];
+        for (const name of order) {
+          const opts: StartOptions = { ...start, profileName: `${name}-${protocol}-round${round + 1}` };
+          const receiver = name === 'tracelens' ? await startTraceLens(serverJs, opts) : await startReference(bundles.reference, opts);
+          const m = await measure(load, o, receiver, protocol, round);
+          measurements.push(m);
+          log(
+            `round ${round + 1}/${o.rounds} ${protocol.padEnd(8)} ${name.padEnd(9)} ${fmtRate(m.spansPerSec).padStart(9)} spans/s  p50 ${fmtMs(percentile(m.latenciesMs, 50))} ms  p99 ${fmtMs(percentile(m.latenciesMs, 99))} ms  stored ${m.receiverStored}/${m.ackedSpans}  load ${m.loadAverage[0].toFixed(1)}${m.problems.length ? `  PROBLEM: ${m.problems.join('; ')}` : ''}`,
+          );
+        }
+      }
+    }
+    load.stop();
+
+    log('decode only, in-process ...');
+    const decode = decodeOnly(batches, o);
+    const rows = summarize(measurements, o.protocols);
+
+    const profiles: ProfileSummary[] = [];
+    if (o.cpuProf) {
+      const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+      for (const protocol of o.protocols) {
+        for (const name of ['tracelens', 'reference'] as const) {
+          const mine = files.filter((f) => f.startsWith(`${name}-${protocol}-`)).map((f) => join(profDir, f));
+          if (mine.length > 0) profiles.push(summarizeProfiles(`${name}, ${PROTOCOL_LABEL[protocol]}`, mine));
+        }
+      }
+    }
+
+    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.release()}`, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+    process.stdout.write(
+      `\nIngest: ${o.spansPerBatch}-span exports, ${o.concurrency} in flight, ${o.rounds} rounds x ${o.durationMs / 1000} s (+${o.warmupMs / 1000} s warm-up), medians; ` +
+        `latency: ${o.latencyExports} sequential exports x ${o.rounds} rounds. ${machine.cpus} cores, Node ${machine.node}; ` +
+        `1-min load average during the run: median ${median(measurements.map((m) => m.loadAverage[1])).toFixed(1)} (this benchmark alone makes about 2).\n\n`,
+    );
+    process.stdout.write(`${report(rows, decode)}\n`);
+    const problems = measurements.filter((m) => m.problems.length > 0);
+    if (problems.length > 0) process.stdout.write(`\n${problems.length} measurement(s) failed their storage check: see above. Their figures are not to be trusted.\n`);
+    for (const p of profiles) process.stdout.write(`\n${formatProfile(p)}\n`);
+
+    mkdirSync(resolve(o.out, '..'), { recursive: true });
+    writeFileSync(
+      o.out,
+      `${JSON.stringify(
+        {
+          benchmark: 'ingest',
+          date: new Date().toISOString(),
+          machine,
+          options: { ...o, server: o.server ?? 'bundled from src/server/main.ts' },
+          payloads: facts,
+          protocols: rows,
+          decodeOnly: decode,
+          measurements,
+          profiles: profiles.map((p) => ({ ...p, files: p.files.map((f) => relative(ROOT, f)), functions: [...p.functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, 40) })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    process.stdout.write(`\nresults: ${relative(ROOT, o.out)}\n`);
+    return problems.length > 0 ? 1 : 0;
+  } finally {
+    clearTimeout(deadline);
+    load?.stop();
+    cleanUp();
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
+process.once('exit', cleanUp);
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench/ingest: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    cleanUp();
+    process.exit(1);
+  },
+);
