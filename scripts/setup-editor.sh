@@ -102,8 +102,14 @@ else
   mkdir -p "$CODE_SERVER_DIR"
   printf '{ "name": "tracelens-code-server", "private": true }\n' >"$CODE_SERVER_DIR/package.json"
   LOG="$CODE_SERVER_DIR/install.log"
+  # Under `npm test` the outer npm's npm_* variables (npm_node_execpath above all) would make the inner npm run
+  # code-server's postinstall with Node 20: drop them, so that Node 24 from PATH runs everything.
+  UNSET_NPM=()
+  while IFS='=' read -r name _; do
+    case "$name" in npm_*|NODE|NODE_OPTIONS) UNSET_NPM+=(-u "$name") ;; esac
+  done < <(env)
   if ! (cd "$CODE_SERVER_DIR" &&
-    PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
+    env "${UNSET_NPM[@]}" PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
       npm install "code-server@$CODE_SERVER_VERSION" --no-audit --no-fund --loglevel=warn >"$LOG" 2>&1); then
     tail -n 40 "$LOG" >&2
     fail "npm install code-server@$CODE_SERVER_VERSION failed (full log: $LOG)"
