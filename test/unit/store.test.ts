@@ -100,6 +100,18 @@ describe('MemoryTraceStore', () => {
     assert.deepEqual(store.stats(), { spanCount: 2, traceCount: 2, evictedSpans: 4 });
   });
 
+  it('keeps a batch that alone exceeds the bound until newer data arrives, and evicts many batches in order', async () => {
+    const store = new MemoryTraceStore(2);
+    await store.append([span('a', '1', '', 0, 1), span('a', '2', '1', 0, 1), span('a', '3', '1', 0, 1)]);
+    assert.equal(store.stats().spanCount, 3, 'the only trace stays');
+    await store.append([span('b', '4', '', 0, 1)]);
+    assert.deepEqual(store.stats(), { spanCount: 1, traceCount: 1, evictedSpans: 3 });
+    for (let i = 0; i < 50; i++) await store.append([span(`c${i}`, '5', '', 0, 1)]);
+    assert.deepEqual(store.stats(), { spanCount: 2, traceCount: 2, evictedSpans: 52 });
+    assert.ok(await store.getTrace('c49'.padStart(32, '0')));
+    assert.ok(await store.getTrace('c48'.padStart(32, '0')));
+  });
+
   it('clear empties it and says so', async () => {
     const store = new MemoryTraceStore();
     let cleared = false;

@@ -20,6 +20,7 @@ export class MemoryTraceStore implements TraceStore {
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private spanCount = 0;
   private evicted = 0;
+  private cursor: Iterator<[TraceId, Entry]> | undefined;
 
   constructor(private readonly maxSpans = DEFAULT_MAX_SPANS) {}
 
@@ -47,11 +48,25 @@ export class MemoryTraceStore implements TraceStore {
     return Promise.resolve();
   }
 
+  /**
+   * Evicts the least recently updated traces until the store is within maxSpans again. One live Map iterator is kept
+   * between calls: a fresh one per batch would walk past every hole that earlier deletions left at the front.
+   * Traces written by this batch sit at the end; meeting one means everything older is gone already.
+   */
   private evict(keep: ReadonlySet<TraceId>): void {
-    for (const [id, entry] of this.traces) {
-      if (this.spanCount <= this.maxSpans) return;
-      // Never evict what this batch just wrote unless it alone exceeds the bound.
-      if (keep.has(id) && this.traces.size <= keep.size) return;
+    while (this.spanCount > this.maxSpans) {
+      this.cursor ??= this.traces.entries();
+      const next = this.cursor.next();
+      if (next.done) {
+        this.cursor = undefined;
+        if (this.traces.size === 0) return;
+        continue;
+      }
+      const [id, entry] = next.value;
+      if (keep.has(id)) {
+        this.cursor = undefined;
+        return;
+      }
       this.traces.delete(id);
       this.spanCount -= entry.spans.size;
       this.evicted += entry.spans.size;
@@ -82,6 +97,7 @@ export class MemoryTraceStore implements TraceStore {
 
   clear(): Promise<void> {
     this.traces.clear();
+    this.cursor = undefined;
     this.spanCount = 0;
     this.emit({ traceIds: new Set(), cleared: true });
     return Promise.resolve();
