@@ -241,6 +241,9 @@ function status(v: Json | undefined, parent: Path, field: string): SpanStatus {
   return code === 0 && message === '' ? UNSET_STATUS : { code: statusCodeFromOtlp(code), message };
 }
 
+const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
+const NO_LINKS: readonly SpanLink[] = Object.freeze([]);
+
 function span(o: JsonObject, res: Resource, sc: InstrumentationScope, path: Path): Span {
   const events = array(o['events'], path, 'events');
   const links = array(o['links'], path, 'links');
@@ -254,9 +257,9 @@ function span(o: JsonObject, res: Resource, sc: InstrumentationScope, path: Path
     endTimeUnixNano: uint64(get(o, 'endTimeUnixNano', 'end_time_unix_nano'), path, 'endTimeUnixNano'),
     attributes: keyValues(o['attributes'], path, 'attributes'),
     droppedAttributesCount: uint(get(o, 'droppedAttributesCount', 'dropped_attributes_count'), path, 'droppedAttributesCount'),
-    events: events.map((e, i) => event(e, path.at('events', i))),
+    events: events.length === 0 ? NO_EVENTS : events.map((e, i) => event(e, path.at('events', i))),
     droppedEventsCount: uint(get(o, 'droppedEventsCount', 'dropped_events_count'), path, 'droppedEventsCount'),
-    links: links.map((l, i) => link(l, path.at('links', i))),
+    links: links.length === 0 ? NO_LINKS : links.map((l, i) => link(l, path.at('links', i))),
     droppedLinksCount: uint(get(o, 'droppedLinksCount', 'dropped_links_count'), path, 'droppedLinksCount'),
     status: status(o['status'], path, 'status'),
     traceState: str(get(o, 'traceState', 'trace_state'), path, 'traceState'),
