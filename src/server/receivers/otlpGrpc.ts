@@ -26,15 +26,11 @@ export const RAW_TRACE_SERVICE: grpc.ServiceDefinition = {
   },
 };
 
+/** The server's side: requests stay bytes for our decoder; responses are encoded from the export's outcome. */
 const traceService: grpc.ServiceDefinition = {
   Export: {
-    path: EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (b: Buffer) => b,
-    requestDeserialize: (b: Buffer) => b,
+    ...RAW_TRACE_SERVICE['Export']!,
     responseSerialize: (o: ExportOutcome) => Buffer.from(encodeTraceResponse(o.rejectedSpans, o.errorMessage)),
-    responseDeserialize: (b: Buffer) => b,
   },
 };
 
