@@ -11,6 +11,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { ServerRequests, TracesChangedEvent } from '../../src/protocol/messages';
 import { encodeRequest, otlpSpan } from '../helpers/otlp';
+import { waitFor } from '../helpers/wait';
 
 const SERVER = join(__dirname, '..', '..', 'out', 'server.js');
 
@@ -117,11 +118,3 @@ describe('LSP endpoint with a plain JSON-RPC client', () => {
     assert.equal(started.receivers[0]!.state, 'listening');
   });
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, describeState?: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${describeState ? `: ${describeState()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -9,6 +9,7 @@ import protobuf from 'protobufjs';
 import { RAW_TRACE_SERVICE } from '../../src/server/receivers/otlpGrpc';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 import { encodeRequest, jsonRequest, otlpSpan, reference } from '../helpers/otlp';
 
 const RpcStatus = protobuf.Root.fromJSON({
@@ -194,13 +195,6 @@ describe('full ingest queue', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** One raw Export call with a generic gRPC client; resolves with the error, or null on OK. */
 async function grpcExport(endpoint: string, body: Buffer): Promise<grpc.ServiceError | null> {
