@@ -1,6 +1,7 @@
 // Pure helpers the views render with (tree views in the extension, the web UI): durations, ages, truncation, the
 // span tree of a wire trace, and the grouping of trace summaries by service and root operation.
 import type { WireSpan, WireTrace, WireTraceSummary } from '../protocol/wire';
+import { UNKNOWN_SERVICE } from '../protocol/wire';
 
 export const SPAN_KIND_NAMES: readonly string[] = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 export const STATUS_NAMES: readonly string[] = ['UNSET', 'OK', 'ERROR'];
@@ -113,8 +114,6 @@ export function spanDuration(span: WireSpan): bigint {
   const d = nanos(span.endTimeUnixNano) - nanos(span.startTimeUnixNano);
   return d > 0n ? d : 0n;
 }
-
-export const UNKNOWN_SERVICE = 'unknown_service';
 
 export function serviceOf(trace: WireTrace, span: WireSpan): string {
   const attr = trace.resources[span.resource]?.attributes.find((a) => a.key === 'service.name');

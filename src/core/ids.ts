@@ -16,12 +16,6 @@ export function normaliseHex(text: string): string | undefined {
   return s.length % 2 === 0 && HEX_RE.test(s) ? s : undefined;
 }
 
-export function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >>> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
-  return out;
-}
-
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
@@ -39,9 +33,4 @@ export function spanIdProblem(hex: string): string | undefined {
   if (hex.length !== 16) return `${hex.length / 2} bytes, expected 8`;
   if (hex === ZERO_SPAN) return 'all zero';
   return undefined;
-}
-
-/** A W3C traceparent header value for a span context. */
-export function traceparent(traceId: string, spanId: string, flags: number): string {
-  return `00-${traceId}-${spanId}-${HEX[flags & 0xff]}`;
 }

@@ -1,6 +1,7 @@
 // The normalised span model. Every receiver (OTLP protobuf, OTLP JSON, Zipkin) produces these, once, at ingest;
 // everything downstream (store, query, analysis, views) reads them and never mutates them.
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { UNKNOWN_SERVICE } from '../protocol/wire';
 
 export { SpanKind, SpanStatusCode };
 
@@ -113,22 +114,10 @@ export function attr(attributes: Attributes, key: string): AttrValue | undefined
   return undefined;
 }
 
-export const UNKNOWN_SERVICE = 'unknown_service';
-
 /** The service.name of a span's resource, as the semantic conventions define it. */
 export function serviceName(span: Span): string {
   const v = attr(span.resource.attributes, 'service.name');
   return typeof v === 'string' && v !== '' ? v : UNKNOWN_SERVICE;
-}
-
-export function durationNanos(span: Span): DurationNanos {
-  const d = span.endTimeUnixNano - span.startTimeUnixNano;
-  return d > 0n ? d : 0n;
-}
-
-/** Nanoseconds to milliseconds as a double, for display and layout (precision to ~0.25 µs at today's epoch). */
-export function nanosToMillis(n: bigint): number {
-  return Number(n) / 1e6;
 }
 
 /** One decoded batch, whatever the protocol, with what was rejected and why. */

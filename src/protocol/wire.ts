@@ -1,5 +1,8 @@
 // JSON-safe forms of the span model, for the LSP channel, the query API and the webview. Exact int64 and nanosecond
 // values travel as decimal strings; an int64 attribute is { int: "..." } so it never mixes up with a double.
+/** The service name of a span whose resource has none, as the semantic conventions say. */
+export const UNKNOWN_SERVICE = 'unknown_service';
+
 export type WireValue =
   | string
   | boolean

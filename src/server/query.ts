@@ -31,11 +31,15 @@ function page(): string {
 <body data-mode="standalone"><div id="app"></div><script src="/out/webview.js"></script></body></html>`;
 }
 
-/** The folder of package.json above this module: out/ when bundled, src/server/ when run from source. */
+/** The folder of package.json above this module (out/ when bundled, src/server/ from source); found once. */
+let root: string | undefined;
 function packageRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
+  if (root === undefined) {
+    let dir = __dirname;
+    while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+    root = dir;
+  }
+  return root;
 }
 
 async function route(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -44,8 +48,8 @@ async function route(server: TraceServer, req: http.IncomingMessage, res: http.S
   if (req.method !== 'GET') return send(res, 405, JSON_TYPE, JSON.stringify({ error: 'only GET is served here' }));
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page());
   if (path === '/out/webview.js' || path === '/media/webview.css') {
-    const root = packageRoot();
-    const file = path === '/out/webview.js' ? join(root, 'out', 'webview.js') : join(root, 'media', 'webview.css');
+    const base = packageRoot();
+    const file = path === '/out/webview.js' ? join(base, 'out', 'webview.js') : join(base, 'media', 'webview.css');
     const body = await readFile(file).catch(() => undefined);
     if (!body) return send(res, 404, 'text/plain', 'not built: run npm run build');
     return send(res, 200, path.endsWith('.js') ? 'text/javascript' : 'text/css', body);

@@ -24,10 +24,6 @@ export function spanKindFromOtlp(kind: number): SpanKind {
   }
 }
 
-export function spanKindToOtlp(kind: SpanKind): number {
-  return kind + 1;
-}
-
 export function statusCodeFromOtlp(code: number): SpanStatusCode {
   return code === 1 ? SpanStatusCode.OK : code === 2 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET;
 }
