@@ -132,3 +132,29 @@ export interface DecodedBatch {
 export class MalformedPayloadError extends Error {
   override readonly name = 'MalformedPayloadError';
 }
+
+/** An OTLP log record. Joined to its span by traceId and spanId ('' when the record names none). */
+export interface LogRecord {
+  readonly timeUnixNano: UnixNanos;
+  readonly observedTimeUnixNano: UnixNanos;
+  /** OTLP SeverityNumber, 0 (unspecified) to 24 (FATAL4). */
+  readonly severityNumber: number;
+  readonly severityText: string;
+  readonly body: AttrValue;
+  readonly attributes: Attributes;
+  readonly droppedAttributesCount: number;
+  readonly flags: number;
+  readonly traceId: TraceId | '';
+  readonly spanId: SpanId | '';
+  /** The record's event name (log record field 12), '' when none. */
+  readonly eventName: string;
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+}
+
+/** One decoded logs export, with what was rejected and why. */
+export interface DecodedLogs {
+  readonly records: readonly LogRecord[];
+  readonly rejectedRecords: number;
+  readonly rejectReasons: readonly string[];
+}

@@ -1,7 +1,10 @@
 // The span model <-> its JSON-safe wire form (src/protocol/wire.ts). Pure.
-import type { Attributes, AttrValue, InstrumentationScope, Resource, Span } from './model';
+import type { Attributes, AttrValue, InstrumentationScope, LogRecord, Resource, Span } from './model';
 import type { TraceSummary } from './trace';
-import type { WireAttribute, WireTrace, WireTraceSummary, WireValue } from '../protocol/wire';
+import type { TraceQuery } from './store/store';
+import type { FindTracesParams } from '../protocol/messages';
+import { ConfigError } from './address';
+import type { WireAttribute, WireLogRecord, WireTrace, WireTraceSummary, WireValue } from '../protocol/wire';
 
 export function toWireValue(v: AttrValue): WireValue {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
@@ -64,6 +67,22 @@ export function toWireSummary(s: TraceSummary): WireTraceSummary {
   return { ...s, startTimeUnixNano: s.startTimeUnixNano.toString(), durationNanos: s.durationNanos.toString() };
 }
 
+export function toWireLog(r: LogRecord): WireLogRecord {
+  return {
+    timeUnixNano: r.timeUnixNano.toString(),
+    observedTimeUnixNano: r.observedTimeUnixNano.toString(),
+    severityNumber: r.severityNumber,
+    severityText: r.severityText,
+    body: toWireValue(r.body),
+    attributes: toWireAttributes(r.attributes),
+    traceId: r.traceId,
+    spanId: r.spanId,
+    eventName: r.eventName,
+    resourceAttributes: toWireAttributes(r.resource.attributes),
+    scopeName: r.scope.name,
+  };
+}
+
 /** A wire value as one line of display text: ints without quotes, strings quoted only inside arrays and lists. */
 export function formatWireValue(v: WireValue, nested = false): string {
   if (v === null) return 'null';
@@ -82,4 +101,26 @@ function base64ToHex(b64: string): string {
   let hex = '';
   for (let i = 0; i < bin.length; i++) hex += bin.charCodeAt(i).toString(16).padStart(2, '0');
   return hex;
+}
+
+function nanosParam(text: string | undefined, what: string): bigint | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,20}$/.test(text.trim())) throw new ConfigError(`${what} must be a whole number of nanoseconds, got "${text}"`);
+  return BigInt(text.trim());
+}
+
+/** A search from the wire; bad numbers throw ConfigError naming the field. */
+export function fromWireQuery(p: FindTracesParams): TraceQuery {
+  return {
+    service: p.service || undefined,
+    operation: p.operation || undefined,
+    spanKind: p.spanKind,
+    attributes: p.attributes,
+    minDurationNanos: nanosParam(p.minDurationNanos, 'minDurationNanos'),
+    maxDurationNanos: nanosParam(p.maxDurationNanos, 'maxDurationNanos'),
+    startFromNanos: nanosParam(p.startFromNanos, 'startFromNanos'),
+    startToNanos: nanosParam(p.startToNanos, 'startToNanos'),
+    errorsOnly: p.errorsOnly,
+    limit: p.limit,
+  };
 }

@@ -10,6 +10,8 @@ import { formatAge, formatDuration, nanos, plural, truncate } from '../core/disp
 import type { SpansView } from './views/spansView';
 import type { TracesView } from './views/tracesView';
 import { isTraceElement, otlpEndpoint } from './views/tracesView';
+import { exportTraceFile, importTraceFiles } from './transfer';
+import type { ExportFormat } from '../protocol/messages';
 
 export interface Views {
   readonly traces: TracesView;
@@ -74,11 +76,33 @@ export function registerCommands(ctx: Ctx, views: Views): void {
     await Promise.all([views.traces.refresh(), views.spans.reload()]);
   });
 
+  ctx.registerCommand('importTraces', async (arg?: unknown) => {
+    const uris = arg instanceof vscode.Uri ? [arg] : Array.isArray(arg) && arg.every((u) => u instanceof vscode.Uri) ? (arg as vscode.Uri[]) : undefined;
+    const result = await importTraceFiles(ctx, uris);
+    if (result) await views.traces.refresh();
+    return result;
+  });
+
+  /** Arguments (all optional): a trace item or id, a format, a target Uri (tests and other extensions pass them). */
+  ctx.registerCommand('exportTrace', async (arg?: unknown, format?: unknown, target?: unknown) => {
+    const traceId = typeof arg === 'string' ? arg : isTraceElement(arg) ? arg.summary.traceId : await pickTrace(ctx);
+    if (!traceId) return undefined;
+    return exportTraceFile(ctx, [traceId], exportFormat(format), target instanceof vscode.Uri ? target : undefined);
+  });
+
+  ctx.registerCommand('exportTraces', async (format?: unknown, target?: unknown) =>
+    exportTraceFile(ctx, views.traces.listedTraceIds(), exportFormat(format), target instanceof vscode.Uri ? target : undefined),
+  );
+
   ctx.registerCommand('showTrace', async (arg?: unknown) => {
     const traceId = typeof arg === 'string' ? arg : isTraceElement(arg) ? arg.summary.traceId : await pickTrace(ctx);
     if (traceId) await views.spans.show(traceId);
     return traceId;
   });
+}
+
+function exportFormat(v: unknown): ExportFormat | undefined {
+  return v === 'otlp-jsonl' || v === 'jaeger-json' ? v : undefined;
 }
 
 /** The status, fresh from the server (throws ServerDownError when it is not running). */

@@ -13,7 +13,11 @@ export interface TraceLensConfig {
   readonly corsOrigins: readonly string[];
   readonly maxBodyBytes: number;
   readonly maxQueuedSpans: number;
-  readonly maxSpans: number;
+  /** '' : the extension's global storage folder. */
+  readonly storePath: string;
+  readonly inMemory: boolean;
+  readonly retentionSizeMiB: number;
+  readonly retentionDays: number;
   readonly selfTracing: boolean;
 }
 
@@ -26,7 +30,10 @@ const KEYS = {
   corsOrigins: 'receivers.corsOrigins',
   maxBodyBytes: 'receivers.maxBodyBytes',
   maxQueuedSpans: 'receivers.maxQueuedSpans',
-  maxSpans: 'store.maxSpans',
+  storePath: 'store.path',
+  inMemory: 'store.inMemory',
+  retentionSizeMiB: 'store.retentionSizeMiB',
+  retentionDays: 'store.retentionDays',
   selfTracing: 'selfTracing',
 } as const;
 
@@ -45,6 +52,10 @@ export function readConfig(): TraceLensConfig {
     const v = c.get<unknown>(key);
     return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback;
   };
+  const positive = (key: string, fallback: number): number => {
+    const v = c.get<unknown>(key);
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
+  };
   const origins = c.get<unknown>(KEYS.corsOrigins);
   return {
     addresses: {
@@ -56,7 +67,10 @@ export function readConfig(): TraceLensConfig {
     corsOrigins: Array.isArray(origins) ? origins.filter((o): o is string => typeof o === 'string') : [],
     maxBodyBytes: int(KEYS.maxBodyBytes, 16_777_216),
     maxQueuedSpans: int(KEYS.maxQueuedSpans, 200_000),
-    maxSpans: int(KEYS.maxSpans, 500_000),
+    storePath: str(KEYS.storePath, '').trim(),
+    inMemory: c.get<unknown>(KEYS.inMemory) === true,
+    retentionSizeMiB: int(KEYS.retentionSizeMiB, 2048),
+    retentionDays: positive(KEYS.retentionDays, 7),
     selfTracing: c.get<unknown>(KEYS.selfTracing) === true,
   };
 }
@@ -81,16 +95,17 @@ export function configProblem(c: TraceLensConfig): { setting: string; message: s
 }
 
 /** The arguments after the server module: `serve` and one flag per setting (see `node out/server.js --help`). */
-export function serverArgs(c: TraceLensConfig, dataDir: string): string[] {
+export function serverArgs(c: TraceLensConfig, globalStorage: string): string[] {
   const args = ['serve'];
   for (const protocol of Object.keys(c.addresses) as ReceiverProtocol[]) {
     args.push(`${ADDRESS_OPTIONS[protocol].flag}=${c.addresses[protocol].trim() || 'off'}`);
   }
   args.push(
-    `--data-dir=${dataDir}`,
+    c.inMemory ? '--in-memory' : `--data-dir=${c.storePath || globalStorage}`,
+    `--retention-size=${c.retentionSizeMiB}MiB`,
+    `--retention-age=${Math.round(c.retentionDays * 24 * 60)}m`,
     `--max-body-bytes=${c.maxBodyBytes}`,
     `--max-queued-spans=${c.maxQueuedSpans}`,
-    `--max-spans=${c.maxSpans}`,
     `--cors-origins=${c.corsOrigins.join(',')}`,
   );
   if (c.selfTracing) args.push('--self-trace');

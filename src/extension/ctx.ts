@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, TransportKind } from 'vscode-languageclient/node';
 import type { ChildProcess } from 'node:child_process';
@@ -158,6 +159,15 @@ export class Ctx {
       session.warned.add(key);
       this.warnReceiver(r);
     }
+    const storeWarning = status.store.warning;
+    if (storeWarning && !session.warned.has(storeWarning)) {
+      session.warned.add(storeWarning);
+      this.log.warn(`TraceLens: trace store: ${storeWarning}`);
+      void vscode.window.showWarningMessage(`TraceLens: ${storeWarning}`, OPEN_SETTINGS, SHOW_LOG).then((pick) => {
+        if (pick === OPEN_SETTINGS) void vscode.commands.executeCommand('workbench.action.openSettings', 'tracelens.store');
+        if (pick === SHOW_LOG) this.showLog();
+      });
+    }
   }
 
   private warnReceiver(r: ReceiverStatus): void {
@@ -197,7 +207,7 @@ export class Ctx {
     if (!existsSync(module)) {
       return this.fail(undefined, `the trace server is missing (${module}); reinstall the extension, or build it with "node scripts/build.mjs"`);
     }
-    const args = serverArgs(config, this.extCtx.globalStorageUri.fsPath);
+    const args = serverArgs(config, join(this.extCtx.globalStorageUri.fsPath, 'store'));
     let client: LanguageClient;
     try {
       client = this.createClient(module, args);

@@ -1,6 +1,6 @@
 // Every message between the trace server and its clients (the extension over LSP, the web UI over HTTP), declared
 // once and imported by both ends. Method names are the LSP method strings.
-import type { WireTrace, WireTraceSummary } from './wire';
+import type { WireLogRecord, WireTrace, WireTraceSummary } from './wire';
 
 export type ReceiverProtocol = 'otlp-http' | 'otlp-grpc' | 'zipkin' | 'query';
 
@@ -28,13 +28,80 @@ export interface ServerStatus {
   readonly rejectedSpans: number;
   readonly refusedSpans: number;
   readonly queuedSpans: number;
+  readonly store: StoreStatus;
 }
 
+export interface StoreStatus {
+  /** The store's folder, or 'memory'. */
+  readonly location: string;
+  /** False while the store opens (reads its indexes, recovers from a crash); exports wait meanwhile. */
+  readonly ready: boolean;
+  readonly diskBytes: number;
+  readonly logCount: number;
+  /** Spans dropped by retention since the server started. */
+  readonly evictedSpans: number;
+  /** Why the store is not where it was asked to be (e.g. its folder is locked by another window), and what to do. */
+  readonly warning?: string;
+}
+
+/** A search: a trace matches when one of its spans meets every condition (Jaeger's semantics). */
 export interface FindTracesParams {
   readonly service?: string;
   readonly operation?: string;
+  /** @opentelemetry/api SpanKind: INTERNAL 0, SERVER 1, CLIENT 2, PRODUCER 3, CONSUMER 4. */
+  readonly spanKind?: number;
+  readonly attributes?: readonly WireAttributeFilter[];
+  /** Nanoseconds, as decimal strings. */
+  readonly minDurationNanos?: string;
+  readonly maxDurationNanos?: string;
+  /** Span start window, Unix nanoseconds as decimal strings. */
+  readonly startFromNanos?: string;
+  readonly startToNanos?: string;
   readonly errorsOnly?: boolean;
   readonly limit?: number;
+}
+
+export interface WireAttributeFilter {
+  readonly key: string;
+  readonly op: 'exists' | '=' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly value?: string | number;
+}
+
+export interface WireOperation {
+  readonly service: string;
+  readonly name: string;
+  readonly spanKind: number;
+}
+
+export interface WireDependency {
+  readonly parent: string;
+  readonly child: string;
+  readonly callCount: number;
+  readonly errorCount: number;
+}
+
+export type ExportFormat = 'otlp-jsonl' | 'jaeger-json';
+
+export interface ExportParams {
+  readonly traceIds: readonly string[];
+  readonly format: ExportFormat;
+}
+
+export interface ExportResult {
+  readonly text: string;
+  readonly traces: number;
+  readonly spans: number;
+  /** Asked for but not stored (dropped by retention, or never received). */
+  readonly missing: readonly string[];
+}
+
+export interface ImportParams {
+  readonly files: readonly { readonly name: string; readonly text: string }[];
+}
+
+export interface ImportResult {
+  readonly files: readonly { readonly name: string; readonly traces: number; readonly spans: number }[];
+  readonly traceIds: readonly string[];
 }
 
 export interface GetTraceParams {
@@ -49,6 +116,14 @@ export interface ReceiversParams {
 export interface ServerRequests {
   'tracelens/findTraces': { params: FindTracesParams; result: WireTraceSummary[] };
   'tracelens/getTrace': { params: GetTraceParams; result: WireTrace | null };
+  'tracelens/getLogs': { params: GetTraceParams; result: WireLogRecord[] };
+  'tracelens/services': { params: Record<string, never>; result: string[] };
+  'tracelens/operations': { params: { readonly service?: string }; result: WireOperation[] };
+  /** Window in Unix nanoseconds as decimal strings; default: the last 24 hours. */
+  'tracelens/dependencies': { params: { readonly fromNanos?: string; readonly toNanos?: string }; result: WireDependency[] };
+  'tracelens/export': { params: ExportParams; result: ExportResult };
+  /** All or nothing: a bad file fails the request (its message names the file, line and field) and nothing is stored. */
+  'tracelens/import': { params: ImportParams; result: ImportResult };
   'tracelens/status': { params: Record<string, never>; result: ServerStatus };
   'tracelens/clear': { params: Record<string, never>; result: ServerStatus };
   'tracelens/receivers': { params: ReceiversParams; result: ServerStatus };

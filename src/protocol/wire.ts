@@ -94,3 +94,19 @@ export interface WireTraceSummary {
   readonly orphanCount: number;
   readonly services: readonly { readonly service: string; readonly spans: number }[];
 }
+
+/** One log record joined to a trace (exceptions are moving from span events to log records). */
+export interface WireLogRecord {
+  readonly timeUnixNano: string;
+  readonly observedTimeUnixNano: string;
+  readonly severityNumber: number;
+  readonly severityText: string;
+  readonly body: WireValue;
+  readonly attributes: readonly WireAttribute[];
+  readonly traceId: string;
+  /** '' when the record names no span. */
+  readonly spanId: string;
+  readonly eventName: string;
+  readonly resourceAttributes: readonly WireAttribute[];
+  readonly scopeName: string;
+}

@@ -1,7 +1,10 @@
 // The trace server's configuration: defaults, the command line of `tracelens serve`, and the names of the matching
 // VS Code settings (so every error message can say what to change).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { HostPort } from '../core/address';
 import { ConfigError, parseHostPort } from '../core/address';
+import { DEFAULT_RETENTION_BYTES, DEFAULT_RETENTION_MS } from '../core/store/embeddedStore';
 
 export type { HostPort } from '../core/address';
 export { ConfigError, formatHostPort, parseHostPort } from '../core/address';
@@ -13,13 +16,15 @@ export interface ServerConfig {
   readonly otlpGrpc: HostPort | null;
   readonly zipkin: HostPort | null;
   readonly query: HostPort | null;
-  readonly dataDir: string | undefined;
+  /** The store's folder; null keeps traces in memory only. */
+  readonly dataDir: string | null;
+  /** Retention: the oldest data goes first once the store is larger or older than this. */
+  readonly retentionBytes: number;
+  readonly retentionMs: number;
   /** Largest request body, compressed or not (after decompression too). */
   readonly maxBodyBytes: number;
   /** Spans waiting to be stored; past this, exports get 429 / UNAVAILABLE with a retry delay. */
   readonly maxQueuedSpans: number;
-  /** Retention of the in-memory store: oldest traces go first. */
-  readonly maxStoredSpans: number;
   /** Browser origins allowed to export (CORS); '*' matches any port or sub-part. */
   readonly corsOrigins: readonly string[];
   /** Trace the server's own ingest path under service.name "tracelens". */
@@ -31,13 +36,21 @@ export const DEFAULT_CONFIG: ServerConfig = {
   otlpGrpc: { host: '127.0.0.1', port: 4317 },
   zipkin: { host: '127.0.0.1', port: 9411 },
   query: { host: '127.0.0.1', port: 16686 },
-  dataDir: undefined,
+  dataDir: defaultDataDir(),
+  retentionBytes: DEFAULT_RETENTION_BYTES,
+  retentionMs: DEFAULT_RETENTION_MS,
   maxBodyBytes: 16 * 1024 * 1024,
   maxQueuedSpans: 200_000,
-  maxStoredSpans: 500_000,
   corsOrigins: ['http://localhost:*', 'https://localhost:*', 'http://127.0.0.1:*', 'https://127.0.0.1:*'],
   selfTrace: false,
 };
+
+/** Where `tracelens serve` keeps its store unless told otherwise (the extension passes its global storage folder). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return join(env['LOCALAPPDATA'] ?? join(homedir(), 'AppData', 'Local'), 'tracelens');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'tracelens');
+  return join(env['XDG_DATA_HOME'] || join(homedir(), '.local', 'share'), 'tracelens');
+}
 
 export const HELP = `tracelens: a local OpenTelemetry trace receiver, store and query server.
 
@@ -50,10 +63,12 @@ Options (every address is HOST:PORT, or "off"):
   --otlp-grpc ADDR        OTLP/gRPC receiver                        (default 127.0.0.1:4317)
   --zipkin ADDR           Zipkin v2 JSON receiver, /api/v2/spans    (default 127.0.0.1:9411)
   --query ADDR            HTTP query API and web UI                 (default 127.0.0.1:16686)
-  --data-dir DIR          where the trace store keeps its data
+  --data-dir DIR          where the trace store keeps its data (default ${defaultDataDir()})
+  --in-memory             keep traces in memory only: nothing is written, nothing survives a restart
+  --retention-size SIZE   drop the oldest data once the store is larger than this (default 2GiB; e.g. 500MiB)
+  --retention-age AGE     drop data older than this (default 7d; e.g. 12h, 30m)
   --max-body-bytes N      largest request body, also after decompression (default 16777216)
   --max-queued-spans N    spans waiting to be stored before exports are told to retry (default 200000)
-  --max-spans N           spans kept in the store, oldest traces dropped first (default 500000)
   --cors-origins LIST     comma-separated browser origins allowed to export, '*' as a wildcard
                           (default http://localhost:*,https://localhost:*,http://127.0.0.1:*,https://127.0.0.1:*)
   --self-trace            trace TraceLens's own ingest path, shown as the service "tracelens"
@@ -98,15 +113,22 @@ export function parseServeArgs(args: readonly string[]): ServerConfig {
         break;
       case '--data-dir':
         c.dataDir = value();
+        if (c.dataDir.trim() === '') throw new ConfigError('--data-dir needs a folder');
+        break;
+      case '--in-memory':
+        c.dataDir = null;
+        break;
+      case '--retention-size':
+        c.retentionBytes = parseSize(value(), flag);
+        break;
+      case '--retention-age':
+        c.retentionMs = parseAge(value(), flag);
         break;
       case '--max-body-bytes':
         c.maxBodyBytes = positiveInt(value(), flag);
         break;
       case '--max-queued-spans':
         c.maxQueuedSpans = positiveInt(value(), flag);
-        break;
-      case '--max-spans':
-        c.maxStoredSpans = positiveInt(value(), flag);
         break;
       case '--cors-origins':
         c.corsOrigins = value()
@@ -126,6 +148,27 @@ export function parseServeArgs(args: readonly string[]): ServerConfig {
     }
   }
   return c;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** "2GiB", "500MB", "1048576" -> bytes. */
+export function parseSize(text: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = SIZE_UNITS[(m?.[2] ?? '').toLowerCase()];
+  const n = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!(n > 0)) throw new ConfigError(`${what} needs a size such as 2GiB, 500MiB or 1048576 (bytes), got "${text}"`);
+  return n;
+}
+
+const AGE_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** "7d", "12h", "30m", "90s", "2w" -> milliseconds. */
+export function parseAge(text: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/i.exec(text);
+  const n = m ? Number(m[1]) * AGE_UNITS[m[2]!.toLowerCase()]! : NaN;
+  if (!(n > 0)) throw new ConfigError(`${what} needs an age such as 7d, 12h or 30m, got "${text}"`);
+  return n;
 }
 
 /** Does a browser origin match one of the allowed patterns ('*' matches any run of characters)? */

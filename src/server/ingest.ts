@@ -1,12 +1,12 @@
-// The ingest queue between the receivers and the store. Receivers offer decoded batches; a batch is admitted when it
+// The ingest queue between the receivers and the store. Receivers offer decoded batches (spans or log records, with
+// the bytes they came in); a batch is admitted when it
 // fits within maxQueuedSpans (an empty queue always admits one batch, so a large batch cannot starve), and its promise
 // resolves once the store has it: only then does the receiver acknowledge the export. A batch that does not fit is
 // refused at once so that the exporter retries later (HTTP 429 + Retry-After, gRPC UNAVAILABLE).
 // Pending batches are written together (group commit) on the next turn of the event loop.
 // The queue can be paused while the store cannot take writes (being cleared; later: opening or compacting): exports
 // then queue up to the bound and are refused past it, and nothing is lost.
-import type { Span } from '../core/model';
-import type { TraceStore } from '../core/store/store';
+import type { IngestBatch, TraceStore } from '../core/store/store';
 
 export interface IngestCounters {
   acceptedSpans: number;
@@ -15,7 +15,8 @@ export interface IngestCounters {
 }
 
 interface Pending {
-  readonly spans: readonly Span[];
+  readonly batch: IngestBatch;
+  readonly size: number;
   readonly done: (error?: Error) => void;
 }
 
@@ -54,16 +55,17 @@ export class IngestQueue {
     this.counters.rejectedSpans += n;
   }
 
-  /** Resolves when the spans are stored; rejects with QueueFullError at once when they do not fit. */
-  offer(spans: readonly Span[]): Promise<void> {
-    if (spans.length === 0) return Promise.resolve();
-    if (this.queued > 0 && this.queued + spans.length > this.capacity) {
-      this.counters.refusedSpans += spans.length;
+  /** Resolves when the batch is stored; rejects with QueueFullError at once when it does not fit. */
+  offer(batch: IngestBatch): Promise<void> {
+    const size = batch.kind === 'spans' ? batch.spans.length : batch.records.length;
+    if (size === 0) return Promise.resolve();
+    if (this.queued > 0 && this.queued + size > this.capacity) {
+      if (batch.kind === 'spans') this.counters.refusedSpans += size;
       return Promise.reject(new QueueFullError(this.queued, this.capacity));
     }
-    this.queued += spans.length;
+    this.queued += size;
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ spans, done: (e) => (e ? reject(e) : resolve()) });
+      this.pending.push({ batch, size, done: (e) => (e ? reject(e) : resolve()) });
       this.schedule();
     });
   }
@@ -105,15 +107,20 @@ export class IngestQueue {
     while (this.pending.length > 0 && this.paused === 0) {
       const batch = this.pending;
       this.pending = [];
-      const spans = batch.length === 1 ? batch[0]!.spans : batch.flatMap((b) => b.spans);
+      let size = 0;
+      let spans = 0;
+      for (const b of batch) {
+        size += b.size;
+        if (b.batch.kind === 'spans') spans += b.size;
+      }
       let error: Error | undefined;
       try {
-        await this.store.append(spans);
-        this.counters.acceptedSpans += spans.length;
+        await this.store.append(batch.map((b) => b.batch));
+        this.counters.acceptedSpans += spans;
       } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
       }
-      this.queued -= spans.length;
+      this.queued -= size;
       for (const b of batch) b.done(error);
     }
     this.writing = false;

@@ -1,23 +1,52 @@
-// The HTTP query API and the standalone web UI. The Jaeger-compatible routes come with the store issue; for now:
-//   GET /api/tracelens/status, GET /api/tracelens/traces?service=&operation=&errors=&limit=, GET /api/tracelens/traces/{id}
-//   GET /  -> the web UI page (the same webview bundle VS Code uses).
+// The HTTP query API and the standalone web UI (127.0.0.1:16686 by default, like Jaeger's query service).
+//   Jaeger's API, so Jaeger's UI, Grafana's Jaeger data source and other Jaeger clients work against TraceLens:
+//     GET /api/services, /api/services/{service}/operations, /api/operations?service=&spanKind=,
+//         /api/traces?service=&operation=&tags=&start=&end=&minDuration=&maxDuration=&limit=&lookback= (or traceID=),
+//         /api/traces/{traceID}, /api/dependencies?endTs=&lookback=
+//     GET /api/v3/services, /api/v3/operations?service=&span_kind=, /api/v3/traces?query.*=, /api/v3/traces/{traceID}
+//   TraceLens's own: GET /api/tracelens/status, /api/tracelens/traces?service=&operation=&errors=&limit=,
+//     /api/tracelens/traces/{id}, /api/tracelens/logs/{id}, /api/tracelens/export?traceId=&format=
+//   GET / -> the web UI page (the same webview bundle VS Code uses).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import { dirname, join } from 'node:path';
-import { toWireSummary, toWireTrace } from '../core/wire';
+import { ConfigError } from '../core/address';
+import {
+  jaegerError,
+  jaegerResponse,
+  jaegerTraceIdsParam,
+  parseJaegerDependenciesQuery,
+  parseJaegerTracesQuery,
+  parseOperationsQuery,
+  parseV3TracesQuery,
+  toJaegerDependencies,
+  toJaegerOperationNames,
+  toJaegerOperations,
+  toJaegerTrace,
+  toV3Operations,
+} from '../core/jaeger';
+import type { Span } from '../core/model';
+import { encodeTracesJson } from '../core/otlp/encodeJson';
+import { toWireLog, toWireSummary, toWireTrace } from '../core/wire';
+import type { ExportFormat } from '../protocol/messages';
 import type { TraceServer } from './traceServer';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
-  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
   res.end(body);
 }
 
+const sendJson = (res: http.ServerResponse, status: number, body: unknown): void => send(res, status, JSON_TYPE, JSON.stringify(body));
+
 export function createQueryServer(server: TraceServer): http.Server {
   return http.createServer((req, res) => {
-    void route(server, req, res).catch((e: unknown) => send(res, 500, JSON_TYPE, JSON.stringify({ error: e instanceof Error ? e.message : String(e) })));
+    void route(server, req, res).catch((e: unknown) => {
+      if (e instanceof ConfigError) return sendJson(res, 400, req.url?.startsWith('/api/v3/') ? v3Error(400, e.message) : jaegerError(400, e.message));
+      sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
+    });
   });
 }
 
@@ -42,10 +71,30 @@ function packageRoot(): string {
   return root;
 }
 
+/** A trace id as Jaeger clients send it: hex, possibly shorter than 32 digits (64-bit Zipkin ids). */
+function traceIdParam(text: string): string | undefined {
+  return /^[0-9a-fA-F]{1,32}$/.test(text) ? text.toLowerCase().padStart(32, '0') : undefined;
+}
+
+function v3Error(httpCode: number, message: string): { error: { httpCode: number; message: string } } {
+  return { error: { httpCode, message } };
+}
+
+async function traces(server: TraceServer, ids: readonly string[]): Promise<{ traceId: string; spans: readonly Span[] }[]> {
+  const out: { traceId: string; spans: readonly Span[] }[] = [];
+  for (const traceId of ids) {
+    const spans = await server.store.getTrace(traceId);
+    if (spans) out.push({ traceId, spans });
+  }
+  return out;
+}
+
 async function route(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
-  if (req.method !== 'GET') return send(res, 405, JSON_TYPE, JSON.stringify({ error: 'only GET is served here' }));
+  const q = url.searchParams;
+  const store = server.store;
+  if (req.method !== 'GET') return sendJson(res, 405, { error: 'only GET is served here' });
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page());
   if (path === '/out/webview.js' || path === '/media/webview.css') {
     const base = packageRoot();
@@ -54,23 +103,88 @@ async function route(server: TraceServer, req: http.IncomingMessage, res: http.S
     if (!body) return send(res, 404, 'text/plain', 'not built: run npm run build');
     return send(res, 200, path.endsWith('.js') ? 'text/javascript' : 'text/css', body);
   }
-  if (path === '/api/tracelens/status') return send(res, 200, JSON_TYPE, JSON.stringify(server.status()));
+
+  // Jaeger's API (the one its UI uses).
+  const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
+  const list = <T>(items: T[]): void => sendJson(res, 200, jaegerResponse(items, null, items.length));
+  if (path === '/api/services') return list(await store.services());
+  let m = /^\/api\/services\/([^/]+)\/operations$/.exec(path);
+  if (m) return list(toJaegerOperationNames(await store.operations(decodeURIComponent(m[1]!))));
+  if (path === '/api/operations') {
+    const o = parseOperationsQuery(q, 'v1');
+    return list(toJaegerOperations(await store.operations(o.service), o.spanKind));
+  }
+  if (path === '/api/traces') {
+    const ids = jaegerTraceIdsParam(q);
+    if (ids.length > 0) return sendJson(res, 200, jaegerResponse((await traces(server, ids)).map((t) => toJaegerTrace(t.traceId, t.spans))));
+    const found = await store.findTraces(parseJaegerTracesQuery(q, now()));
+    const full = await traces(server, found.map((s) => s.traceId));
+    return sendJson(res, 200, jaegerResponse(full.map((t) => toJaegerTrace(t.traceId, t.spans))));
+  }
+  m = /^\/api\/traces\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = traceIdParam(m[1]!);
+    if (!id) throw new ConfigError(`"${m[1]}" is not a trace ID: expected up to 32 hex digits`);
+    const spans = await store.getTrace(id);
+    if (!spans) return sendJson(res, 404, jaegerError(404, 'trace not found'));
+    return sendJson(res, 200, jaegerResponse([toJaegerTrace(id, spans, await store.getLogs(id))]));
+  }
+  if (path === '/api/dependencies') {
+    const w = parseJaegerDependenciesQuery(q, now());
+    return sendJson(res, 200, jaegerResponse(toJaegerDependencies(await store.dependencies(w.fromNanos, w.toNanos))));
+  }
+
+  // Jaeger's api/v3 (OTLP-shaped).
+  if (path === '/api/v3/services') return sendJson(res, 200, { services: await store.services() });
+  if (path === '/api/v3/operations') {
+    const o = parseOperationsQuery(q, 'v3');
+    return sendJson(res, 200, { operations: toV3Operations(await store.operations(o.service), o.spanKind) });
+  }
+  if (path === '/api/v3/traces') {
+    const found = await store.findTraces(parseV3TracesQuery(q));
+    const full = await traces(server, found.map((s) => s.traceId));
+    if (full.length === 0) return sendJson(res, 404, v3Error(404, 'trace not found'));
+    return send(res, 200, JSON_TYPE, `{"result":${encodeTracesJson(full.flatMap((t) => t.spans))}}`);
+  }
+  m = /^\/api\/v3\/traces\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = traceIdParam(m[1]!);
+    if (!id) throw new ConfigError(`"${m[1]}" is not a trace ID: expected up to 32 hex digits`);
+    const spans = await store.getTrace(id);
+    if (!spans) return sendJson(res, 404, v3Error(404, 'trace not found'));
+    return send(res, 200, JSON_TYPE, `{"result":${encodeTracesJson(spans)}}`);
+  }
+
+  // TraceLens's own.
+  if (path === '/api/tracelens/status') return sendJson(res, 200, server.status());
   if (path === '/api/tracelens/traces') {
-    const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 20) || 20, 1), 1000);
-    const found = await server.store.findTraces({
-      service: url.searchParams.get('service') ?? undefined,
-      operation: url.searchParams.get('operation') ?? undefined,
-      errorsOnly: url.searchParams.get('errors') === 'true',
+    const limit = Math.min(Math.max(Number(q.get('limit') ?? 20) || 20, 1), 1000);
+    const found = await store.findTraces({
+      service: q.get('service') ?? undefined,
+      operation: q.get('operation') ?? undefined,
+      errorsOnly: q.get('errors') === 'true',
       limit,
     });
-    return send(res, 200, JSON_TYPE, JSON.stringify(found.map(toWireSummary)));
+    return sendJson(res, 200, found.map(toWireSummary));
   }
-  const m = /^\/api\/tracelens\/traces\/([0-9a-fA-F]{1,32})$/.exec(path);
+  m = /^\/api\/tracelens\/(traces|logs)\/([^/]+)$/.exec(path);
   if (m) {
-    const id = m[1]!.toLowerCase().padStart(32, '0');
-    const spans = await server.store.getTrace(id);
-    if (!spans) return send(res, 404, JSON_TYPE, JSON.stringify({ error: `trace ${id} is not stored` }));
-    return send(res, 200, JSON_TYPE, JSON.stringify(toWireTrace(id, spans)));
+    const id = traceIdParam(m[2]!);
+    if (!id) return sendJson(res, 400, { error: `"${m[2]}" is not a trace id: expected up to 32 hex digits` });
+    if (m[1] === 'logs') return sendJson(res, 200, (await store.getLogs(id)).map(toWireLog));
+    const spans = await store.getTrace(id);
+    if (!spans) return sendJson(res, 404, { error: `trace ${id} is not stored` });
+    return sendJson(res, 200, toWireTrace(id, spans));
   }
-  return send(res, 404, JSON_TYPE, JSON.stringify({ error: `no route ${path}` }));
+  if (path === '/api/tracelens/export') {
+    const format = (q.get('format') ?? 'otlp-jsonl') as ExportFormat;
+    if (format !== 'otlp-jsonl' && format !== 'jaeger-json') return sendJson(res, 400, { error: `format "${format}" is not one of otlp-jsonl, jaeger-json` });
+    const ids = q.getAll('traceId').map(traceIdParam);
+    if (ids.length === 0 || ids.some((id) => id === undefined)) return sendJson(res, 400, { error: 'give one or more traceId=<32 hex digits>' });
+    const out = await server.exportTraces({ traceIds: ids as string[], format });
+    if (out.traces === 0) return sendJson(res, 404, { error: `no such trace: ${out.missing.join(', ')}` });
+    const name = `traces-${(ids[0] as string).slice(0, 8)}.${format === 'jaeger-json' ? 'json' : 'jsonl'}`;
+    return send(res, 200, format === 'jaeger-json' ? JSON_TYPE : 'application/x-ndjson', out.text, { 'Content-Disposition': `attachment; filename="${name}"` });
+  }
+  return sendJson(res, 404, { error: `no route ${path}` });
 }

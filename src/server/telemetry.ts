@@ -64,7 +64,7 @@ class StoreExporter implements SpanExporter {
         scope: { name: s.instrumentationScope.name, version: s.instrumentationScope.version ?? '', attributes: EMPTY_ATTRIBUTES, droppedAttributesCount: 0, schemaUrl: '' },
       };
     });
-    this.store.append(converted).then(
+    this.store.append([{ kind: 'spans', spans: converted }]).then(
       () => done({ code: ExportResultCode.SUCCESS }),
       (error: Error) => done({ code: ExportResultCode.FAILED, error }),
     );

@@ -2,9 +2,11 @@
 // Used by `tracelens serve` (main.ts), by the LSP endpoint the extension talks to, and by tests in-process.
 import type * as grpc from '@grpc/grpc-js';
 import type * as http from 'node:http';
-import { MemoryTraceStore } from '../core/store/memory';
+import { EmbeddedStore } from '../core/store/embeddedStore';
 import type { TraceStore } from '../core/store/store';
-import type { ReceiverProtocol, ReceiverStatus, ServerStatus } from '../protocol/messages';
+import type { ExportParams, ExportResult, ImportParams, ImportResult, ReceiverProtocol, ReceiverStatus, ServerStatus } from '../protocol/messages';
+import type { ExportTrace } from '../core/transfer';
+import { exportTraces, parseTraceFile } from '../core/transfer';
 import type { HostPort, ServerConfig } from './config';
 import { ADDRESS_OPTIONS, formatHostPort } from './config';
 import { IngestQueue } from './ingest';
@@ -40,7 +42,9 @@ export class TraceServer {
     private readonly log: (line: string) => void = (l) => console.error(l),
     store?: TraceStore,
   ) {
-    this.store = store ?? new MemoryTraceStore(config.maxStoredSpans);
+    this.store =
+      store ??
+      new EmbeddedStore({ dir: config.dataDir ?? undefined, retentionBytes: config.retentionBytes, retentionMs: config.retentionMs, log: this.log });
     this.queue = new IngestQueue(this.store, config.maxQueuedSpans);
     this.slots = [
       { protocol: 'otlp-http', address: config.otlpHttp },
@@ -54,6 +58,8 @@ export class TraceServer {
   /** Starts every configured listener that is not running. A port in use fails that one listener only. */
   async start(): Promise<ServerStatus> {
     await Promise.all(this.slots.map((slot) => this.startSlot(slot)));
+    // Exports that arrive while the store is still opening wait in the ingest queue.
+    if (this.store instanceof EmbeddedStore) await this.store.whenReady();
     return this.status();
   }
 
@@ -67,6 +73,27 @@ export class TraceServer {
   async clear(): Promise<ServerStatus> {
     await this.queue.whilePaused(() => this.store.clear());
     return this.status();
+  }
+
+  /** Imports trace files all or nothing: every file is decoded before anything is stored (throws ImportError). */
+  async importFiles(p: ImportParams): Promise<ImportResult> {
+    const files = p.files.map((f) => parseTraceFile(f.name, f.text));
+    await this.queue.whilePaused(() => this.store.append(files.flatMap((f) => f.batches)));
+    const traceIds = new Set<string>();
+    for (const f of files) for (const id of f.traceIds) traceIds.add(id);
+    this.log(`imported ${files.map((f) => `${f.name} (${f.spanCount} spans)`).join(', ')}`);
+    return { files: files.map((f) => ({ name: f.name, traces: f.traceIds.size, spans: f.spanCount })), traceIds: [...traceIds] };
+  }
+
+  async exportTraces(p: ExportParams): Promise<ExportResult> {
+    const traces: ExportTrace[] = [];
+    const missing: string[] = [];
+    for (const traceId of p.traceIds) {
+      const spans = await this.store.getTrace(traceId);
+      if (spans) traces.push({ traceId, spans });
+      else missing.push(traceId);
+    }
+    return { text: exportTraces(traces, p.format), traces: traces.length, spans: traces.reduce((n, t) => n + t.spans.length, 0), missing };
   }
 
   async close(): Promise<void> {
@@ -92,6 +119,14 @@ export class TraceServer {
       rejectedSpans: this.queue.counters.rejectedSpans,
       refusedSpans: this.queue.counters.refusedSpans,
       queuedSpans: this.queue.queuedSpans,
+      store: {
+        location: stats.location,
+        ready: !(this.store instanceof EmbeddedStore) || this.store.isReady,
+        diskBytes: stats.diskBytes,
+        logCount: stats.logCount,
+        evictedSpans: stats.evictedSpans,
+        ...(this.store instanceof EmbeddedStore && this.store.warning ? { warning: this.store.warning } : {}),
+      },
     };
   }
 

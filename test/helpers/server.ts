@@ -1,4 +1,6 @@
-// Starts a real TraceServer in this process on free 127.0.0.1 ports, and reads traces back through its query API.
+// Starts a real TraceServer in this process on free 127.0.0.1 ports (its store in memory unless a dataDir is given),
+// and reads traces back through its query API.
+import * as net from 'node:net';
 import type { ServerConfig } from '../../src/server/config';
 import { DEFAULT_CONFIG } from '../../src/server/config';
 import { TraceServer } from '../../src/server/traceServer';
@@ -24,7 +26,7 @@ const LOCAL = { host: '127.0.0.1', port: 0 };
 
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const logs: string[] = [];
-  const config: ServerConfig = { ...DEFAULT_CONFIG, otlpHttp: LOCAL, otlpGrpc: LOCAL, zipkin: LOCAL, query: LOCAL, ...overrides };
+  const config: ServerConfig = { ...DEFAULT_CONFIG, otlpHttp: LOCAL, otlpGrpc: LOCAL, zipkin: LOCAL, query: LOCAL, dataDir: null, ...overrides };
   const server = new TraceServer(config, (l) => logs.push(l));
   await server.start();
   const url = (p: 'otlp-http' | 'otlp-grpc' | 'zipkin' | 'query'): string => {
@@ -61,4 +63,21 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     close: () => server.close(),
   };
   return running;
+}
+
+/** Ports that were free a moment ago, for servers started in another process. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve) => {
+          const s = net.createServer();
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }

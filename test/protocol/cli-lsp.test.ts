@@ -11,21 +11,10 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { ServerRequests, TracesChangedEvent } from '../../src/protocol/messages';
 import { encodeRequest, otlpSpan } from '../helpers/otlp';
+import { freePorts } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
 
 const SERVER = join(__dirname, '..', '..', 'out', 'server.js');
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 describe('tracelens command line', () => {
   before(() => assert.ok(existsSync(SERVER), 'out/server.js is built (npm run build)'));
@@ -48,7 +37,7 @@ describe('tracelens command line', () => {
     const [taken, grpc, zipkin, query] = await freePorts(4);
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(taken, '127.0.0.1', r));
-    const child = spawn(process.execPath, [SERVER, 'serve', '--otlp-http', `127.0.0.1:${taken}`, '--otlp-grpc', `127.0.0.1:${grpc}`, '--zipkin', `127.0.0.1:${zipkin}`, '--query', `127.0.0.1:${query}`]);
+    const child = spawn(process.execPath, [SERVER, 'serve', '--in-memory', '--otlp-http', `127.0.0.1:${taken}`, '--otlp-grpc', `127.0.0.1:${grpc}`, '--zipkin', `127.0.0.1:${zipkin}`, '--query', `127.0.0.1:${query}`]);
     try {
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -76,7 +65,7 @@ describe('LSP endpoint with a plain JSON-RPC client', () => {
   before(async () => {
     const [http, query] = await freePorts(2);
     otlpHttp = `http://127.0.0.1:${http}`;
-    child = spawn(process.execPath, [SERVER, 'serve', '--stdio', '--otlp-http', `127.0.0.1:${http}`, '--otlp-grpc', 'off', '--zipkin', 'off', '--query', `127.0.0.1:${query}`]);
+    child = spawn(process.execPath, [SERVER, 'serve', '--stdio', '--in-memory', '--otlp-http', `127.0.0.1:${http}`, '--otlp-grpc', 'off', '--zipkin', 'off', '--query', `127.0.0.1:${query}`]);
     rpc = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     rpc.onNotification('tracelens/tracesChanged', (e: TracesChangedEvent) => {
       events.push(e);

@@ -127,7 +127,7 @@ describe('OTLP/HTTP error paths', () => {
     assert.match(rpcStatus(res.body).message, /Content-Type "text\/plain" is not supported/);
     const notFound = await post(`${srv.otlpHttp}/v1/metrics`, encodeRequest([otlpSpan()]), PROTO);
     assert.equal(notFound.status, 404);
-    assert.match(rpcStatus(notFound.body).message, /TraceLens stores traces only/);
+    assert.match(rpcStatus(notFound.body).message, /stores traces and logs, not metrics.*logs to POST \/v1\/logs/);
     const get = await fetch(url);
     assert.equal(get.status, 405);
     assert.equal(get.headers.get('allow'), 'POST, OPTIONS');

@@ -30,7 +30,7 @@ describe('self-tracing', () => {
       assert.equal(own[0]!.rootName, 'ingest otlp-http-protobuf');
       const t = await srv.getTrace(own[0]!.traceId);
       const attrs = Object.fromEntries(t!.spans[0]!.attributes.map((a) => [a.key, a.value]));
-      assert.deepEqual(attrs, { 'tracelens.protocol': 'otlp-http-protobuf', 'tracelens.spans.accepted': { int: '1' }, 'tracelens.spans.rejected': { int: '1' } });
+      assert.deepEqual(attrs, { 'tracelens.protocol': 'otlp-http-protobuf', 'tracelens.accepted': { int: '1' }, 'tracelens.rejected': { int: '1' } });
     } finally {
       await srv.close();
     }

@@ -5,7 +5,7 @@ import { toWireValue, formatWireValue } from '../../src/core/wire';
 
 describe('tracelens serve options', () => {
   it('parses every flag, both spellings, and "off"', () => {
-    const c = parseServeArgs(['--otlp-http', '0.0.0.0:5318', '--otlp-grpc=off', '--zipkin', '9412', '--query', '[::1]:16000', '--data-dir', '/tmp/x', '--max-body-bytes', '1024', '--max-queued-spans=9', '--max-spans', '99', '--cors-origins', 'http://a:*, https://b', '--self-trace', '--node-ipc', '--clientProcessId=12']);
+    const c = parseServeArgs(['--otlp-http', '0.0.0.0:5318', '--otlp-grpc=off', '--zipkin', '9412', '--query', '[::1]:16000', '--data-dir', '/tmp/x', '--max-body-bytes', '1024', '--max-queued-spans=9', '--retention-size', '500MiB', '--retention-age=12h', '--cors-origins', 'http://a:*, https://b', '--self-trace', '--node-ipc', '--clientProcessId=12']);
     assert.deepEqual(c.otlpHttp, { host: '0.0.0.0', port: 5318 });
     assert.equal(c.otlpGrpc, null);
     assert.deepEqual(c.zipkin, { host: '127.0.0.1', port: 9412 });
@@ -13,7 +13,9 @@ describe('tracelens serve options', () => {
     assert.equal(c.dataDir, '/tmp/x');
     assert.equal(c.maxBodyBytes, 1024);
     assert.equal(c.maxQueuedSpans, 9);
-    assert.equal(c.maxStoredSpans, 99);
+    assert.equal(c.retentionBytes, 500 * 1024 * 1024);
+    assert.equal(c.retentionMs, 12 * 3600 * 1000);
+    assert.equal(parseServeArgs(['--in-memory']).dataDir, null);
     assert.deepEqual(c.corsOrigins, ['http://a:*', 'https://b']);
     assert.equal(c.selfTrace, true);
   });
@@ -23,7 +25,10 @@ describe('tracelens serve options', () => {
   });
   it('says what is wrong with a bad option', () => {
     assert.throws(() => parseServeArgs(['--otlp-http', 'localhost']), /--otlp-http: "localhost" is not HOST:PORT/);
-    assert.throws(() => parseServeArgs(['--max-spans', '-1']), /--max-spans needs a positive whole number/);
+    assert.throws(() => parseServeArgs(['--max-queued-spans', '-1']), /--max-queued-spans needs a positive whole number/);
+    assert.throws(() => parseServeArgs(['--retention-size', 'lots']), /--retention-size needs a size such as 2GiB/);
+    assert.throws(() => parseServeArgs(['--retention-age', '7']), /--retention-age needs an age such as 7d/);
+    assert.throws(() => parseServeArgs(['--data-dir', ' ']), /--data-dir needs a folder/);
     assert.throws(() => parseServeArgs(['--nope']), (e) => e instanceof ConfigError && /unknown option "--nope"/.test(e.message));
     assert.throws(() => parseServeArgs(['--zipkin']), /--zipkin needs a value/);
     assert.throws(() => parseHostPort('1.2.3.4:70000', 'x'), /not HOST:PORT/);

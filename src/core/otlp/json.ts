@@ -16,21 +16,21 @@ import type {
 import { EMPTY_ATTRIBUTES, EMPTY_RESOURCE, EMPTY_SCOPE, MalformedPayloadError, UNSET_STATUS } from '../model';
 import { MAX_VALUE_DEPTH, RejectLog, spanKindFromOtlp, spanProblem, statusCodeFromOtlp } from './common';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
-function isObject(v: Json | undefined): v is JsonObject {
+export function isObject(v: Json | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A field by its lowerCamelCase name or its proto (snake_case) name. */
-function get(o: JsonObject, camel: string, snake?: string): Json | undefined {
+export function get(o: JsonObject, camel: string, snake?: string): Json | undefined {
   const v = o[camel];
   return v !== undefined || snake === undefined ? v : o[snake];
 }
 
 /** Where a value sits, for error messages. A linked list: the text is only built when something fails. */
-class Path {
+export class Path {
   constructor(
     private readonly parent: Path | undefined,
     private readonly field: string,
@@ -53,20 +53,20 @@ function where(path: Path, field: string | undefined): Path {
   return field === undefined ? path : path.at(field);
 }
 
-function describe(v: Json): string {
+export function describe(v: Json): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return v.length > 40 ? `a string` : `"${v}"`;
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
 }
 
-function str(v: Json | undefined, path: Path, field?: string): string {
+export function str(v: Json | undefined, path: Path, field?: string): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
   return where(path, field).fail(`expected a string, got ${describe(v)}`);
 }
 
-function uint(v: Json | undefined, path: Path, field?: string): number {
+export function uint(v: Json | undefined, path: Path, field?: string): number {
   if (v === undefined || v === null) return 0;
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff) return n;
@@ -80,7 +80,7 @@ function int64(v: Json | undefined, path: Path, field?: string): bigint {
   return where(path, field).fail(`expected an integer (a decimal string or a number), got ${describe(v)}`);
 }
 
-function uint64(v: Json | undefined, path: Path, field?: string): bigint {
+export function uint64(v: Json | undefined, path: Path, field?: string): bigint {
   if (v === undefined || v === null) return 0n;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return BigInt.asUintN(64, BigInt(v));
@@ -96,7 +96,7 @@ function double(v: Json | undefined, path: Path, field?: string): number {
   return where(path, field).fail(`expected a number, got ${describe(v ?? null)}`);
 }
 
-function enumValue(v: Json | undefined, names: readonly string[], path: Path, field?: string): number {
+export function enumValue(v: Json | undefined, names: readonly string[], path: Path, field?: string): number {
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'string') {
@@ -109,20 +109,20 @@ function enumValue(v: Json | undefined, names: readonly string[], path: Path, fi
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-function array(v: Json | undefined, path: Path, field?: string): Json[] {
+export function array(v: Json | undefined, path: Path, field?: string): Json[] {
   if (v === undefined || v === null) return [];
   if (Array.isArray(v)) return v;
   return where(path, field).fail(`expected an array, got ${describe(v)}`);
 }
 
-function object(v: Json | undefined, path: Path, field?: string): JsonObject | undefined {
+export function object(v: Json | undefined, path: Path, field?: string): JsonObject | undefined {
   if (v === undefined || v === null) return undefined;
   if (isObject(v)) return v;
   return where(path, field).fail(`expected an object, got ${describe(v)}`);
 }
 
 /** An id: hex per OTLP/JSON, lower-cased; text that is not hex is kept so that validation names it. */
-function id(v: Json | undefined, path: Path, field?: string): string {
+export function id(v: Json | undefined, path: Path, field?: string): string {
   return str(v, path, field).toLowerCase();
 }
 
@@ -132,7 +132,7 @@ function base64(v: Json | undefined, path: Path, field?: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'base64'));
 }
 
-function anyValue(v: Json | undefined, parent: Path, field: string | undefined, depth: number): AttrValue {
+export function anyValue(v: Json | undefined, parent: Path, field: string | undefined, depth: number): AttrValue {
   if (depth > MAX_VALUE_DEPTH) where(parent, field).fail(`attribute value nested deeper than ${MAX_VALUE_DEPTH} levels`);
   if (v === undefined || v === null) return null;
   if (!isObject(v)) return where(parent, field).fail(`expected an object, got ${describe(v)}`);
@@ -173,7 +173,7 @@ function anyValue(v: Json | undefined, parent: Path, field: string | undefined, 
   return null;
 }
 
-function keyValues(v: Json | undefined, parent: Path, field?: string, depth = 0): Attributes {
+export function keyValues(v: Json | undefined, parent: Path, field?: string, depth = 0): Attributes {
   const items = array(v, parent, field);
   if (items.length === 0) return EMPTY_ATTRIBUTES;
   const path = where(parent, field);
@@ -186,7 +186,7 @@ function keyValues(v: Json | undefined, parent: Path, field?: string, depth = 0)
   return out;
 }
 
-function resource(v: Json | undefined, schemaUrl: string, parent: Path, field: string): Resource {
+export function resource(v: Json | undefined, schemaUrl: string, parent: Path, field: string): Resource {
   const path = parent.at(field);
   const o = object(v, path);
   if (!o) return schemaUrl === '' ? EMPTY_RESOURCE : { ...EMPTY_RESOURCE, schemaUrl };
@@ -197,7 +197,7 @@ function resource(v: Json | undefined, schemaUrl: string, parent: Path, field: s
   };
 }
 
-function scope(v: Json | undefined, schemaUrl: string, parent: Path, field: string): InstrumentationScope {
+export function scope(v: Json | undefined, schemaUrl: string, parent: Path, field: string): InstrumentationScope {
   const path = parent.at(field);
   const o = object(v, path);
   if (!o) return schemaUrl === '' ? EMPTY_SCOPE : { ...EMPTY_SCOPE, schemaUrl };

@@ -28,7 +28,7 @@ function longToBigInt(v: number | LongLike): bigint {
   return BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
 }
 
-function readFixed64(r: Reader): bigint {
+export function readFixed64(r: Reader): bigint {
   const lo = r.fixed32();
   const hi = r.fixed32();
   return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
@@ -43,7 +43,7 @@ function readOwnedBytes(r: Reader): Uint8Array {
   return Uint8Array.prototype.slice.call(r.bytes());
 }
 
-function readAnyValue(r: Reader, end: number, depth: number): AttrValue {
+export function readAnyValue(r: Reader, end: number, depth: number): AttrValue {
   if (depth > MAX_VALUE_DEPTH) throw new MalformedPayloadError(`attribute value nested deeper than ${MAX_VALUE_DEPTH} levels`);
   let value: AttrValue = null;
   while (r.pos < end) {
@@ -116,7 +116,7 @@ function readKeyValue(r: Reader, end: number, depth: number): Attribute {
   return { key, value };
 }
 
-function pushAttribute(list: Attribute[] | undefined, r: Reader): Attribute[] {
+export function pushAttribute(list: Attribute[] | undefined, r: Reader): Attribute[] {
   const a = readKeyValue(r, r.uint32() + r.pos, 0);
   if (list) {
     list.push(a);
@@ -125,7 +125,7 @@ function pushAttribute(list: Attribute[] | undefined, r: Reader): Attribute[] {
   return [a];
 }
 
-function readResource(r: Reader, end: number, schemaUrl: string): Resource {
+export function readResource(r: Reader, end: number, schemaUrl: string): Resource {
   let attributes: Attribute[] | undefined;
   let dropped = 0;
   while (r.pos < end) {
@@ -144,7 +144,7 @@ function readResource(r: Reader, end: number, schemaUrl: string): Resource {
   return { attributes: attributes ?? EMPTY_ATTRIBUTES, droppedAttributesCount: dropped, schemaUrl };
 }
 
-function readScope(r: Reader, end: number, schemaUrl: string): InstrumentationScope {
+export function readScope(r: Reader, end: number, schemaUrl: string): InstrumentationScope {
   let name = '';
   let version = '';
   let attributes: Attribute[] | undefined;
@@ -366,7 +366,7 @@ class Position {
  * The header of a ResourceSpans or ScopeSpans: where its field 1 (resource or scope) lies and its schema_url
  * (field 3). Both may come after the spans on the wire; one quick pass finds them, so every span can share them.
  */
-function readHeader(r: Reader, end: number): { at: number; end: number; schemaUrl: string } {
+export function readHeader(r: Reader, end: number): { at: number; end: number; schemaUrl: string } {
   const start = r.pos;
   const header = { at: -1, end: -1, schemaUrl: '' };
   while (r.pos < end) {

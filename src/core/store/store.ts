@@ -1,37 +1,107 @@
-// The store interface every trace store implements: the bounded in-memory store now, the durable embedded store
-// and remote backends (Jaeger, Tempo) later. Everything is async so that a disk or a network can sit behind it.
-import type { Span, TraceId } from '../model';
+// The store interface every trace store implements: the embedded durable store (segment log + in-memory indexes) and,
+// later, remote backends (Jaeger, Tempo). Everything is async so that a disk or a network can sit behind it.
+import type { LogRecord, Span, SpanKind, TraceId } from '../model';
 import type { TraceSummary } from '../trace';
 
+/**
+ * How a batch's body is kept on disk: the bytes as received (OTLP protobuf and JSON, Zipkin JSON), so that ingest
+ * does not re-encode; reading a trace decodes them again with the same decoder.
+ */
+export type BodyFormat = 'otlp-proto' | 'otlp-json' | 'zipkin-json' | 'otlp-logs-proto' | 'otlp-logs-json';
+
+export interface EncodedBody {
+  readonly format: BodyFormat;
+  readonly bytes: Uint8Array;
+}
+
+/** Accepted spans, and the body they were decoded from (absent: the store encodes the spans itself). */
+export interface SpanBatch {
+  readonly kind: 'spans';
+  readonly spans: readonly Span[];
+  readonly body?: EncodedBody;
+}
+
+export interface LogBatch {
+  readonly kind: 'logs';
+  readonly records: readonly LogRecord[];
+  readonly body?: EncodedBody;
+}
+
+export type IngestBatch = SpanBatch | LogBatch;
+
+/** One attribute condition. '=' and '!=' compare the value's text ("200", "true", "0.5"); the others compare numbers. */
+export interface AttributeFilter {
+  readonly key: string;
+  readonly op: 'exists' | '=' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly value?: string | number;
+}
+
+/**
+ * A trace matches when one of its spans meets every span condition at once (service, operation, kind, attributes,
+ * duration, start time and error), as Jaeger searches. Attributes are looked up on the span, its resource and its
+ * events; `error`, `span.kind`, `otel.status_code` and `otel.status_description` are derived as Jaeger does.
+ */
 export interface TraceQuery {
-  /** Root or any span's service. */
   readonly service?: string;
-  /** Span name within the service (or any service when none is given). */
+  /** Span name. */
   readonly operation?: string;
-  /** Only traces with at least one span in error. */
+  readonly spanKind?: SpanKind;
+  readonly attributes?: readonly AttributeFilter[];
+  readonly minDurationNanos?: bigint;
+  readonly maxDurationNanos?: bigint;
+  /** Span start time window, inclusive. */
+  readonly startFromNanos?: bigint;
+  readonly startToNanos?: bigint;
   readonly errorsOnly?: boolean;
-  /** Newest first; at most this many. */
+  /** Newest first (by trace start); at most this many (default 20). */
   readonly limit?: number;
+}
+
+export interface OperationInfo {
+  readonly service: string;
+  readonly name: string;
+  readonly spanKind: SpanKind;
+}
+
+/** Calls from one service to another: a span of `child` whose parent span belongs to `parent`. */
+export interface DependencyLink {
+  readonly parent: string;
+  readonly child: string;
+  readonly callCount: number;
+  readonly errorCount: number;
 }
 
 export interface StoreStats {
   readonly spanCount: number;
   readonly traceCount: number;
-  /** Spans dropped by retention (oldest traces first) since the store opened. */
+  readonly logCount: number;
+  /** Spans dropped by retention (oldest first) since the store opened. */
   readonly evictedSpans: number;
+  /** Bytes on disk (0 for a store in memory). */
+  readonly diskBytes: number;
+  /** Where the store keeps its data, or 'memory'. */
+  readonly location: string;
 }
 
 export interface StoreChange {
-  /** Traces that received spans in this change (new or updated). */
+  /** Traces that received spans or logs in this change (new or updated). */
   readonly traceIds: ReadonlySet<TraceId>;
   readonly cleared: boolean;
 }
 
 export interface TraceStore {
-  /** Resolves once the spans are stored (durably, for a durable store): only then is the batch acknowledged. */
-  append(spans: readonly Span[]): Promise<void>;
+  /** Resolves once every batch is stored (durably, for a durable store): only then is an export acknowledged. */
+  append(batches: readonly IngestBatch[]): Promise<void>;
   findTraces(query: TraceQuery): Promise<TraceSummary[]>;
+  /** Every span of the trace, earliest first, each span once. */
   getTrace(traceId: TraceId): Promise<readonly Span[] | undefined>;
+  /** The log records of a trace, earliest first. */
+  getLogs(traceId: TraceId): Promise<readonly LogRecord[]>;
+  services(): Promise<string[]>;
+  /** Span names (with kind) of one service, or of every service. */
+  operations(service?: string): Promise<OperationInfo[]>;
+  /** Service calls among spans that started within the window. */
+  dependencies(fromNanos: bigint, toNanos: bigint): Promise<DependencyLink[]>;
   stats(): StoreStats;
   clear(): Promise<void>;
   /** Called after each append or clear; returns the unsubscribe function. */

@@ -34,6 +34,7 @@ export function otlpEndpoint(status: ServerStatus): { endpoint: string; protocol
 
 export class TracesView implements vscode.TreeDataProvider<TraceElement> {
   private groups: ServiceGroup[] = [];
+  private summaries: readonly WireTraceSummary[] = [];
   private traceCount = 0;
   private readonly changed = new vscode.EventEmitter<TraceElement | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -46,7 +47,21 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
   private stale = false;
 
   constructor(private readonly ctx: Ctx) {
-    this.view = vscode.window.createTreeView('tracelens.traces', { treeDataProvider: this, showCollapseAll: true });
+    // Trace files dropped on the view (from the Explorer or the desktop) are imported.
+    const dragAndDropController: vscode.TreeDragAndDropController<TraceElement> = {
+      dropMimeTypes: ['text/uri-list'],
+      dragMimeTypes: [],
+      handleDrop: async (_target, data) => {
+        const list = await data.get('text/uri-list')?.asString();
+        const uris = (list ?? '')
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter((l) => l !== '' && !l.startsWith('#'))
+          .map((l) => vscode.Uri.parse(l));
+        if (uris.length > 0) await vscode.commands.executeCommand('tracelens.importTraces', uris);
+      },
+    };
+    this.view = vscode.window.createTreeView('tracelens.traces', { treeDataProvider: this, showCollapseAll: true, dragAndDropController });
     const ages = setInterval(() => {
       if (this.view.visible && this.traceCount > 0) this.changed.fire(undefined);
     }, AGE_REFRESH_MS);
@@ -107,7 +122,13 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
     return [];
   }
 
+  /** The ids of the traces the view lists, newest first. */
+  listedTraceIds(): string[] {
+    return this.summaries.map((s) => s.traceId);
+  }
+
   private set(summaries: readonly WireTraceSummary[]): void {
+    this.summaries = summaries;
     this.groups = groupTraces(summaries);
     this.traceCount = summaries.length;
     this.changed.fire(undefined);

@@ -1,46 +1,49 @@
-// OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export with @grpc/grpc-js (gzip included).
-// The request bytes go straight to the same protobuf decoder as OTLP/HTTP. Status codes as the OTLP spec says:
+// OTLP/gRPC receiver: TraceService/Export and LogsService/Export (opentelemetry.proto.collector.*.v1) with
+// @grpc/grpc-js (gzip included). The request bytes go straight to the same protobuf decoders as OTLP/HTTP. Status codes as the OTLP spec says:
 // INVALID_ARGUMENT for a malformed request, UNAVAILABLE (retryable) when the ingest queue is full.
 import * as grpc from '@grpc/grpc-js';
 import { MalformedPayloadError } from '../../core/model';
+import { decodeLogsRequest, encodeLogsResponse } from '../../core/otlp/logs';
 import { decodeTraceRequest, encodeTraceResponse } from '../../core/otlp/protobuf';
 import type { HostPort, ServerConfig } from '../config';
 import { ADDRESS_OPTIONS, formatHostPort } from '../config';
 import type { IngestQueue } from '../ingest';
 import { QueueFullError } from '../ingest';
 import type { ExportOutcome } from './export';
-import { ingestBatch } from './export';
+import { ingestLogs, ingestSpans } from './export';
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** A service with one unary Export method and raw protobuf bytes in and out. */
+function rawExportService(service: string): grpc.ServiceDefinition {
+  return {
+    Export: {
+      path: `/opentelemetry.proto.collector.${service}/Export`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (b: Buffer) => b,
+      requestDeserialize: (b: Buffer) => b,
+      responseSerialize: (b: Buffer) => b,
+      responseDeserialize: (b: Buffer) => b,
+    },
+  };
+}
 
-/** TraceService with raw protobuf bytes in and out: for clients that send pre-encoded requests (tests, benchmarks). */
-export const RAW_TRACE_SERVICE: grpc.ServiceDefinition = {
-  Export: {
-    path: EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (b: Buffer) => b,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => b,
-  },
-};
+/** For clients that send pre-encoded requests (tests, benchmarks). */
+export const RAW_TRACE_SERVICE = rawExportService('trace.v1.TraceService');
+export const RAW_LOGS_SERVICE = rawExportService('logs.v1.LogsService');
 
-/** The server's side: requests stay bytes for our decoder; responses are encoded from the export's outcome. */
-const traceService: grpc.ServiceDefinition = {
-  Export: {
-    ...RAW_TRACE_SERVICE['Export']!,
-    responseSerialize: (o: ExportOutcome) => Buffer.from(encodeTraceResponse(o.rejectedSpans, o.errorMessage)),
-  },
-};
+/** The server's side: requests stay bytes for our decoders; responses are encoded from the export's outcome. */
+function serverSide(raw: grpc.ServiceDefinition, encode: (rejected: number, message: string) => Uint8Array): grpc.ServiceDefinition {
+  return { Export: { ...raw['Export']!, responseSerialize: (o: ExportOutcome) => Buffer.from(encode(o.rejected, o.errorMessage)) } };
+}
 
 export function createOtlpGrpcServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': config.maxBodyBytes,
   });
-  server.addService(traceService, {
-    Export: (call: grpc.ServerUnaryCall<Buffer, ExportOutcome>, callback: grpc.sendUnaryData<ExportOutcome>) => {
-      ingestBatch('otlp-grpc', queue, () => decodeTraceRequest(call.request)).then(
+  const handler =
+    (work: (request: Buffer) => Promise<ExportOutcome>) =>
+    (call: grpc.ServerUnaryCall<Buffer, ExportOutcome>, callback: grpc.sendUnaryData<ExportOutcome>): void => {
+      work(call.request).then(
         (outcome) => callback(null, outcome),
         (e: unknown) => {
           if (e instanceof MalformedPayloadError) return callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message });
@@ -49,7 +52,12 @@ export function createOtlpGrpcServer(config: ServerConfig, queue: IngestQueue, l
           callback({ code: grpc.status.INTERNAL, details: 'internal error in the TraceLens receiver; see its log' });
         },
       );
-    },
+    };
+  server.addService(serverSide(RAW_TRACE_SERVICE, encodeTraceResponse), {
+    Export: handler((b) => ingestSpans('otlp-grpc', queue, 'otlp-proto', b, () => decodeTraceRequest(b))),
+  });
+  server.addService(serverSide(RAW_LOGS_SERVICE, encodeLogsResponse), {
+    Export: handler((b) => ingestLogs('otlp-grpc-logs', queue, 'otlp-logs-proto', b, () => decodeLogsRequest(b))),
   });
   return server;
 }

@@ -1,15 +1,17 @@
-// OTLP/HTTP receiver: POST /v1/traces, application/x-protobuf or application/json, optionally gzip-compressed.
-// Responses follow the OTLP/HTTP spec: 200 + ExportTraceServiceResponse (partial_success when spans were rejected)
+// OTLP/HTTP receiver: POST /v1/traces and /v1/logs, application/x-protobuf or application/json, optionally compressed.
+// Responses follow the OTLP/HTTP spec: 200 + Export*ServiceResponse (partial_success when items were rejected)
 // in the request's encoding; 400 + google.rpc.Status for a malformed payload; 413, 415, 404, 405; 429 + Retry-After
 // when the ingest queue is full.
 import * as http from 'node:http';
 import { MalformedPayloadError } from '../../core/model';
 import { decodeTraceRequestJson, encodeTraceResponseJson } from '../../core/otlp/json';
+import { decodeLogsRequest, decodeLogsRequestJson, encodeLogsResponse, encodeLogsResponseJson } from '../../core/otlp/logs';
 import { decodeTraceRequest, encodeRpcStatus, encodeTraceResponse } from '../../core/otlp/protobuf';
 import type { ServerConfig } from '../config';
 import type { IngestQueue } from '../ingest';
 import { QueueFullError, RETRY_AFTER_SECONDS } from '../ingest';
-import { ingestBatch } from './export';
+import type { ExportOutcome } from './export';
+import { ingestLogs, ingestSpans } from './export';
 import { HttpError, handleCors, mediaType, readBody, reply } from './http';
 
 const PROTOBUF = 'application/x-protobuf';
@@ -46,22 +48,32 @@ export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, l
     const type = mediaType(req);
     const json = type === JSON_TYPE;
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/v1/traces') {
-      const hint = path === '/v1/logs' || path === '/v1/metrics' ? ' (TraceLens stores traces only)' : '';
-      return sendStatus(res, json, 404, `no OTLP endpoint at ${path}${hint}; traces go to POST /v1/traces`);
+    if (path !== '/v1/traces' && path !== '/v1/logs') {
+      const hint = path === '/v1/metrics' ? ' (TraceLens stores traces and logs, not metrics)' : '';
+      return sendStatus(res, json, 404, `no OTLP endpoint at ${path}${hint}; traces go to POST /v1/traces, logs to POST /v1/logs`);
     }
-    if (req.method !== 'POST') return sendStatus(res, json, 405, `${req.method} is not allowed on /v1/traces; use POST`, { Allow: 'POST, OPTIONS' });
+    if (req.method !== 'POST') return sendStatus(res, json, 405, `${req.method} is not allowed on ${path}; use POST`, { Allow: 'POST, OPTIONS' });
     if (type !== PROTOBUF && !json) {
       req.resume();
       return sendStatus(res, false, 415, `Content-Type "${type || '(none)'}" is not supported; use application/x-protobuf or application/json`);
     }
     try {
       const body = await readBody(req, config.maxBodyBytes);
-      const outcome = await ingestBatch(json ? 'otlp-http-json' : 'otlp-http-protobuf', queue, () =>
+      const encoding = json ? 'json' : 'protobuf';
+      let outcome: ExportOutcome;
+      if (path === '/v1/logs') {
+        outcome = await ingestLogs(`otlp-http-logs-${encoding}`, queue, json ? 'otlp-logs-json' : 'otlp-logs-proto', body, () =>
+          json ? decodeLogsRequestJson(body.toString('utf8')) : decodeLogsRequest(body),
+        );
+        if (json) reply(res, 200, JSON_TYPE, encodeLogsResponseJson(outcome.rejected, outcome.errorMessage));
+        else reply(res, 200, PROTOBUF, encodeLogsResponse(outcome.rejected, outcome.errorMessage));
+        return;
+      }
+      outcome = await ingestSpans(`otlp-http-${encoding}`, queue, json ? 'otlp-json' : 'otlp-proto', body, () =>
         json ? decodeTraceRequestJson(body.toString('utf8')) : decodeTraceRequest(body),
       );
-      if (json) reply(res, 200, JSON_TYPE, encodeTraceResponseJson(outcome.rejectedSpans, outcome.errorMessage));
-      else reply(res, 200, PROTOBUF, encodeTraceResponse(outcome.rejectedSpans, outcome.errorMessage));
+      if (json) reply(res, 200, JSON_TYPE, encodeTraceResponseJson(outcome.rejected, outcome.errorMessage));
+      else reply(res, 200, PROTOBUF, encodeTraceResponse(outcome.rejected, outcome.errorMessage));
     } catch (e) {
       if (e instanceof HttpError) return sendStatus(res, json, e.status, e.message, e.status === 413 ? { Connection: 'close', ...e.headers } : e.headers);
       if (e instanceof MalformedPayloadError) return sendStatus(res, json, 400, e.message);

@@ -5,7 +5,7 @@ import { decodeZipkinJson } from '../../core/zipkin';
 import type { ServerConfig } from '../config';
 import type { IngestQueue } from '../ingest';
 import { QueueFullError, RETRY_AFTER_SECONDS } from '../ingest';
-import { ingestBatch } from './export';
+import { ingestSpans } from './export';
 import { HttpError, handleCors, mediaType, readBody, reply } from './http';
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -30,7 +30,7 @@ export function createZipkinServer(config: ServerConfig, queue: IngestQueue, log
     }
     try {
       const body = await readBody(req, config.maxBodyBytes);
-      const outcome = await ingestBatch('zipkin', queue, () => decodeZipkinJson(body.toString('utf8')));
+      const outcome = await ingestSpans('zipkin', queue, 'zipkin-json', body, () => decodeZipkinJson(body.toString('utf8')));
       reply(res, 202, TEXT, outcome.errorMessage ? `${outcome.errorMessage}\n` : '');
     } catch (e) {
       if (e instanceof HttpError) return reply(res, e.status, TEXT, `${e.message}\n`, e.status === 413 ? { Connection: 'close' } : {});

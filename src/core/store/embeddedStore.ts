@@ -1,0 +1,369 @@
+// The embedded store: a segment log on disk (or in memory) for the bodies, exactly as they were received, and the
+// in-memory span index for search. A batch is acknowledged once its frame is written and fdatasync'd; everything
+// waiting is written together (group commit). Reading a trace decodes its frames again and keeps the most recent
+// decoded frames in a small cache. Retention drops whole segments, oldest first, by size and by age.
+// See docs/STORE.md for the design and the measurements behind it.
+import type { LogRecord, Span, TraceId } from '../model';
+import { decodeLogsRequest, decodeLogsRequestJson } from '../otlp/logs';
+import { encodeLogsJson, encodeTracesJson } from '../otlp/encodeJson';
+import { decodeTraceRequestJson } from '../otlp/json';
+import { decodeTraceRequest } from '../otlp/protobuf';
+import type { TraceSummary } from '../trace';
+import { decodeZipkinJson } from '../zipkin';
+import { encodeLogIndex, encodeSpanIndex, MAX_INDEXED_NAME } from './indexPart';
+import { queryLimit, spanMatches } from './query';
+import type { FrameInput, FrameLocation, FrameRef, SegmentLog } from './segmentLog';
+import { DEFAULT_SEGMENT_BYTES, FileSegmentLog, FrameType, MemorySegmentLog } from './segmentLog';
+import { SpanIndex } from './spanIndex';
+import type { RowQuery } from './spanIndex';
+import type { BodyFormat, DependencyLink, IngestBatch, OperationInfo, StoreChange, StoreStats, TraceQuery, TraceStore } from './store';
+
+export const DEFAULT_RETENTION_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/** Decoded spans kept in the read cache. */
+const CACHE_SPANS = 100_000;
+const RETENTION_CHECK_MS = 60_000;
+
+export interface EmbeddedStoreOptions {
+  /** The folder for the segment files; undefined keeps everything in memory. */
+  readonly dir?: string;
+  readonly retentionBytes?: number;
+  readonly retentionMs?: number;
+  readonly segmentBytes?: number;
+  readonly log?: (line: string) => void;
+}
+
+const FORMAT_CODES: Record<BodyFormat, number> = { 'otlp-proto': 1, 'otlp-json': 2, 'zipkin-json': 3, 'otlp-logs-proto': 4, 'otlp-logs-json': 5 };
+
+interface RecordRef extends FrameLocation {
+  readonly type: FrameType;
+  readonly format: number;
+}
+
+/** A decoded frame: spans or log records by trace id. */
+type Decoded = { readonly spans: Map<TraceId, Span[]>; readonly size: number } | { readonly logs: Map<TraceId, LogRecord[]>; readonly size: number };
+
+const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+
+function groupBy<T extends { traceId: string }>(items: readonly T[]): Map<TraceId, T[]> {
+  const m = new Map<TraceId, T[]>();
+  for (const it of items) {
+    const list = m.get(it.traceId);
+    if (list) list.push(it);
+    else m.set(it.traceId, [it]);
+  }
+  return m;
+}
+
+function decodeFrame(format: number, body: Uint8Array): Decoded {
+  switch (format) {
+    case 1:
+    case 2:
+    case 3: {
+      const spans = format === 1 ? decodeTraceRequest(body).spans : format === 2 ? decodeTraceRequestJson(text(body)).spans : decodeZipkinJson(text(body)).spans;
+      return { spans: groupBy(spans), size: spans.length };
+    }
+    case 4:
+    case 5: {
+      const records = (format === 4 ? decodeLogsRequest(body) : decodeLogsRequestJson(text(body))).records.filter((r) => r.traceId !== '');
+      return { logs: groupBy(records as (LogRecord & { traceId: string })[]), size: records.length };
+    }
+    default:
+      throw new Error(`unknown body format ${format}`);
+  }
+}
+
+export class EmbeddedStore implements TraceStore {
+  private index = new SpanIndex();
+  private records: RecordRef[] = [];
+  private recordBase = 0;
+  private segmentLog: SegmentLog;
+  private readonly ready: Promise<void>;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly cache = new Map<number, Decoded>();
+  private cachedSpans = 0;
+  private problem: string | undefined;
+  private opened = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly retentionBytes: number;
+  private readonly retentionMs: number;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: EmbeddedStoreOptions = {}) {
+    this.retentionBytes = options.retentionBytes ?? DEFAULT_RETENTION_BYTES;
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.log = options.log ?? (() => undefined);
+    const segmentBytes = options.segmentBytes ?? Math.min(DEFAULT_SEGMENT_BYTES, Math.max(64 * 1024, Math.floor(this.retentionBytes / 16)));
+    this.segmentLog = options.dir ? new FileSegmentLog(options.dir, segmentBytes) : new MemorySegmentLog(segmentBytes);
+    this.ready = this.open(segmentBytes);
+    this.timer = setInterval(() => void this.retain(), RETENTION_CHECK_MS);
+    this.timer.unref();
+  }
+
+  /** Resolves once the store has opened (after recovering a crash, if there was one). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  get isReady(): boolean {
+    return this.opened;
+  }
+
+  /** Why the store is not where it was asked to be (e.g. the folder is locked), or undefined. */
+  get warning(): string | undefined {
+    return this.problem;
+  }
+
+  private async open(segmentBytes: number): Promise<void> {
+    const started = performance.now();
+    try {
+      const recovered = await this.segmentLog.open();
+      for (const note of recovered.notes) this.log(`trace store: ${note}`);
+      const touched = new Set<number>();
+      for (const f of recovered.frames) this.addFrame(f, touched);
+      if (this.options.dir) {
+        this.log(
+          `trace store: opened ${this.options.dir} with ${this.index.spanTotal} spans in ${this.index.traceTotal} traces (${Math.round(performance.now() - started)} ms)`,
+        );
+      }
+    } catch (e) {
+      this.problem = `${e instanceof Error ? e.message : String(e)}; traces are kept in memory only until this is fixed`;
+      this.log(`trace store: ${this.problem}`);
+      await this.segmentLog.close().catch(() => undefined);
+      this.segmentLog = new MemorySegmentLog(segmentBytes);
+      await this.segmentLog.open();
+    }
+    this.opened = true;
+  }
+
+  /** Store operations that change the log run one at a time, in order. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(() => this.ready).then(work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private addFrame(f: FrameRef, touched: Set<number>): void {
+    const id = this.recordBase + this.records.length;
+    this.records.push({ segment: f.segment, offset: f.offset, length: f.length, type: f.type, format: f.format });
+    this.index.addFrame(id, f.index, touched);
+  }
+
+  append(batches: readonly IngestBatch[]): Promise<void> {
+    return this.serial(async () => {
+      const frames: FrameInput[] = batches.map((b) =>
+        b.kind === 'spans'
+          ? {
+              type: FrameType.Spans,
+              format: FORMAT_CODES[b.body?.format ?? 'otlp-json'],
+              index: encodeSpanIndex(b.spans),
+              body: b.body?.bytes ?? Buffer.from(encodeTracesJson(b.spans)),
+            }
+          : {
+              type: FrameType.Logs,
+              format: FORMAT_CODES[b.body?.format ?? 'otlp-logs-json'],
+              index: encodeLogIndex(b.records),
+              body: b.body?.bytes ?? Buffer.from(encodeLogsJson(b.records)),
+            },
+      );
+      const refs = await this.segmentLog.append(frames);
+      const touched = new Set<number>();
+      for (const ref of refs) this.addFrame(ref, touched);
+      this.emit({ traceIds: new Set([...touched].map((t) => this.index.traceId(t))), cleared: false });
+      if (this.overRetention()) void this.retain();
+    });
+  }
+
+  private overRetention(): boolean {
+    const segments = this.segmentLog.segments();
+    if (segments.length < 2) return false;
+    let bytes = 0;
+    for (const s of segments) bytes += s.bytes;
+    return bytes > this.retentionBytes || segments[0]!.writtenAt < Date.now() - this.retentionMs;
+  }
+
+  /** Applies retention now (it also runs after appends that cross the size limit, and every minute). */
+  retain(): Promise<void> {
+    return this.serial(() => this.enforceRetention());
+  }
+
+  /** Drops the oldest segments while the store is over its size or age limit (never the segment being written). */
+  private async enforceRetention(): Promise<void> {
+    while (this.overRetention()) {
+      const dropped = await this.segmentLog.dropOldest();
+      if (dropped === undefined) return;
+      let n = 0;
+      while (n < this.records.length && this.records[n]!.segment <= dropped) n++;
+      this.records.splice(0, n);
+      this.recordBase += n;
+      this.index.dropRecordsBefore(this.recordBase);
+      for (const id of [...this.cache.keys()]) if (id < this.recordBase) this.uncache(id);
+    }
+  }
+
+  private uncache(id: number): void {
+    const d = this.cache.get(id);
+    if (!d) return;
+    this.cache.delete(id);
+    this.cachedSpans -= d.size;
+  }
+
+  private async decoded(id: number): Promise<Decoded | undefined> {
+    const hit = this.cache.get(id);
+    if (hit) {
+      this.cache.delete(id); // most recently used last
+      this.cache.set(id, hit);
+      return hit;
+    }
+    const ref = this.records[id - this.recordBase];
+    if (!ref) return undefined;
+    let d: Decoded;
+    try {
+      d = decodeFrame(ref.format, await this.segmentLog.readBody(ref));
+    } catch (e) {
+      this.log(`trace store: frame ${id} (segment ${ref.segment}, byte ${ref.offset}) could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+    this.cache.set(id, d);
+    this.cachedSpans += d.size;
+    for (const old of this.cache.keys()) {
+      if (this.cachedSpans <= CACHE_SPANS || old === id) break;
+      this.uncache(old);
+    }
+    return d;
+  }
+
+  private async spansOfSlot(t: number, traceId: TraceId): Promise<Span[]> {
+    const seen = new Set<string>();
+    const out: Span[] = [];
+    for (const id of this.index.recordsOf(t, 'spans')) {
+      const d = await this.decoded(id);
+      if (!d || !('spans' in d)) continue;
+      for (const s of d.spans.get(traceId) ?? []) {
+        if (seen.has(s.spanId)) continue; // an exporter's retry
+        seen.add(s.spanId);
+        out.push(s);
+      }
+    }
+    return out.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+  }
+
+  async getTrace(traceId: TraceId): Promise<readonly Span[] | undefined> {
+    await this.ready;
+    const t = this.index.find(traceId);
+    if (t < 0 || !this.index.hasSpans(t)) return undefined;
+    const spans = await this.spansOfSlot(t, traceId);
+    return spans.length > 0 ? spans : undefined;
+  }
+
+  async getLogs(traceId: TraceId): Promise<readonly LogRecord[]> {
+    await this.ready;
+    const t = this.index.find(traceId);
+    if (t < 0) return [];
+    const out: LogRecord[] = [];
+    for (const id of this.index.recordsOf(t, 'logs')) {
+      const d = await this.decoded(id);
+      if (d && 'logs' in d) out.push(...(d.logs.get(traceId) ?? []));
+    }
+    const time = (r: LogRecord): bigint => (r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano);
+    return out.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));
+  }
+
+  async findTraces(q: TraceQuery): Promise<TraceSummary[]> {
+    await this.ready;
+    const limit = queryLimit(q);
+    const rows: { -readonly [K in keyof RowQuery]: RowQuery[K] } = {};
+    if (q.service !== undefined) {
+      rows.service = this.index.serviceId(q.service);
+      if (rows.service === undefined) return [];
+    }
+    if (q.operation !== undefined) {
+      rows.name = this.index.nameId(q.operation.slice(0, MAX_INDEXED_NAME));
+      if (rows.name === undefined) return [];
+    }
+    if (q.spanKind !== undefined) rows.kind = q.spanKind;
+    if (q.errorsOnly) rows.errorsOnly = true;
+    if (q.minDurationNanos !== undefined) rows.minDuration = Number(q.minDurationNanos);
+    if (q.maxDurationNanos !== undefined) rows.maxDuration = Number(q.maxDurationNanos);
+    // Start times compare as doubles: exact to about 256 ns, which a search window does not need to beat.
+    if (q.startFromNanos !== undefined) rows.startFrom = Number(q.startFromNanos);
+    if (q.startToNanos !== undefined) rows.startTo = Number(q.startToNanos);
+    const candidates = this.index.search(rows);
+    // Attributes, and names too long for the index, are checked on the decoded spans.
+    const exact = (q.attributes?.length ?? 0) > 0 || (q.operation?.length ?? 0) > MAX_INDEXED_NAME;
+    const out: TraceSummary[] = [];
+    for (const t of candidates) {
+      if (out.length >= limit) break;
+      if (exact) {
+        const traceId = this.index.traceId(t);
+        const spans = await this.spansOfSlot(t, traceId);
+        if (!spans.some((s) => spanMatches(s, q))) continue;
+      }
+      out.push(this.index.summary(t));
+    }
+    return out;
+  }
+
+  async services(): Promise<string[]> {
+    await this.ready;
+    return [...new Set(this.index.operations().map((o) => o.service))].sort();
+  }
+
+  async operations(service?: string): Promise<OperationInfo[]> {
+    await this.ready;
+    if (service === undefined) return this.index.operations().map((o) => ({ service: o.service, name: o.name, spanKind: o.kind }));
+    const id = this.index.serviceId(service);
+    if (id === undefined) return [];
+    return this.index.operations(id).map((o) => ({ service: o.service, name: o.name, spanKind: o.kind }));
+  }
+
+  async dependencies(fromNanos: bigint, toNanos: bigint): Promise<DependencyLink[]> {
+    await this.ready;
+    return this.index.dependencies(Number(fromNanos), Number(toNanos));
+  }
+
+  stats(): StoreStats {
+    let bytes = 0;
+    for (const s of this.segmentLog.segments()) bytes += s.bytes;
+    return {
+      spanCount: this.index.spanTotal,
+      traceCount: this.index.traceTotal,
+      logCount: this.index.logTotal,
+      evictedSpans: this.index.evictedSpans,
+      diskBytes: this.segmentLog.location === 'memory' ? 0 : bytes,
+      location: this.segmentLog.location,
+    };
+  }
+
+  /** Approximate bytes of the in-memory indexes. */
+  indexBytes(): number {
+    return this.index.memoryBytes();
+  }
+
+  clear(): Promise<void> {
+    return this.serial(async () => {
+      await this.segmentLog.clear();
+      this.index = new SpanIndex();
+      this.records = [];
+      this.recordBase = 0;
+      this.cache.clear();
+      this.cachedSpans = 0;
+      this.emit({ traceIds: new Set(), cleared: true });
+    });
+  }
+
+  onDidChange(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: StoreChange): void {
+    for (const l of this.listeners) l(change);
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    return this.serial(() => this.segmentLog.close());
+  }
+}
