@@ -124,7 +124,7 @@ export function serviceName(span: Span): string {
 export interface DecodedBatch {
   readonly spans: readonly Span[];
   readonly rejectedSpans: number;
-  /** Human-readable reasons for the rejected spans (capped), e.g. "spans[3].trace_id: 8 bytes, expected 16". */
+  /** Human-readable reasons for the rejected spans (capped), e.g. "spans[3]: trace_id: 8 bytes, expected 16". */
   readonly rejectReasons: readonly string[];
 }
 

@@ -7,6 +7,7 @@
 // The queue can be paused while the store cannot take writes (being cleared; later: opening or compacting): exports
 // then queue up to the bound and are refused past it, and nothing is lost.
 import type { IngestBatch, TraceStore } from '../core/store/store';
+import { batchSize } from '../core/store/store';
 
 export interface IngestCounters {
   acceptedSpans: number;
@@ -57,10 +58,10 @@ export class IngestQueue {
 
   /** Resolves when the batch is stored; rejects with QueueFullError at once when it does not fit. */
   offer(batch: IngestBatch): Promise<void> {
-    const size = batch.kind === 'spans' ? batch.spans.length : batch.records.length;
+    const size = batchSize(batch);
     if (size === 0) return Promise.resolve();
     if (this.queued > 0 && this.queued + size > this.capacity) {
-      if (batch.kind === 'spans') this.counters.refusedSpans += size;
+      if (batch.kind !== 'logs') this.counters.refusedSpans += size;
       return Promise.reject(new QueueFullError(this.queued, this.capacity));
     }
     this.queued += size;
@@ -111,7 +112,7 @@ export class IngestQueue {
       let spans = 0;
       for (const b of batch) {
         size += b.size;
-        if (b.batch.kind === 'spans') spans += b.size;
+        if (b.batch.kind !== 'logs') spans += b.size;
       }
       let error: Error | undefined;
       try {

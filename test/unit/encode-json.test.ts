@@ -177,6 +177,7 @@ describe('encodeTracesJson', () => {
     assert.deepEqual(value('double.inf'), { doubleValue: 'Infinity' });
     assert.deepEqual(value('double.neg.inf'), { doubleValue: '-Infinity' });
     assert.deepEqual(value('double.integral'), { doubleValue: 7 });
+    assert.deepEqual(value('double.negative.zero'), { doubleValue: '-0' });
     assert.deepEqual(value('bytes'), { bytesValue: 'AAEC+v8=' });
     assert.deepEqual(value('empty'), {});
     // Defaults are left out: a root span has no parentSpanId, an unset status no status, zero counts no count.

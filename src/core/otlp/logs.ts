@@ -19,17 +19,16 @@ import {
   readScope,
 } from './protobuf';
 
-/** Why a log record's ids must be rejected, or undefined. Both are optional, but when present they must be valid. */
-function logIdsProblem(traceId: string, spanId: string): string | undefined {
-  if (traceId !== '') {
-    const t = traceIdProblem(traceId);
-    if (t) return `trace_id: ${t}`;
-  }
-  if (spanId !== '') {
-    const s = spanIdProblem(spanId);
-    if (s) return `span_id: ${s}`;
-  }
-  return undefined;
+/**
+ * Rejects a record whose ids are invalid: both are optional, but when present they must be valid. The reason names
+ * the field as the trace decoder does: "resource_logs[0].scope_logs[0].log_records[2]: trace_id: 8 bytes, expected 16".
+ */
+function checkIds(record: LogRecord, where: string, out: LogRecord[], rejects: RejectLog): void {
+  const t = record.traceId === '' ? undefined : traceIdProblem(record.traceId);
+  if (t) return rejects.add(where, `trace_id: ${t}`);
+  const s = record.spanId === '' ? undefined : spanIdProblem(record.spanId);
+  if (s) return rejects.add(where, `span_id: ${s}`);
+  out.push(record);
 }
 
 // ---- protobuf ----
@@ -133,10 +132,7 @@ function readScopeLogs(r: Reader, end: number, resource: Resource, out: LogRecor
     const tag = r.uint32();
     if (tag >>> 3 === 2) {
       at.lr++;
-      const record = readLogRecord(r, r.uint32() + r.pos, resource, scope);
-      const problem = logIdsProblem(record.traceId, record.spanId);
-      if (problem) rejects.add(`${at}`, problem);
-      else out.push(record);
+      checkIds(readLogRecord(r, r.uint32() + r.pos, resource, scope), `${at}`, out, rejects);
     } else {
       r.skipType(tag & 7);
     }
@@ -251,9 +247,7 @@ export function decodeLogsRequestJson(text: string): DecodedLogs {
       array(get(sl, 'logRecords', 'log_records'), slPath, 'logRecords').forEach((lrJson, k) => {
         const lrPath = slPath.at('logRecords', k);
         const record = logRecordJson(object(lrJson, lrPath) ?? {}, res, sc, lrPath);
-        const problem = logIdsProblem(record.traceId, record.spanId);
-        if (problem) rejects.add(`resource_logs[${i}].scope_logs[${j}].log_records[${k}]`, problem);
-        else records.push(record);
+        checkIds(record, `resource_logs[${i}].scope_logs[${j}].log_records[${k}]`, records, rejects);
       });
     });
   });

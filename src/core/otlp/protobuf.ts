@@ -350,7 +350,7 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Instrumenta
 }
 
 /** Where the decoder is, for error messages: resource_spans[i].scope_spans[j].spans[k]. */
-class Position {
+export class Position {
   rs = -1;
   ss = -1;
   sp = -1;

@@ -35,9 +35,64 @@ export interface EmbeddedStoreOptions {
 
 const FORMAT_CODES: Record<BodyFormat, number> = { 'otlp-proto': 1, 'otlp-json': 2, 'zipkin-json': 3, 'otlp-logs-proto': 4, 'otlp-logs-json': 5 };
 
-interface RecordRef extends FrameLocation {
-  readonly type: FrameType;
-  readonly format: number;
+/**
+ * Where each frame is, by frame number: typed-array columns (13 bytes a frame), since an exporter that sends one span
+ * per request makes one frame per span. Frame numbers only grow; retention drops the oldest.
+ */
+class FrameTable {
+  private segment = new Int32Array(1024);
+  private offset = new Float64Array(1024);
+  private length = new Uint32Array(1024);
+  private format = new Uint8Array(1024);
+  /** Number of the first frame kept, and how many are kept. */
+  base = 0;
+  count = 0;
+
+  get next(): number {
+    return this.base + this.count;
+  }
+
+  add(f: FrameLocation & { readonly format: number }): number {
+    if (this.count === this.segment.length) this.resize(this.count * 2);
+    const i = this.count++;
+    this.segment[i] = f.segment;
+    this.offset[i] = f.offset;
+    this.length[i] = f.length;
+    this.format[i] = f.format;
+    return this.base + i;
+  }
+
+  get(id: number): (FrameLocation & { readonly format: number }) | undefined {
+    const i = id - this.base;
+    if (i < 0 || i >= this.count) return undefined;
+    return { segment: this.segment[i]!, offset: this.offset[i]!, length: this.length[i]!, format: this.format[i]! };
+  }
+
+  /** Forgets the frames of segments up to `segment` (always the oldest); returns the first frame number kept. */
+  dropSegmentsThrough(segment: number): number {
+    let n = 0;
+    while (n < this.count && this.segment[n]! <= segment) n++;
+    this.segment.copyWithin(0, n, this.count);
+    this.offset.copyWithin(0, n, this.count);
+    this.length.copyWithin(0, n, this.count);
+    this.format.copyWithin(0, n, this.count);
+    this.base += n;
+    this.count -= n;
+    if (this.count < this.segment.length / 4 && this.segment.length > 1024) this.resize(Math.max(1024, this.count * 2));
+    return this.base;
+  }
+
+  private resize(n: number): void {
+    const grow = <T extends Int32Array | Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a.subarray(0, this.count));
+      return b;
+    };
+    this.segment = grow(this.segment, (k) => new Int32Array(k));
+    this.offset = grow(this.offset, (k) => new Float64Array(k));
+    this.length = grow(this.length, (k) => new Uint32Array(k));
+    this.format = grow(this.format, (k) => new Uint8Array(k));
+  }
 }
 
 /** A decoded frame: spans or log records by trace id. */
@@ -73,10 +128,31 @@ function decodeFrame(format: number, body: Uint8Array): Decoded {
   }
 }
 
+/** A batch as the log writes it: its index part and its body (the wire bytes, or OTLP JSON when there are none). */
+function toFrame(b: IngestBatch): FrameInput {
+  switch (b.kind) {
+    case 'scanned':
+      return { type: FrameType.Spans, format: FORMAT_CODES[b.body.format], index: b.index, body: b.body.bytes };
+    case 'spans':
+      return {
+        type: FrameType.Spans,
+        format: FORMAT_CODES[b.body?.format ?? 'otlp-json'],
+        index: encodeSpanIndex(b.spans),
+        body: b.body?.bytes ?? Buffer.from(encodeTracesJson(b.spans)),
+      };
+    case 'logs':
+      return {
+        type: FrameType.Logs,
+        format: FORMAT_CODES[b.body?.format ?? 'otlp-logs-json'],
+        index: encodeLogIndex(b.records),
+        body: b.body?.bytes ?? Buffer.from(encodeLogsJson(b.records)),
+      };
+  }
+}
+
 export class EmbeddedStore implements TraceStore {
   private index = new SpanIndex();
-  private records: RecordRef[] = [];
-  private recordBase = 0;
+  private frames = new FrameTable();
   private segmentLog: SegmentLog;
   private readonly ready: Promise<void>;
   private tail: Promise<unknown> = Promise.resolve();
@@ -145,28 +221,12 @@ export class EmbeddedStore implements TraceStore {
   }
 
   private addFrame(f: FrameRef, touched: Set<number>): void {
-    const id = this.recordBase + this.records.length;
-    this.records.push({ segment: f.segment, offset: f.offset, length: f.length, type: f.type, format: f.format });
-    this.index.addFrame(id, f.index, touched);
+    this.index.addFrame(this.frames.add(f), f.index, touched);
   }
 
   append(batches: readonly IngestBatch[]): Promise<void> {
     return this.serial(async () => {
-      const frames: FrameInput[] = batches.map((b) =>
-        b.kind === 'spans'
-          ? {
-              type: FrameType.Spans,
-              format: FORMAT_CODES[b.body?.format ?? 'otlp-json'],
-              index: encodeSpanIndex(b.spans),
-              body: b.body?.bytes ?? Buffer.from(encodeTracesJson(b.spans)),
-            }
-          : {
-              type: FrameType.Logs,
-              format: FORMAT_CODES[b.body?.format ?? 'otlp-logs-json'],
-              index: encodeLogIndex(b.records),
-              body: b.body?.bytes ?? Buffer.from(encodeLogsJson(b.records)),
-            },
-      );
+      const frames = batches.map(toFrame);
       const refs = await this.segmentLog.append(frames);
       const touched = new Set<number>();
       for (const ref of refs) this.addFrame(ref, touched);
@@ -193,12 +253,9 @@ export class EmbeddedStore implements TraceStore {
     while (this.overRetention()) {
       const dropped = await this.segmentLog.dropOldest();
       if (dropped === undefined) return;
-      let n = 0;
-      while (n < this.records.length && this.records[n]!.segment <= dropped) n++;
-      this.records.splice(0, n);
-      this.recordBase += n;
-      this.index.dropRecordsBefore(this.recordBase);
-      for (const id of [...this.cache.keys()]) if (id < this.recordBase) this.uncache(id);
+      const first = this.frames.dropSegmentsThrough(dropped);
+      this.index.dropRecordsBefore(first);
+      for (const id of [...this.cache.keys()]) if (id < first) this.uncache(id);
     }
   }
 
@@ -216,7 +273,7 @@ export class EmbeddedStore implements TraceStore {
       this.cache.set(id, hit);
       return hit;
     }
-    const ref = this.records[id - this.recordBase];
+    const ref = this.frames.get(id);
     if (!ref) return undefined;
     let d: Decoded;
     try {
@@ -345,8 +402,7 @@ export class EmbeddedStore implements TraceStore {
     return this.serial(async () => {
       await this.segmentLog.clear();
       this.index = new SpanIndex();
-      this.records = [];
-      this.recordBase = 0;
+      this.frames = new FrameTable();
       this.cache.clear();
       this.cachedSpans = 0;
       this.emit({ traceIds: new Set(), cleared: true });

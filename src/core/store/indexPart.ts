@@ -17,10 +17,6 @@ export function spanHash(hex: string): number {
   return h === 0 ? 1 : h;
 }
 
-function cut(name: string): string {
-  return name.length > MAX_INDEXED_NAME ? name.slice(0, MAX_INDEXED_NAME) : name;
-}
-
 class StringTable {
   readonly ids = new Map<string, number>();
   add(s: string): number {
@@ -45,6 +41,12 @@ class StringTable {
 
 const U32 = 0x1_0000_0000n;
 
+/** spanHash of the 8 id bytes at b[pos] (the same value as spanHash of their hex). */
+export function spanHashOfBytes(b: Uint8Array, pos: number): number {
+  const h = (((b[pos]! << 24) | (b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) ^ ((b[pos + 4]! << 24) | (b[pos + 5]! << 16) | (b[pos + 6]! << 8) | b[pos + 7]!)) >>> 0;
+  return h === 0 ? 1 : h;
+}
+
 function writeHeader(out: Buffer, kind: number, strings: StringTable, count: number): number {
   out.writeUInt8(VERSION, 0);
   out.writeUInt8(kind, 1);
@@ -53,39 +55,72 @@ function writeHeader(out: Buffer, kind: number, strings: StringTable, count: num
   return strings.write(out, 8);
 }
 
-/** The index part for a batch of spans. */
+/**
+ * Builds the index part of a batch of spans one entry at a time: from decoded spans (encodeSpanIndex) or straight
+ * from the wire (src/core/otlp/scan.ts). Entries are 48 bytes: trace id, span and parent hashes, start (two u32),
+ * duration (f64), service and name ids, kind and error.
+ */
+export class SpanIndexBuilder {
+  private readonly strings = new StringTable();
+  private entries = Buffer.allocUnsafe(SPAN_ENTRY_BYTES * 64);
+  count = 0;
+
+  /** The id of a service or span name in this batch's table (cut to MAX_INDEXED_NAME characters). */
+  name(s: string): number {
+    return this.strings.add(s.length > MAX_INDEXED_NAME ? s.slice(0, MAX_INDEXED_NAME) : s);
+  }
+
+  /** Reserves the next entry and returns its offset in `buffer`, where the caller writes the trace id (16 bytes). */
+  next(): number {
+    if ((this.count + 1) * SPAN_ENTRY_BYTES > this.entries.length) {
+      const bigger = Buffer.allocUnsafe(this.entries.length * 2);
+      this.entries.copy(bigger, 0, 0, this.count * SPAN_ENTRY_BYTES);
+      this.entries = bigger;
+    }
+    return this.count++ * SPAN_ENTRY_BYTES;
+  }
+
+  get buffer(): Buffer {
+    return this.entries;
+  }
+
+  /** Fills the entry at `pos` (after its trace id). */
+  fill(pos: number, spanHash: number, parentHash: number, startHi: number, startLo: number, duration: number, service: number, name: number, kind: number, error: boolean): void {
+    const b = this.entries;
+    b.writeUInt32LE(spanHash, pos + 16);
+    b.writeUInt32LE(parentHash, pos + 20);
+    b.writeUInt32LE(startHi, pos + 24);
+    b.writeUInt32LE(startLo, pos + 28);
+    b.writeDoubleLE(duration, pos + 32);
+    b.writeUInt16LE(service, pos + 40);
+    b.writeUInt8(kind | (error ? 0x80 : 0), pos + 42);
+    b.writeUInt8(0, pos + 43);
+    b.writeUInt32LE(name, pos + 44);
+  }
+
+  finish(): Buffer {
+    if (this.strings.ids.size > 0xffff) throw new Error('a batch with more than 65535 distinct names'); // needs over 32767 spans
+    const out = Buffer.allocUnsafe(8 + this.strings.bytes() + this.count * SPAN_ENTRY_BYTES);
+    const pos = writeHeader(out, 1, this.strings, this.count);
+    this.entries.copy(out, pos, 0, this.count * SPAN_ENTRY_BYTES);
+    return out;
+  }
+}
+
+/** The index part for a batch of decoded spans. */
 export function encodeSpanIndex(spans: readonly Span[]): Buffer {
-  const strings = new StringTable();
+  const b = new SpanIndexBuilder();
   const services = new Map<object, number>();
-  const svc = new Uint16Array(spans.length);
-  const names = new Uint32Array(spans.length);
-  for (let i = 0; i < spans.length; i++) {
-    const s = spans[i]!;
-    let id = services.get(s.resource);
-    if (id === undefined) services.set(s.resource, (id = strings.add(cut(serviceName(s)))));
-    svc[i] = id;
-    names[i] = strings.add(cut(s.name));
-  }
-  if (strings.ids.size > 0xffff) throw new Error('a batch with more than 65535 distinct names'); // cannot happen below 65536 spans
-  const out = Buffer.allocUnsafe(8 + strings.bytes() + spans.length * SPAN_ENTRY_BYTES);
-  let pos = writeHeader(out, 1, strings, spans.length);
-  for (let i = 0; i < spans.length; i++) {
-    const s = spans[i]!;
-    out.write(s.traceId, pos, 16, 'hex');
-    out.writeUInt32LE(spanHash(s.spanId), pos + 16);
-    out.writeUInt32LE(spanHash(s.parentSpanId), pos + 20);
+  for (const s of spans) {
+    let service = services.get(s.resource);
+    if (service === undefined) services.set(s.resource, (service = b.name(serviceName(s))));
+    const pos = b.next();
+    b.buffer.write(s.traceId, pos, 16, 'hex');
     const start = s.startTimeUnixNano;
-    out.writeUInt32LE(Number(start / U32), pos + 24);
-    out.writeUInt32LE(Number(start % U32), pos + 28);
-    const d = s.endTimeUnixNano - s.startTimeUnixNano;
-    out.writeDoubleLE(d > 0n ? Number(d) : 0, pos + 32);
-    out.writeUInt16LE(svc[i]!, pos + 40);
-    out.writeUInt8(s.kind | (s.status.code === SpanStatusCode.ERROR ? 0x80 : 0), pos + 42);
-    out.writeUInt8(0, pos + 43);
-    out.writeUInt32LE(names[i]!, pos + 44);
-    pos += SPAN_ENTRY_BYTES;
+    const d = s.endTimeUnixNano - start;
+    b.fill(pos, spanHash(s.spanId), spanHash(s.parentSpanId), Number(start / U32), Number(start % U32), d > 0n ? Number(d) : 0, service, b.name(s.name), s.kind, s.status.code === SpanStatusCode.ERROR);
   }
-  return out;
+  return b.finish();
 }
 
 /** The index part for a batch of log records: only records naming a trace are indexed. */

@@ -21,13 +21,27 @@ export interface SpanBatch {
   readonly body?: EncodedBody;
 }
 
+/** Spans checked and indexed straight from the wire (src/core/otlp/scan.ts), not decoded: the OTLP protobuf path. */
+export interface ScannedSpanBatch {
+  readonly kind: 'scanned';
+  readonly spanCount: number;
+  /** The index part of the accepted spans (src/core/store/indexPart.ts). */
+  readonly index: Uint8Array;
+  readonly body: EncodedBody;
+}
+
 export interface LogBatch {
   readonly kind: 'logs';
   readonly records: readonly LogRecord[];
   readonly body?: EncodedBody;
 }
 
-export type IngestBatch = SpanBatch | LogBatch;
+export type IngestBatch = SpanBatch | ScannedSpanBatch | LogBatch;
+
+/** Spans (or log records) in a batch. */
+export function batchSize(b: IngestBatch): number {
+  return b.kind === 'spans' ? b.spans.length : b.kind === 'scanned' ? b.spanCount : b.records.length;
+}
 
 /** One attribute condition. '=' and '!=' compare the value's text ("200", "true", "0.5"); the others compare numbers. */
 export interface AttributeFilter {

@@ -2,7 +2,9 @@
 // bytes it came in (the store keeps those), and say how it went.
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { DecodedBatch, DecodedLogs } from '../../core/model';
+import { scanTraceRequest } from '../../core/otlp/scan';
 import type { BodyFormat, IngestBatch } from '../../core/store/store';
+import { batchSize } from '../../core/store/store';
 import type { IngestQueue } from '../ingest';
 import { tracer } from '../telemetry';
 
@@ -27,9 +29,9 @@ async function ingest(protocol: string, what: 'span' | 'log record', queue: Inge
   return tracer.startActiveSpan(`ingest ${protocol}`, { kind: SpanKind.SERVER, attributes: { 'tracelens.protocol': protocol } }, async (span) => {
     try {
       const d = decode();
-      span.setAttribute('tracelens.accepted', d.batch.kind === 'spans' ? d.batch.spans.length : d.batch.records.length);
+      span.setAttribute('tracelens.accepted', batchSize(d.batch));
       span.setAttribute('tracelens.rejected', d.rejected);
-      if (d.batch.kind === 'spans') queue.noteRejected(d.rejected);
+      if (d.batch.kind !== 'logs') queue.noteRejected(d.rejected);
       await queue.offer(d.batch);
       return { rejected: d.rejected, errorMessage: rejectMessage(what, d.rejected, d.reasons) };
     } catch (e) {
@@ -46,6 +48,18 @@ export function ingestSpans(protocol: string, queue: IngestQueue, format: BodyFo
   return ingest(protocol, 'span', queue, () => {
     const b = decode();
     return { batch: { kind: 'spans', spans: b.spans, body: { format, bytes } }, rejected: b.rejectedSpans, reasons: b.rejectReasons };
+  });
+}
+
+/** OTLP protobuf: checked and indexed straight from the wire (the bytes are what is stored), not decoded. */
+export function ingestProtobufSpans(protocol: string, queue: IngestQueue, bytes: Uint8Array): Promise<ExportOutcome> {
+  return ingest(protocol, 'span', queue, () => {
+    const s = scanTraceRequest(bytes);
+    return {
+      batch: { kind: 'scanned', spanCount: s.spanCount, index: s.index, body: { format: 'otlp-proto', bytes } },
+      rejected: s.rejectedSpans,
+      reasons: s.rejectReasons,
+    };
   });
 }
 

@@ -1,16 +1,16 @@
 // OTLP/gRPC receiver: TraceService/Export and LogsService/Export (opentelemetry.proto.collector.*.v1) with
-// @grpc/grpc-js (gzip included). The request bytes go straight to the same protobuf decoders as OTLP/HTTP. Status codes as the OTLP spec says:
+// @grpc/grpc-js (gzip included). The request bytes take the same path as OTLP/HTTP protobuf. Status codes as the OTLP spec says:
 // INVALID_ARGUMENT for a malformed request, UNAVAILABLE (retryable) when the ingest queue is full.
 import * as grpc from '@grpc/grpc-js';
 import { MalformedPayloadError } from '../../core/model';
 import { decodeLogsRequest, encodeLogsResponse } from '../../core/otlp/logs';
-import { decodeTraceRequest, encodeTraceResponse } from '../../core/otlp/protobuf';
+import { encodeTraceResponse } from '../../core/otlp/protobuf';
 import type { HostPort, ServerConfig } from '../config';
 import { ADDRESS_OPTIONS, formatHostPort } from '../config';
 import type { IngestQueue } from '../ingest';
 import { QueueFullError } from '../ingest';
 import type { ExportOutcome } from './export';
-import { ingestLogs, ingestSpans } from './export';
+import { ingestLogs, ingestProtobufSpans } from './export';
 
 /** A service with one unary Export method and raw protobuf bytes in and out. */
 function rawExportService(service: string): grpc.ServiceDefinition {
@@ -54,7 +54,7 @@ export function createOtlpGrpcServer(config: ServerConfig, queue: IngestQueue, l
       );
     };
   server.addService(serverSide(RAW_TRACE_SERVICE, encodeTraceResponse), {
-    Export: handler((b) => ingestSpans('otlp-grpc', queue, 'otlp-proto', b, () => decodeTraceRequest(b))),
+    Export: handler((b) => ingestProtobufSpans('otlp-grpc', queue, b)),
   });
   server.addService(serverSide(RAW_LOGS_SERVICE, encodeLogsResponse), {
     Export: handler((b) => ingestLogs('otlp-grpc-logs', queue, 'otlp-logs-proto', b, () => decodeLogsRequest(b))),

@@ -6,12 +6,12 @@ import * as http from 'node:http';
 import { MalformedPayloadError } from '../../core/model';
 import { decodeTraceRequestJson, encodeTraceResponseJson } from '../../core/otlp/json';
 import { decodeLogsRequest, decodeLogsRequestJson, encodeLogsResponse, encodeLogsResponseJson } from '../../core/otlp/logs';
-import { decodeTraceRequest, encodeRpcStatus, encodeTraceResponse } from '../../core/otlp/protobuf';
+import { encodeRpcStatus, encodeTraceResponse } from '../../core/otlp/protobuf';
 import type { ServerConfig } from '../config';
 import type { IngestQueue } from '../ingest';
 import { QueueFullError, RETRY_AFTER_SECONDS } from '../ingest';
 import type { ExportOutcome } from './export';
-import { ingestLogs, ingestSpans } from './export';
+import { ingestLogs, ingestProtobufSpans, ingestSpans } from './export';
 import { HttpError, handleCors, mediaType, readBody, reply } from './http';
 
 const PROTOBUF = 'application/x-protobuf';
@@ -69,9 +69,9 @@ export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, l
         else reply(res, 200, PROTOBUF, encodeLogsResponse(outcome.rejected, outcome.errorMessage));
         return;
       }
-      outcome = await ingestSpans(`otlp-http-${encoding}`, queue, json ? 'otlp-json' : 'otlp-proto', body, () =>
-        json ? decodeTraceRequestJson(body.toString('utf8')) : decodeTraceRequest(body),
-      );
+      outcome = json
+        ? await ingestSpans('otlp-http-json', queue, 'otlp-json', body, () => decodeTraceRequestJson(body.toString('utf8')))
+        : await ingestProtobufSpans('otlp-http-protobuf', queue, body);
       if (json) reply(res, 200, JSON_TYPE, encodeTraceResponseJson(outcome.rejected, outcome.errorMessage));
       else reply(res, 200, PROTOBUF, encodeTraceResponse(outcome.rejected, outcome.errorMessage));
     } catch (e) {

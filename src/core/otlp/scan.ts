@@ -1,0 +1,399 @@
+// The ingest fast path for OTLP protobuf: one pass over an ExportTraceServiceRequest that checks it exactly as the
+// decoder (protobuf.ts) would — the same reads of the same fields, so it throws and rejects where the decoder does —
+// but keeps only what the store's index needs (ids, times, service, name, kind, error) and allocates almost nothing.
+// The request bytes themselves are what the store keeps; reading a trace decodes them with the decoder.
+// test/unit/scan.test.ts checks, payload by payload, that scan and decode + encodeSpanIndex agree byte for byte.
+import type { Reader as ReaderType } from 'protobufjs/minimal';
+import { Reader } from 'protobufjs/minimal';
+import { bytesToHex } from '../ids';
+import { MalformedPayloadError } from '../model';
+import { spanHashOfBytes, SpanIndexBuilder } from '../store/indexPart';
+import { UNKNOWN_SERVICE } from '../../protocol/wire';
+import { MAX_VALUE_DEPTH, RejectLog, spanKindFromOtlp, spanProblem } from './common';
+import { Position, readHeader } from './protobuf';
+
+export interface ScannedBatch {
+  /** The index part (src/core/store/indexPart.ts) of the accepted spans. */
+  readonly index: Buffer;
+  readonly spanCount: number;
+  readonly rejectedSpans: number;
+  readonly rejectReasons: readonly string[];
+}
+
+type R = ReaderType;
+
+/** Skips a length-delimited field (string or bytes) as r.string()/r.bytes() read it: out of range throws. */
+function skipBytes(r: R): void {
+  r.skip(r.uint32());
+}
+
+/** Walks an AnyValue; returns its value when that is a string and `keep` is set (else null), as readAnyValue would. */
+function scanAnyValue(r: R, end: number, depth: number, keep = false): string | null {
+  if (depth > MAX_VALUE_DEPTH) throw new MalformedPayloadError(`attribute value nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  let text: string | null = null;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field >= 2 && field <= 7) text = null;
+    switch (field) {
+      case 1:
+        if (keep) text = r.string();
+        else skipBytes(r);
+        break;
+      case 7:
+        skipBytes(r);
+        break;
+      case 2:
+        r.bool();
+        break;
+      case 3:
+        r.int64();
+        break;
+      case 4:
+        r.double();
+        break;
+      case 5:
+        scanList(r, r.uint32() + r.pos, depth + 1, false);
+        break;
+      case 6:
+        scanList(r, r.uint32() + r.pos, depth + 1, true);
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+  return text;
+}
+
+/** An ArrayValue (values) or a KeyValueList (key-values): field 1, repeated. */
+function scanList(r: R, end: number, depth: number, keyValues: boolean): void {
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 1) {
+      const itemEnd = r.uint32() + r.pos;
+      if (keyValues) scanKeyValue(r, itemEnd, depth);
+      else scanAnyValue(r, itemEnd, depth);
+    } else {
+      r.skipType(tag & 7);
+    }
+  }
+}
+
+function scanKeyValue(r: R, end: number, depth: number): void {
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        skipBytes(r);
+        break;
+      case 2:
+        scanAnyValue(r, r.uint32() + r.pos, depth);
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+}
+
+function scanAttribute(r: R): void {
+  scanKeyValue(r, r.uint32() + r.pos, 0);
+}
+
+/** A Resource; returns its service.name as serviceName() reads it (the first attribute with that key). */
+function scanResource(r: R, end: number): string {
+  let service: string | null | undefined;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1: {
+        const kvEnd = r.uint32() + r.pos;
+        if (service !== undefined) {
+          scanKeyValue(r, kvEnd, 0);
+          break;
+        }
+        // As readKeyValue: the last key and the last value of the KeyValue win.
+        let key = '';
+        let value: string | null = null;
+        while (r.pos < kvEnd) {
+          const t = r.uint32();
+          if (t >>> 3 === 1) key = r.string();
+          else if (t >>> 3 === 2) value = scanAnyValue(r, r.uint32() + r.pos, 0, true);
+          else r.skipType(t & 7);
+        }
+        if (key === 'service.name') service = value;
+        break;
+      }
+      case 2:
+        r.uint32();
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+  return service ? service : UNKNOWN_SERVICE;
+}
+
+function scanScope(r: R, end: number): void {
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1:
+      case 2:
+        skipBytes(r);
+        break;
+      case 3:
+        scanAttribute(r);
+        break;
+      case 4:
+        r.uint32();
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+}
+
+function scanEvent(r: R, end: number): void {
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        r.skip(8);
+        break;
+      case 2:
+        skipBytes(r);
+        break;
+      case 3:
+        scanAttribute(r);
+        break;
+      case 4:
+        r.uint32();
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+}
+
+function scanLink(r: R, end: number): void {
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1:
+      case 2:
+      case 3:
+        skipBytes(r);
+        break;
+      case 4:
+        scanAttribute(r);
+        break;
+      case 5:
+        r.uint32();
+        break;
+      case 6:
+        r.skip(4);
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+}
+
+/** A Status; returns its code (the last one wins, as in the decoder), 0 when there is none. */
+function scanStatus(r: R, end: number): number {
+  let code = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 2:
+        skipBytes(r);
+        break;
+      case 3:
+        code = r.int32();
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+  return code;
+}
+
+/** Where a length-delimited field's bytes are: [start, start + length). */
+function bytesAt(r: R): { start: number; length: number } {
+  const length = r.uint32();
+  const start = r.pos;
+  r.skip(length);
+  return { start, length };
+}
+
+const NONE = { start: 0, length: 0 };
+
+function isZero(b: Uint8Array, start: number, length: number): boolean {
+  for (let i = start; i < start + length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+const validId = (b: Uint8Array, at: { start: number; length: number }, length: number): boolean => at.length === length && !isZero(b, at.start, length);
+const hexOf = (b: Uint8Array, at: { start: number; length: number }): string => bytesToHex(b.subarray(at.start, at.start + at.length));
+
+/** A resource's service name, put in the batch's name table when its first span is accepted (as encodeSpanIndex does). */
+interface Service {
+  readonly name: string;
+  id: number;
+}
+
+function scanSpan(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, service: Service, rejects: RejectLog, where: Position): void {
+  let traceId = NONE;
+  let spanId = NONE;
+  let parent = NONE;
+  let name = '';
+  let kind = 0;
+  let startLo = 0;
+  let startHi = 0;
+  let endLo = 0;
+  let endHi = 0;
+  let status = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        traceId = bytesAt(r);
+        break;
+      case 2:
+        spanId = bytesAt(r);
+        break;
+      case 3:
+        skipBytes(r);
+        break;
+      case 4:
+        parent = bytesAt(r);
+        break;
+      case 5:
+        name = r.string();
+        break;
+      case 6:
+        kind = r.int32();
+        break;
+      case 7:
+        startLo = r.fixed32();
+        startHi = r.fixed32();
+        break;
+      case 8:
+        endLo = r.fixed32();
+        endHi = r.fixed32();
+        break;
+      case 9:
+        scanAttribute(r);
+        break;
+      case 11:
+        scanEvent(r, r.uint32() + r.pos);
+        break;
+      case 13:
+        scanLink(r, r.uint32() + r.pos);
+        break;
+      case 15:
+        status = scanStatus(r, r.uint32() + r.pos);
+        break;
+      case 10:
+      case 12:
+      case 14:
+        r.uint32();
+        break;
+      case 16:
+        r.skip(4);
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+  if (!validId(b, traceId, 16) || !validId(b, spanId, 8) || (parent.length !== 0 && !validId(b, parent, 8))) {
+    const problem = spanProblem(hexOf(b, traceId), hexOf(b, spanId), hexOf(b, parent));
+    if (problem) {
+      rejects.add(`${where}`, problem);
+      return;
+    }
+  }
+  if (service.id < 0) service.id = out.name(service.name);
+  const pos = out.next();
+  out.buffer.set(b.subarray(traceId.start, traceId.start + 16), pos);
+  const duration = (endHi - startHi) * 0x1_0000_0000 + (endLo - startLo);
+  out.fill(
+    pos,
+    spanHashOfBytes(b, spanId.start),
+    parent.length === 0 ? 0 : spanHashOfBytes(b, parent.start),
+    startHi,
+    startLo,
+    duration > 0 ? duration : 0,
+    service.id,
+    out.name(name),
+    spanKindFromOtlp(kind),
+    status === 2,
+  );
+}
+
+function scanScopeSpans(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, service: Service, rejects: RejectLog, where: Position): void {
+  const start = r.pos;
+  const header = readHeader(r, end);
+  if (header.at >= 0) {
+    r.pos = header.at;
+    scanScope(r, header.end);
+    r.pos = start;
+  }
+  where.sp = -1;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 2) {
+      where.sp++;
+      scanSpan(r, r.uint32() + r.pos, b, out, service, rejects, where);
+    } else {
+      r.skipType(tag & 7);
+    }
+  }
+}
+
+function scanResourceSpans(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, rejects: RejectLog, where: Position): void {
+  const start = r.pos;
+  const header = readHeader(r, end);
+  let service = UNKNOWN_SERVICE;
+  if (header.at >= 0) {
+    r.pos = header.at;
+    service = scanResource(r, header.end);
+    r.pos = start;
+  }
+  const owner: Service = { name: service, id: -1 };
+  where.ss = -1;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 2) {
+      where.ss++;
+      scanScopeSpans(r, r.uint32() + r.pos, b, out, owner, rejects, where);
+    } else {
+      r.skipType(tag & 7);
+    }
+  }
+}
+
+/** Checks an ExportTraceServiceRequest and builds the index part of its valid spans. Throws MalformedPayloadError. */
+export function scanTraceRequest(bytes: Uint8Array): ScannedBatch {
+  const r = Reader.create(bytes);
+  const out = new SpanIndexBuilder();
+  const rejects = new RejectLog();
+  const where = new Position();
+  try {
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag >>> 3 === 1) {
+        where.rs++;
+        scanResourceSpans(r, r.uint32() + r.pos, bytes, out, rejects, where);
+      } else {
+        r.skipType(tag & 7);
+      }
+    }
+    if (r.pos !== r.len) throw new Error(`message ends at byte ${r.pos}, past the payload's ${r.len}`);
+  } catch (e) {
+    if (e instanceof MalformedPayloadError) throw new MalformedPayloadError(`${where}: ${e.message}`);
+    const why = e instanceof Error ? e.message : String(e);
+    throw new MalformedPayloadError(`invalid ExportTraceServiceRequest protobuf${where.rs >= 0 ? ` at ${where}` : ''}: ${why}`);
+  }
+  return { index: out.finish(), spanCount: out.count, rejectedSpans: rejects.count, rejectReasons: rejects.reasons };
+}
