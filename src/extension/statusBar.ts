@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { ServerState } from './api';
 import type { Ctx } from './ctx';
-import { escapeHtml, plural } from '../core/display';
+import { escapeHtml, formatBytes, plural } from '../core/display';
 
 export function createStatusBar(ctx: Ctx): void {
   const item = vscode.window.createStatusBarItem('tracelens.status', vscode.StatusBarAlignment.Left, 0);
@@ -30,7 +30,7 @@ function render(item: vscode.StatusBarItem, state: ServerState): void {
     md.appendMarkdown('  \nRun **TraceLens: Restart Server** to start it; **TraceLens: Show Log** has the details.');
   } else {
     const s = state.status;
-    const failed = s.receivers.some((r) => r.state === 'failed');
+    const failed = s.receivers.some((r) => r.state === 'failed') || s.store.warning !== undefined;
     const receiving = s.receivers.some((r) => r.protocol !== 'query' && r.state === 'listening');
     item.text = `${receiving ? '$(pulse)' : '$(debug-pause)'} TraceLens: ${plural(s.spanCount, 'span')}`;
     item.backgroundColor = failed ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
@@ -45,6 +45,11 @@ function render(item: vscode.StatusBarItem, state: ServerState): void {
       else md.appendText(escapeHtml(r.state === 'disabled' ? 'off' : `stopped (${r.address})`));
       md.appendMarkdown('\n');
     }
+    md.appendMarkdown(`- ${s.store.warning ? '$(warning) ' : ''}**Store**: `);
+    const where = s.store.location === 'memory' ? 'in memory (nothing survives a restart)' : `${s.store.location} (${formatBytes(s.store.diskBytes)})`;
+    md.appendText(escapeHtml(`${s.store.ready ? '' : 'opening: '}${where}${s.store.logCount > 0 ? `, ${plural(s.store.logCount, 'log record')}` : ''}`));
+    if (s.store.warning) md.appendText(escapeHtml(` — ${s.store.warning}`));
+    md.appendMarkdown('\n');
     if (!receiving) md.appendMarkdown('\nReceivers are stopped: run **TraceLens: Start Receiver**.');
   }
   item.tooltip = md;

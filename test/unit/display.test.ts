@@ -6,7 +6,7 @@
 //   lost      |==|             parent 9999 never arrived -> a top-level orphan
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildSpanTree, escapeHtml, formatAge, formatDuration, groupTraces, truncate } from '../../src/core/display';
+import { buildSpanTree, escapeHtml, formatAge, formatBytes, formatDuration, groupTraces, truncate } from '../../src/core/display';
 import type { WireSpan, WireTrace, WireTraceSummary } from '../../src/protocol/wire';
 
 const T = 1_700_000_000_000_000_000n;
@@ -80,5 +80,11 @@ describe('display helpers', () => {
         ['web', [['GET /', ['3', '1']], ['GET /a', ['4']]]],
       ],
     );
+  });
+});
+
+describe('formatBytes', () => {
+  it('picks the unit a person reads', () => {
+    assert.deepEqual([0, 1023, 1024, 1536, 10 * 1024 * 1024, 3.25 * 1024 ** 3, 5000 * 1024 ** 4].map(formatBytes), ['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '10 MiB', '3.3 GiB', '5000 TiB']);
   });
 });

@@ -94,7 +94,6 @@ export class SpanIndex {
   private lastLog = new Int32Array(0);
   private spanCount = new Int32Array(0);
   private logCount = new Int32Array(0);
-  private errorCount = new Int32Array(0);
   private startHi = new Uint32Array(0);
   private startLo = new Uint32Array(0);
   private endHi = new Uint32Array(0);
@@ -188,7 +187,6 @@ export class SpanIndex {
         this.startLo[t] = startLo;
       }
       this.extendEnd(t, startHi, startLo, duration);
-      if (flags & 0x80) this.errorCount[t]!++;
       let ops = this.ops.get(service);
       if (!ops) this.ops.set(service, (ops = new Set()));
       ops.add(name * 8 + (flags & 7));
@@ -208,7 +206,6 @@ export class SpanIndex {
       this.firstRow[t] = c.next[j]!;
       if (c.next[j] === -1) this.lastRow[t] = -1;
       this.spanCount[t]!--;
-      if (c.flags[j]! & 0x80) this.errorCount[t]!--;
       this.droppedSpans++;
       touched.add(t);
     }
@@ -296,16 +293,21 @@ export class SpanIndex {
     return found.sort((a, b) => this.startHi[b]! - this.startHi[a]! || this.startLo[b]! - this.startLo[a]!);
   }
 
+  /** The trace's summary, from the index alone. A span received twice (an exporter's retry) counts once. */
   summary(t: number): TraceSummary {
     const ids = new Set<number>();
     for (let r = this.firstRow[t]!; r >= 0; r = this.spans.chunk(r).next[r & MASK]!) ids.add(this.spans.chunk(r).span[r & MASK]!);
+    const seen = new Set<number>();
     let root = -1;
     let earliest = -1;
     let orphans = 0;
+    let errors = 0;
     const perService = new Map<number, number>();
-    for (let r = this.firstRow[t]!; r >= 0; ) {
+    for (let r = this.firstRow[t]!; r >= 0; r = this.spans.chunk(r).next[r & MASK]!) {
       const c = this.spans.chunk(r);
       const j = r & MASK;
+      if (seen.has(c.span[j]!)) continue;
+      seen.add(c.span[j]!);
       const parent = c.parent[j]!;
       if (parent === 0) {
         if (root < 0 || this.rowBefore(r, root)) root = r;
@@ -313,8 +315,8 @@ export class SpanIndex {
         orphans++;
       }
       if (earliest < 0 || this.rowBefore(r, earliest)) earliest = r;
+      if (c.flags[j]! & 0x80) errors++;
       perService.set(c.service[j]!, (perService.get(c.service[j]!) ?? 0) + 1);
-      r = c.next[j]!;
     }
     const head = root >= 0 ? root : earliest;
     const hc = this.spans.chunk(head);
@@ -330,8 +332,8 @@ export class SpanIndex {
       hasRoot: root >= 0,
       startTimeUnixNano: start,
       durationNanos: end > start ? end - start : 0n,
-      spanCount: this.spanCount[t]!,
-      errorCount: this.errorCount[t]!,
+      spanCount: seen.size,
+      errorCount: errors,
       orphanCount: orphans,
       services,
     };
@@ -391,7 +393,7 @@ export class SpanIndex {
     let strings = 0;
     for (const s of this.serviceNames) strings += 64 + s.length;
     for (const s of this.spanNames) strings += 64 + s.length;
-    return this.spans.chunks.length * CHUNK * spanRow + this.logs.chunks.length * CHUNK * 12 + this.cap * (16 + 4 * 12) + this.table.byteLength + strings;
+    return this.spans.chunks.length * CHUNK * spanRow + this.logs.chunks.length * CHUNK * 12 + this.cap * (16 + 4 * 11) + this.table.byteLength + strings;
   }
 
   private nextGeneration(): number {
@@ -491,7 +493,7 @@ export class SpanIndex {
     const t = this.free.pop() ?? this.used++;
     if (t >= this.cap) this.grow(Math.max(1024, this.cap * 2));
     this.firstRow[t] = this.lastRow[t] = this.firstLog[t] = this.lastLog[t] = -1;
-    this.spanCount[t] = this.logCount[t] = this.errorCount[t] = 0;
+    this.spanCount[t] = this.logCount[t] = 0;
     this.startHi[t] = this.startLo[t] = this.endHi[t] = this.endLo[t] = 0;
     return t;
   }
@@ -546,7 +548,6 @@ export class SpanIndex {
     this.lastLog = gi(this.lastLog);
     this.spanCount = gi(this.spanCount);
     this.logCount = gi(this.logCount);
-    this.errorCount = gi(this.errorCount);
     this.startHi = g32(this.startHi, cap);
     this.startLo = g32(this.startLo, cap);
     this.endHi = g32(this.endHi, cap);
