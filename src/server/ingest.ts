@@ -1,11 +1,10 @@
-// The ingest queue between the receivers and the store. Receivers offer decoded batches (spans or log records, with
-// the bytes they came in); a batch is admitted when it
-// fits within maxQueuedSpans (an empty queue always admits one batch, so a large batch cannot starve), and its promise
-// resolves once the store has it: only then does the receiver acknowledge the export. A batch that does not fit is
-// refused at once so that the exporter retries later (HTTP 429 + Retry-After, gRPC UNAVAILABLE).
-// Pending batches are written together (group commit) on the next turn of the event loop.
-// The queue can be paused while the store cannot take writes (being cleared; later: opening or compacting): exports
-// then queue up to the bound and are refused past it, and nothing is lost.
+// The ingest queue between the receivers and the store. Receivers offer batches (spans or log records, with the bytes
+// they came in); a batch is admitted when it fits within maxQueuedSpans (an empty queue always admits one batch, so a
+// large batch cannot starve), and its promise resolves once the store has it durably: only then does the receiver
+// acknowledge the export. A batch that does not fit is refused at once so that the exporter retries later (HTTP 429 +
+// Retry-After, gRPC UNAVAILABLE). Pending batches are written together (group commit: one write, one fdatasync) on the
+// next turn of the event loop. The queue can be paused while the store cannot take writes (being cleared, importing):
+// exports then queue up to the bound and are refused past it, and nothing is lost.
 import type { IngestBatch, TraceStore } from '../core/store/store';
 import { batchSize } from '../core/store/store';
 

@@ -80,11 +80,19 @@ function v3Error(httpCode: number, message: string): { error: { httpCode: number
   return { error: { httpCode, message } };
 }
 
+/** Spans one search answer carries at most (beyond that, a JSON answer would not fit in one string). */
+const MAX_ANSWER_SPANS = 200_000;
+
+/** The stored traces among `ids`, in order, until MAX_ANSWER_SPANS (the first trace is always whole). */
 async function traces(server: TraceServer, ids: readonly string[]): Promise<{ traceId: string; spans: readonly Span[] }[]> {
   const out: { traceId: string; spans: readonly Span[] }[] = [];
+  let total = 0;
   for (const traceId of ids) {
     const spans = await server.store.getTrace(traceId);
-    if (spans) out.push({ traceId, spans });
+    if (!spans) continue;
+    if (out.length > 0 && total + spans.length > MAX_ANSWER_SPANS) break;
+    out.push({ traceId, spans });
+    total += spans.length;
   }
   return out;
 }

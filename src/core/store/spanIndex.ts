@@ -252,8 +252,37 @@ export class SpanIndex {
     return [...out].sort((a, b) => a - b);
   }
 
-  /** Traces with a span meeting every row condition, newest trace start first. */
-  search(q: RowQuery): number[] {
+  /**
+   * Traces with a span meeting every row condition, newest trace start first, lazily: a heap is built in linear time
+   * and each trace taken costs log n, so a search that needs the newest 20 of 100,000 traces sorts almost nothing.
+   */
+  *search(q: RowQuery): Generator<number, void, undefined> {
+    const found = this.matching(q);
+    const newer = (a: number, b: number): boolean => this.startHi[a]! > this.startHi[b]! || (this.startHi[a] === this.startHi[b] && this.startLo[a]! > this.startLo[b]!);
+    const heap = found;
+    let n = heap.length;
+    const down = (i: number): void => {
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) return;
+        const r = l + 1;
+        const top = r < n && newer(heap[r]!, heap[l]!) ? r : l;
+        if (!newer(heap[top]!, heap[i]!)) return;
+        [heap[i], heap[top]] = [heap[top]!, heap[i]!];
+        i = top;
+      }
+    };
+    for (let i = (n >> 1) - 1; i >= 0; i--) down(i);
+    while (n > 0) {
+      const t = heap[0]!;
+      heap[0] = heap[--n]!;
+      down(0);
+      yield t;
+    }
+  }
+
+  /** Traces with a span meeting every row condition, in no particular order. */
+  private matching(q: RowQuery): number[] {
     const gen = this.nextGeneration();
     const found: number[] = [];
     const any =
@@ -290,7 +319,7 @@ export class SpanIndex {
         found.push(t);
       }
     }
-    return found.sort((a, b) => this.startHi[b]! - this.startHi[a]! || this.startLo[b]! - this.startLo[a]!);
+    return found;
   }
 
   /** The trace's summary, from the index alone. A span received twice (an exporter's retry) counts once. */
