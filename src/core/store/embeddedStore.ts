@@ -17,6 +17,7 @@ import { DEFAULT_SEGMENT_BYTES, FileSegmentLog, FrameType, MemorySegmentLog } fr
 import { SpanIndex } from './spanIndex';
 import type { RowQuery } from './spanIndex';
 import type { BodyFormat, DependencyLink, IngestBatch, OperationInfo, StoreChange, StoreStats, TraceQuery, TraceStore } from './store';
+import { StoreWriteError } from './store';
 
 export const DEFAULT_RETENTION_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -227,7 +228,16 @@ export class EmbeddedStore implements TraceStore {
   append(batches: readonly IngestBatch[]): Promise<void> {
     return this.serial(async () => {
       const frames = batches.map(toFrame);
-      const refs = await this.segmentLog.append(frames);
+      let refs: FrameRef[];
+      try {
+        refs = await this.segmentLog.append(frames);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        this.log(`trace store: a write failed: ${why}`);
+        throw new StoreWriteError(
+          `the trace store could not write to ${this.segmentLog.location} (${why}); free some disk space, or lower the store's size limit (tracelens.store.retentionSizeMiB, --retention-size)`,
+        );
+      }
       const touched = new Set<number>();
       for (const ref of refs) this.addFrame(ref, touched);
       this.emit({ traceIds: new Set([...touched].map((t) => this.index.traceId(t))), cleared: false });

@@ -122,3 +122,8 @@ export interface TraceStore {
   onDidChange(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
 }
+
+/** The store could not write (disk full, folder gone): the export is not acknowledged and the exporter should retry. */
+export class StoreWriteError extends Error {
+  override readonly name = 'StoreWriteError';
+}

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { MalformedPayloadError } from '../../core/model';
 import { decodeLogsRequest, encodeLogsResponse } from '../../core/otlp/logs';
 import { encodeTraceResponse } from '../../core/otlp/protobuf';
+import { StoreWriteError } from '../../core/store/store';
 import type { HostPort, ServerConfig } from '../config';
 import { ADDRESS_OPTIONS, formatHostPort } from '../config';
 import type { IngestQueue } from '../ingest';
@@ -47,7 +48,7 @@ export function createOtlpGrpcServer(config: ServerConfig, queue: IngestQueue, l
         (outcome) => callback(null, outcome),
         (e: unknown) => {
           if (e instanceof MalformedPayloadError) return callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message });
-          if (e instanceof QueueFullError) return callback({ code: grpc.status.UNAVAILABLE, details: e.message });
+          if (e instanceof QueueFullError || e instanceof StoreWriteError) return callback({ code: grpc.status.UNAVAILABLE, details: e.message });
           log(`OTLP/gRPC: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
           callback({ code: grpc.status.INTERNAL, details: 'internal error in the TraceLens receiver; see its log' });
         },

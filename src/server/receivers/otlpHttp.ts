@@ -7,6 +7,7 @@ import { MalformedPayloadError } from '../../core/model';
 import { decodeTraceRequestJson, encodeTraceResponseJson } from '../../core/otlp/json';
 import { decodeLogsRequest, decodeLogsRequestJson, encodeLogsResponse, encodeLogsResponseJson } from '../../core/otlp/logs';
 import { encodeRpcStatus, encodeTraceResponse } from '../../core/otlp/protobuf';
+import { StoreWriteError } from '../../core/store/store';
 import type { ServerConfig } from '../config';
 import type { IngestQueue } from '../ingest';
 import { QueueFullError, RETRY_AFTER_SECONDS } from '../ingest';
@@ -78,6 +79,7 @@ export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, l
       if (e instanceof HttpError) return sendStatus(res, json, e.status, e.message, e.status === 413 ? { Connection: 'close', ...e.headers } : e.headers);
       if (e instanceof MalformedPayloadError) return sendStatus(res, json, 400, e.message);
       if (e instanceof QueueFullError) return sendStatus(res, json, 429, e.message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+      if (e instanceof StoreWriteError) return sendStatus(res, json, 503, e.message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
       throw e;
     }
   }

@@ -2,6 +2,7 @@
 import * as http from 'node:http';
 import { MalformedPayloadError } from '../../core/model';
 import { decodeZipkinJson } from '../../core/zipkin';
+import { StoreWriteError } from '../../core/store/store';
 import type { ServerConfig } from '../config';
 import type { IngestQueue } from '../ingest';
 import { QueueFullError, RETRY_AFTER_SECONDS } from '../ingest';
@@ -36,6 +37,7 @@ export function createZipkinServer(config: ServerConfig, queue: IngestQueue, log
       if (e instanceof HttpError) return reply(res, e.status, TEXT, `${e.message}\n`, e.status === 413 ? { Connection: 'close' } : {});
       if (e instanceof MalformedPayloadError) return reply(res, 400, TEXT, `${e.message}\n`);
       if (e instanceof QueueFullError) return reply(res, 429, TEXT, `${e.message}\n`, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+      if (e instanceof StoreWriteError) return reply(res, 503, TEXT, `${e.message}\n`, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
       throw e;
     }
   }
