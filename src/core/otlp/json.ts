@@ -269,8 +269,25 @@ function span(o: JsonObject, res: Resource, sc: InstrumentationScope, path: Path
   };
 }
 
-/** Decodes an OTLP JSON ExportTraceServiceRequest from its text. Throws MalformedPayloadError with the field's path. */
-export function decodeTraceRequestJson(text: string): DecodedBatch {
+/** The envelope every OTLP JSON export request shares, with the camelCase and snake_case names of its lists. */
+export interface JsonEnvelope {
+  readonly request: string;
+  readonly resource: readonly [string, string];
+  readonly scope: readonly [string, string];
+  readonly item: readonly [string, string];
+}
+
+const TRACES_JSON: JsonEnvelope = { request: 'ExportTraceServiceRequest', resource: ['resourceSpans', 'resource_spans'], scope: ['scopeSpans', 'scope_spans'], item: ['spans', 'spans'] };
+
+/**
+ * Parses an OTLP JSON export request and hands each item to `item` with its resource, scope, JSON path, and its
+ * position as the protobuf readers name it ("resource_spans[0].scope_spans[1].spans[2]"). Throws MalformedPayloadError.
+ */
+export function readJsonEnvelope(
+  text: string,
+  names: JsonEnvelope,
+  item: (o: JsonObject, resource: Resource, scope: InstrumentationScope, path: Path, at: string) => void,
+): void {
   let root: Json;
   try {
     root = JSON.parse(text) as Json;
@@ -278,25 +295,35 @@ export function decodeTraceRequestJson(text: string): DecodedBatch {
     throw new MalformedPayloadError(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   const top = new Path(undefined, '$');
-  if (!isObject(root)) return top.fail(`expected an ExportTraceServiceRequest object, got ${describe(root)}`);
-  const spans: Span[] = [];
-  const rejects = new RejectLog();
-  array(get(root, 'resourceSpans', 'resource_spans'), top, 'resourceSpans').forEach((rsJson, i) => {
-    const rsPath = top.at('resourceSpans', i);
-    const rs = object(rsJson, rsPath) ?? {};
-    const res = resource(rs['resource'], str(get(rs, 'schemaUrl', 'schema_url'), rsPath, 'schemaUrl'), rsPath, 'resource');
-    array(get(rs, 'scopeSpans', 'scope_spans'), rsPath, 'scopeSpans').forEach((ssJson, j) => {
-      const ssPath = rsPath.at('scopeSpans', j);
-      const ss = object(ssJson, ssPath) ?? {};
-      const sc = scope(ss['scope'], str(get(ss, 'schemaUrl', 'schema_url'), ssPath, 'schemaUrl'), ssPath, 'scope');
-      array(ss['spans'], ssPath, 'spans').forEach((spJson, k) => {
-        const spPath = ssPath.at('spans', k);
-        const s = span(object(spJson, spPath) ?? {}, res, sc, spPath);
-        const problem = spanProblem(s.traceId, s.spanId, s.parentSpanId);
-        if (problem) rejects.add(`resource_spans[${i}].scope_spans[${j}].spans[${k}]`, problem);
-        else spans.push(s);
+  if (!isObject(root)) return top.fail(`expected an ${names.request} object, got ${describe(root)}`);
+  const [resources, resourcesSnake] = names.resource;
+  const [scopes, scopesSnake] = names.scope;
+  const [items, itemsSnake] = names.item;
+  array(get(root, resources, resourcesSnake), top, resources).forEach((rJson, i) => {
+    const rPath = top.at(resources, i);
+    const r = object(rJson, rPath) ?? {};
+    const res = resource(r['resource'], str(get(r, 'schemaUrl', 'schema_url'), rPath, 'schemaUrl'), rPath, 'resource');
+    array(get(r, scopes, scopesSnake), rPath, scopes).forEach((sJson, j) => {
+      const sPath = rPath.at(scopes, j);
+      const sc = object(sJson, sPath) ?? {};
+      const scp = scope(sc['scope'], str(get(sc, 'schemaUrl', 'schema_url'), sPath, 'schemaUrl'), sPath, 'scope');
+      array(get(sc, items, itemsSnake), sPath, items).forEach((iJson, k) => {
+        const iPath = sPath.at(items, k);
+        item(object(iJson, iPath) ?? {}, res, scp, iPath, `${resourcesSnake}[${i}].${scopesSnake}[${j}].${itemsSnake}[${k}]`);
       });
     });
+  });
+}
+
+/** Decodes an OTLP JSON ExportTraceServiceRequest from its text. Throws MalformedPayloadError with the field's path. */
+export function decodeTraceRequestJson(text: string): DecodedBatch {
+  const spans: Span[] = [];
+  const rejects = new RejectLog();
+  readJsonEnvelope(text, TRACES_JSON, (o, res, sc, path, at) => {
+    const s = span(o, res, sc, path);
+    const problem = spanProblem(s.traceId, s.spanId, s.parentSpanId);
+    if (problem) rejects.add(at, problem);
+    else spans.push(s);
   });
   return { spans, rejectedSpans: rejects.count, rejectReasons: rejects.reasons };
 }

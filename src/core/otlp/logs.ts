@@ -2,22 +2,15 @@
 // The protobuf side reads the wire bytes in one pass like protobuf.ts and shares its AnyValue, KeyValue, Resource and
 // Scope readers; the JSON side shares json.ts' readers (camelCase and snake_case keys, int64 as strings or numbers).
 // Field numbers follow opentelemetry-proto (collector/logs/v1, logs/v1; event_name = 12 since proto v1.5.0).
-import { Reader } from 'protobufjs/minimal';
+import type { Reader } from 'protobufjs/minimal';
 import { bytesToHex, spanIdProblem, traceIdProblem } from '../ids';
 import type { Attribute, AttrValue, DecodedLogs, InstrumentationScope, LogRecord, Resource } from '../model';
-import { EMPTY_ATTRIBUTES, EMPTY_RESOURCE, EMPTY_SCOPE, MalformedPayloadError } from '../model';
+import { EMPTY_ATTRIBUTES } from '../model';
 import { RejectLog } from './common';
-import type { Json, JsonObject } from './json';
-import { anyValue, array, describe, enumValue, get, id, isObject, keyValues, object, Path, resource, scope, str, uint, uint64 } from './json';
-import {
-  encodeTraceResponse,
-  pushAttribute,
-  readAnyValue,
-  readFixed64,
-  readHeader,
-  readResource,
-  readScope,
-} from './protobuf';
+import type { JsonEnvelope, JsonObject, Path } from './json';
+import { anyValue, enumValue, get, id, keyValues, readJsonEnvelope, str, uint, uint64 } from './json';
+import type { Envelope } from './protobuf';
+import { encodeTraceResponse, pushAttribute, readAnyValue, readEnvelope, readFixed64, resourceOrEmpty, scopeOrEmpty } from './protobuf';
 
 /**
  * Rejects a record whose ids are invalid: both are optional, but when present they must be valid. The reason names
@@ -103,91 +96,20 @@ function readLogRecord(r: Reader, end: number, resource: Resource, scope: Instru
   };
 }
 
-/** Where the decoder is, for messages: resource_logs[i].scope_logs[j].log_records[k]. */
-class Position {
-  rl = -1;
-  sl = -1;
-  lr = -1;
-  toString(): string {
-    let s = `resource_logs[${this.rl}]`;
-    if (this.sl >= 0) s += `.scope_logs[${this.sl}]`;
-    if (this.lr >= 0) s += `.log_records[${this.lr}]`;
-    return s;
-  }
-}
-
-function readScopeLogs(r: Reader, end: number, resource: Resource, out: LogRecord[], rejects: RejectLog, at: Position): void {
-  const start = r.pos;
-  const header = readHeader(r, end);
-  let scope = EMPTY_SCOPE;
-  if (header.at >= 0) {
-    r.pos = header.at;
-    scope = readScope(r, header.end, header.schemaUrl);
-    r.pos = start;
-  } else if (header.schemaUrl !== '') {
-    scope = { ...EMPTY_SCOPE, schemaUrl: header.schemaUrl };
-  }
-  at.lr = -1;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 2) {
-      at.lr++;
-      checkIds(readLogRecord(r, r.uint32() + r.pos, resource, scope), `${at}`, out, rejects);
-    } else {
-      r.skipType(tag & 7);
-    }
-  }
-}
-
-function readResourceLogs(r: Reader, end: number, out: LogRecord[], rejects: RejectLog, at: Position): void {
-  const start = r.pos;
-  const header = readHeader(r, end);
-  let resource = EMPTY_RESOURCE;
-  if (header.at >= 0) {
-    r.pos = header.at;
-    resource = readResource(r, header.end, header.schemaUrl);
-    r.pos = start;
-  } else if (header.schemaUrl !== '') {
-    resource = { ...EMPTY_RESOURCE, schemaUrl: header.schemaUrl };
-  }
-  at.sl = -1;
-  at.lr = -1;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 2) {
-      at.sl++;
-      readScopeLogs(r, r.uint32() + r.pos, resource, out, rejects, at);
-    } else {
-      r.skipType(tag & 7);
-    }
-  }
-}
+const LOGS: Envelope = { request: 'ExportLogsServiceRequest', resource: 'resource_logs', scope: 'scope_logs', item: 'log_records' };
 
 /**
  * Decodes an ExportLogsServiceRequest. Records with an invalid trace or span id are rejected (counted, with reasons);
  * throws MalformedPayloadError when the bytes are not a request.
  */
 export function decodeLogsRequest(bytes: Uint8Array): DecodedLogs {
-  const r = Reader.create(bytes);
   const records: LogRecord[] = [];
   const rejects = new RejectLog();
-  const at = new Position();
-  try {
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      if (tag >>> 3 === 1) {
-        at.rl++;
-        readResourceLogs(r, r.uint32() + r.pos, records, rejects, at);
-      } else {
-        r.skipType(tag & 7);
-      }
-    }
-    if (r.pos !== r.len) throw new Error(`message ends at byte ${r.pos}, past the payload's ${r.len}`);
-  } catch (e) {
-    if (e instanceof MalformedPayloadError) throw new MalformedPayloadError(`${at}: ${e.message}`);
-    const why = e instanceof Error ? e.message : String(e);
-    throw new MalformedPayloadError(`invalid ExportLogsServiceRequest protobuf${at.rl >= 0 ? ` at ${at}` : ''}: ${why}`);
-  }
+  readEnvelope(bytes, LOGS, {
+    resource: resourceOrEmpty,
+    scope: scopeOrEmpty,
+    item: (r, end, resource, scope, at) => checkIds(readLogRecord(r, end, resource, scope), `${at}`, records, rejects),
+  });
   return { records, rejectedRecords: rejects.count, rejectReasons: rejects.reasons };
 }
 
@@ -224,33 +146,13 @@ function logRecordJson(o: JsonObject, res: Resource, sc: InstrumentationScope, p
   };
 }
 
+const LOGS_JSON: JsonEnvelope = { request: 'ExportLogsServiceRequest', resource: ['resourceLogs', 'resource_logs'], scope: ['scopeLogs', 'scope_logs'], item: ['logRecords', 'log_records'] };
+
 /** Decodes an OTLP JSON ExportLogsServiceRequest from its text. Throws MalformedPayloadError with the field's path. */
 export function decodeLogsRequestJson(text: string): DecodedLogs {
-  let root: Json;
-  try {
-    root = JSON.parse(text) as Json;
-  } catch (e) {
-    throw new MalformedPayloadError(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const top = new Path(undefined, '$');
-  if (!isObject(root)) return top.fail(`expected an ExportLogsServiceRequest object, got ${describe(root)}`);
   const records: LogRecord[] = [];
   const rejects = new RejectLog();
-  array(get(root, 'resourceLogs', 'resource_logs'), top, 'resourceLogs').forEach((rlJson, i) => {
-    const rlPath = top.at('resourceLogs', i);
-    const rl = object(rlJson, rlPath) ?? {};
-    const res = resource(rl['resource'], str(get(rl, 'schemaUrl', 'schema_url'), rlPath, 'schemaUrl'), rlPath, 'resource');
-    array(get(rl, 'scopeLogs', 'scope_logs'), rlPath, 'scopeLogs').forEach((slJson, j) => {
-      const slPath = rlPath.at('scopeLogs', j);
-      const sl = object(slJson, slPath) ?? {};
-      const sc = scope(sl['scope'], str(get(sl, 'schemaUrl', 'schema_url'), slPath, 'schemaUrl'), slPath, 'scope');
-      array(get(sl, 'logRecords', 'log_records'), slPath, 'logRecords').forEach((lrJson, k) => {
-        const lrPath = slPath.at('logRecords', k);
-        const record = logRecordJson(object(lrJson, lrPath) ?? {}, res, sc, lrPath);
-        checkIds(record, `resource_logs[${i}].scope_logs[${j}].log_records[${k}]`, records, rejects);
-      });
-    });
-  });
+  readJsonEnvelope(text, LOGS_JSON, (o, res, sc, path, at) => checkIds(logRecordJson(o, res, sc, path), at, records, rejects));
   return { records, rejectedRecords: rejects.count, rejectReasons: rejects.reasons };
 }
 

@@ -349,22 +349,36 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Instrumenta
   };
 }
 
-/** Where the decoder is, for error messages: resource_spans[i].scope_spans[j].spans[k]. */
+/**
+ * The envelope every OTLP export request shares: repeated resource_X (1) { resource (1), repeated scope_X (2)
+ * { scope (1), repeated items (2), schema_url (3) }, schema_url (3) }. The names are for messages.
+ */
+export interface Envelope {
+  readonly request: string;
+  readonly resource: string;
+  readonly scope: string;
+  readonly item: string;
+}
+
+export const TRACES: Envelope = { request: 'ExportTraceServiceRequest', resource: 'resource_spans', scope: 'scope_spans', item: 'spans' };
+
+/** Where a reader is, for messages: resource_spans[i].scope_spans[j].spans[k]. */
 export class Position {
-  rs = -1;
-  ss = -1;
-  sp = -1;
+  resource = -1;
+  scope = -1;
+  item = -1;
+  constructor(private readonly names: Envelope) {}
   toString(): string {
-    let s = `resource_spans[${this.rs}]`;
-    if (this.ss >= 0) s += `.scope_spans[${this.ss}]`;
-    if (this.sp >= 0) s += `.spans[${this.sp}]`;
+    let s = `${this.names.resource}[${this.resource}]`;
+    if (this.scope >= 0) s += `.${this.names.scope}[${this.scope}]`;
+    if (this.item >= 0) s += `.${this.names.item}[${this.item}]`;
     return s;
   }
 }
 
 /**
- * The header of a ResourceSpans or ScopeSpans: where its field 1 (resource or scope) lies and its schema_url
- * (field 3). Both may come after the spans on the wire; one quick pass finds them, so every span can share them.
+ * The header of a resource_X or scope_X message: where its field 1 (resource or scope) lies and its schema_url
+ * (field 3). Both may come after the items on the wire; one quick pass finds them, so every item can share them.
  */
 export function readHeader(r: Reader, end: number): { at: number; end: number; schemaUrl: string } {
   const start = r.pos;
@@ -386,79 +400,93 @@ export function readHeader(r: Reader, end: number): { at: number; end: number; s
   return header;
 }
 
-function readScopeSpans(r: Reader, end: number, resource: Resource, out: Span[], rejects: RejectLog, at: Position): void {
-  const start = r.pos;
-  const header = readHeader(r, end);
-  let scope = EMPTY_SCOPE;
-  if (header.at >= 0) {
-    r.pos = header.at;
-    scope = readScope(r, header.end, header.schemaUrl);
-    r.pos = start;
-  } else if (header.schemaUrl !== '') {
-    scope = { ...EMPTY_SCOPE, schemaUrl: header.schemaUrl };
-  }
-  at.sp = -1;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 2) {
-      at.sp++;
-      const span = readSpan(r, r.uint32() + r.pos, resource, scope);
-      const problem = spanProblem(span.traceId, span.spanId, span.parentSpanId);
-      if (problem) rejects.add(`${at}`, problem);
-      else out.push(span);
-    } else {
-      r.skipType(tag & 7);
-    }
-  }
+/** What a reader of one kind of request does with the parts of the envelope. */
+export interface EnvelopeReader<R, S> {
+  /** The resource message, or undefined (end = -1) when there is none. */
+  resource(r: Reader, end: number, schemaUrl: string): R;
+  scope(r: Reader, end: number, schemaUrl: string): S;
+  item(r: Reader, end: number, resource: R, scope: S, at: Position): void;
 }
 
-function readResourceSpans(r: Reader, end: number, out: Span[], rejects: RejectLog, at: Position): void {
+function readPart<T>(r: Reader, end: number, read: (r: Reader, end: number, schemaUrl: string) => T): T {
   const start = r.pos;
   const header = readHeader(r, end);
-  let resource = EMPTY_RESOURCE;
-  if (header.at >= 0) {
-    r.pos = header.at;
-    resource = readResource(r, header.end, header.schemaUrl);
-    r.pos = start;
-  } else if (header.schemaUrl !== '') {
-    resource = { ...EMPTY_RESOURCE, schemaUrl: header.schemaUrl };
-  }
-  at.ss = -1;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 2) {
-      at.ss++;
-      readScopeSpans(r, r.uint32() + r.pos, resource, out, rejects, at);
-    } else {
-      r.skipType(tag & 7);
-    }
-  }
+  if (header.at < 0) return read(r, -1, header.schemaUrl);
+  r.pos = header.at;
+  const part = read(r, header.end, header.schemaUrl);
+  r.pos = start;
+  return part;
 }
 
-/** Decodes an ExportTraceServiceRequest. Throws MalformedPayloadError when the bytes are not one. */
-export function decodeTraceRequest(bytes: Uint8Array): DecodedBatch {
+/** Walks an OTLP export request; throws MalformedPayloadError naming where the bytes went wrong. */
+export function readEnvelope<R, S>(bytes: Uint8Array, names: Envelope, reader: EnvelopeReader<R, S>): void {
   const r = Reader.create(bytes);
-  const spans: Span[] = [];
-  const rejects = new RejectLog();
-  const at = new Position();
+  const at = new Position(names);
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
-      if (tag >>> 3 === 1) {
-        at.rs++;
-        readResourceSpans(r, r.uint32() + r.pos, spans, rejects, at);
-      } else {
+      if (tag >>> 3 !== 1) {
         r.skipType(tag & 7);
+        continue;
+      }
+      at.resource++;
+      at.scope = at.item = -1;
+      const resourceEnd = r.uint32() + r.pos;
+      const resource = readPart(r, resourceEnd, reader.resource);
+      while (r.pos < resourceEnd) {
+        const t = r.uint32();
+        if (t >>> 3 !== 2) {
+          r.skipType(t & 7);
+          continue;
+        }
+        at.scope++;
+        at.item = -1;
+        const scopeEnd = r.uint32() + r.pos;
+        const scope = readPart(r, scopeEnd, reader.scope);
+        while (r.pos < scopeEnd) {
+          const u = r.uint32();
+          if (u >>> 3 === 2) {
+            at.item++;
+            reader.item(r, r.uint32() + r.pos, resource, scope, at);
+          } else {
+            r.skipType(u & 7);
+          }
+        }
       }
     }
     if (r.pos !== r.len) throw new Error(`message ends at byte ${r.pos}, past the payload's ${r.len}`);
   } catch (e) {
     if (e instanceof MalformedPayloadError) throw new MalformedPayloadError(`${at}: ${e.message}`);
     const why = e instanceof Error ? e.message : String(e);
-    throw new MalformedPayloadError(
-      `invalid ExportTraceServiceRequest protobuf${at.rs >= 0 ? ` at ${at}` : ''}: ${why}`,
-    );
+    throw new MalformedPayloadError(`invalid ${names.request} protobuf${at.resource >= 0 ? ` at ${at}` : ''}: ${why}`);
   }
+}
+
+/** A Resource, or the empty one (with the schema_url, if any) when the message has none. */
+export function resourceOrEmpty(r: Reader, end: number, schemaUrl: string): Resource {
+  if (end >= 0) return readResource(r, end, schemaUrl);
+  return schemaUrl === '' ? EMPTY_RESOURCE : { ...EMPTY_RESOURCE, schemaUrl };
+}
+
+export function scopeOrEmpty(r: Reader, end: number, schemaUrl: string): InstrumentationScope {
+  if (end >= 0) return readScope(r, end, schemaUrl);
+  return schemaUrl === '' ? EMPTY_SCOPE : { ...EMPTY_SCOPE, schemaUrl };
+}
+
+/** Decodes an ExportTraceServiceRequest. Throws MalformedPayloadError when the bytes are not one. */
+export function decodeTraceRequest(bytes: Uint8Array): DecodedBatch {
+  const spans: Span[] = [];
+  const rejects = new RejectLog();
+  readEnvelope(bytes, TRACES, {
+    resource: resourceOrEmpty,
+    scope: scopeOrEmpty,
+    item(r, end, resource, scope, at) {
+      const span = readSpan(r, end, resource, scope);
+      const problem = spanProblem(span.traceId, span.spanId, span.parentSpanId);
+      if (problem) rejects.add(`${at}`, problem);
+      else spans.push(span);
+    },
+  });
   return { spans, rejectedSpans: rejects.count, rejectReasons: rejects.reasons };
 }
 

@@ -3,14 +3,14 @@
 // but keeps only what the store's index needs (ids, times, service, name, kind, error) and allocates almost nothing.
 // The request bytes themselves are what the store keeps; reading a trace decodes them with the decoder.
 // test/unit/scan.test.ts checks, payload by payload, that scan and decode + encodeSpanIndex agree byte for byte.
-import type { Reader as ReaderType } from 'protobufjs/minimal';
-import { Reader } from 'protobufjs/minimal';
+import type { Reader } from 'protobufjs/minimal';
 import { bytesToHex } from '../ids';
 import { MalformedPayloadError } from '../model';
 import { spanHashOfBytes, SpanIndexBuilder } from '../store/indexPart';
 import { UNKNOWN_SERVICE } from '../../protocol/wire';
 import { MAX_VALUE_DEPTH, RejectLog, spanKindFromOtlp, spanProblem } from './common';
-import { Position, readHeader } from './protobuf';
+import type { Position } from './protobuf';
+import { readEnvelope, TRACES } from './protobuf';
 
 export interface ScannedBatch {
   /** The index part (src/core/store/indexPart.ts) of the accepted spans. */
@@ -20,7 +20,7 @@ export interface ScannedBatch {
   readonly rejectReasons: readonly string[];
 }
 
-type R = ReaderType;
+type R = Reader;
 
 /** Skips a length-delimited field (string or bytes) as r.string()/r.bytes() read it: out of range throws. */
 function skipBytes(r: R): void {
@@ -331,69 +331,16 @@ function scanSpan(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, servi
   );
 }
 
-function scanScopeSpans(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, service: Service, rejects: RejectLog, where: Position): void {
-  const start = r.pos;
-  const header = readHeader(r, end);
-  if (header.at >= 0) {
-    r.pos = header.at;
-    scanScope(r, header.end);
-    r.pos = start;
-  }
-  where.sp = -1;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 2) {
-      where.sp++;
-      scanSpan(r, r.uint32() + r.pos, b, out, service, rejects, where);
-    } else {
-      r.skipType(tag & 7);
-    }
-  }
-}
-
-function scanResourceSpans(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, rejects: RejectLog, where: Position): void {
-  const start = r.pos;
-  const header = readHeader(r, end);
-  let service = UNKNOWN_SERVICE;
-  if (header.at >= 0) {
-    r.pos = header.at;
-    service = scanResource(r, header.end);
-    r.pos = start;
-  }
-  const owner: Service = { name: service, id: -1 };
-  where.ss = -1;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 2) {
-      where.ss++;
-      scanScopeSpans(r, r.uint32() + r.pos, b, out, owner, rejects, where);
-    } else {
-      r.skipType(tag & 7);
-    }
-  }
-}
-
 /** Checks an ExportTraceServiceRequest and builds the index part of its valid spans. Throws MalformedPayloadError. */
 export function scanTraceRequest(bytes: Uint8Array): ScannedBatch {
-  const r = Reader.create(bytes);
   const out = new SpanIndexBuilder();
   const rejects = new RejectLog();
-  const where = new Position();
-  try {
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      if (tag >>> 3 === 1) {
-        where.rs++;
-        scanResourceSpans(r, r.uint32() + r.pos, bytes, out, rejects, where);
-      } else {
-        r.skipType(tag & 7);
-      }
-    }
-    if (r.pos !== r.len) throw new Error(`message ends at byte ${r.pos}, past the payload's ${r.len}`);
-  } catch (e) {
-    if (e instanceof MalformedPayloadError) throw new MalformedPayloadError(`${where}: ${e.message}`);
-    const why = e instanceof Error ? e.message : String(e);
-    throw new MalformedPayloadError(`invalid ExportTraceServiceRequest protobuf${where.rs >= 0 ? ` at ${where}` : ''}: ${why}`);
-  }
+  readEnvelope<Service, void>(bytes, TRACES, {
+    resource: (r, end) => ({ name: end >= 0 ? scanResource(r, end) : UNKNOWN_SERVICE, id: -1 }),
+    scope: (r, end) => {
+      if (end >= 0) scanScope(r, end);
+    },
+    item: (r, end, service, _scope, at) => scanSpan(r, end, bytes, out, service, rejects, at),
+  });
   return { index: out.finish(), spanCount: out.count, rejectedSpans: rejects.count, rejectReasons: rejects.reasons };
 }
