@@ -1,6 +1,11 @@
-// Ingest benchmark: spans per second through OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC, TraceLens against a
-// reference receiver measured in the same run (node:http / grpc-js + protobufjs generated opentelemetry-proto decode
-// + a Map), printed as ratios; p50/p99 latency of one 512-span export; and decode-only throughput in-process.
+// Ingest benchmark: spans per second through OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC, TraceLens with its
+// durable store (every export written and fdatasync'd before it is acknowledged; a fresh --data-dir per measurement)
+// against two references measured in the same run, printed as ratios:
+//   1. the reference receiver (node:http / grpc-js + protobufjs generated opentelemetry-proto decode + a Map in
+//      memory, no durability), end to end like TraceLens, with the p50/p99 latency of one 512-span export;
+//   2. decode only: the same generated protobufjs ExportTraceServiceRequest.decode of the same batches, in this
+//      process on one core, measured in every round next to the receivers.
+// Then decode-only throughput of TraceLens's decoders against the reference decoders, in-process.
 //
 //   npx tsx bench/ingest.ts            full run (about 5.5 minutes on 2 cores)
 //   npx tsx bench/ingest.ts --quick    a shorter run (under a minute), for a quick look
@@ -51,7 +56,8 @@ interface Options {
   readonly batches: number;
   readonly spansPerBatch: number;
   readonly seed: number;
-  readonly maxSpans: number;
+  readonly referenceMaxSpans: number;
+  readonly inMemory: boolean;
   readonly decodeMs: number;
   readonly protocols: readonly Protocol[];
   readonly server: string | undefined;
@@ -69,7 +75,8 @@ const HELP = `Usage: npx tsx bench/ingest.ts [options]
   --batches N           distinct SDK batches, reused round-robin (default 6)
   --spans N             spans per batch (default 512)
   --seed N              payload seed (default 42)
-  --max-spans N         retention of both receivers (default 500000, TraceLens's default)
+  --reference-max-spans N  the reference receiver's bound, oldest spans dropped past it (default 500000)
+  --in-memory           run TraceLens with --in-memory instead of its durable store (for comparison only)
   --decode-ms N         milliseconds per in-process decode measurement (default 1500, quick 400)
   --protocols LIST      protobuf,json,grpc (default all)
   --server FILE         use this TraceLens server bundle (default: bundle src/server/main.ts afresh)
@@ -93,7 +100,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got "${v}"`);
     return n;
   };
-  const known = new Set(['--quick', '--cpu-prof', '--help', '-h']);
+  const known = new Set(['--quick', '--cpu-prof', '--in-memory', '--help', '-h']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (known.has(a)) continue;
@@ -115,7 +122,8 @@ function parseOptions(argv: readonly string[]): Options {
     batches: Math.round(num('--batches', 6)),
     spansPerBatch: Math.round(num('--spans', 512)),
     seed: Math.round(num('--seed', 42)),
-    maxSpans: Math.round(num('--max-spans', 500_000)),
+    referenceMaxSpans: Math.round(num('--reference-max-spans', 500_000)),
+    inMemory: argv.includes('--in-memory'),
     decodeMs: num('--decode-ms', quick ? 400 : 1500),
     protocols: protocols as Protocol[],
     server: value('--server'),
@@ -237,10 +245,12 @@ async function measure(load: LoadGenerator, o: Options, receiver: Receiver, prot
   if (failures > 0) problems.push(`${failures} export(s) not acknowledged: ${[...tp.failureReasons, ...lat.failureReasons].slice(0, 3).join(' | ')}`);
   if (counts.accepted !== acked) problems.push(`acknowledged ${acked} spans but the receiver counts ${counts.accepted}`);
   if (counts.turnedAway !== 0) problems.push(`the receiver turned away ${counts.turnedAway} spans`);
-  const expectStored = Math.min(acked, o.maxSpans);
-  // TraceLens evicts whole traces, the reference single spans: allow one batch's worth of slack at the bound.
-  const slack = acked > o.maxSpans ? o.spansPerBatch : 0;
-  if (counts.stored > o.maxSpans || counts.stored < expectStored - slack) problems.push(`the receiver holds ${counts.stored} spans, expected ${expectStored}`);
+  if (receiver.name === 'tracelens') {
+    // Its store keeps everything a measurement sends (a few hundred MB, far below the default 2 GiB retention).
+    if (counts.stored !== acked) problems.push(`TraceLens holds ${counts.stored} spans, expected every one of the ${acked} acknowledged`);
+  } else if (counts.stored !== Math.min(acked, o.referenceMaxSpans)) {
+    problems.push(`the reference holds ${counts.stored} spans, expected ${Math.min(acked, o.referenceMaxSpans)}`);
+  }
   const final = receiver.finalCounts();
   if (receiver.name === 'reference' && (!final || final.accepted !== counts.accepted)) {
     problems.push(`the reference's final count ${final ? final.accepted : '(none printed)'} differs from ${counts.accepted}`);
@@ -261,6 +271,13 @@ async function measure(load: LoadGenerator, o: Options, receiver: Receiver, prot
 }
 
 // ---------------------------------------------------------------- decode only, in-process
+
+/** Reference 2: the generated protobufjs decode alone, on this process's one core, in a round of the receivers. */
+interface DecodeRound {
+  readonly round: number;
+  readonly protocol: Protocol;
+  readonly spansPerSec: number;
+}
 
 interface DecodeRow {
   readonly encoding: 'protobuf' | 'json';
@@ -414,11 +431,15 @@ interface ProtocolRow {
   /** TraceLens/reference in each round (A and B measured back to back), and their median. */
   readonly roundRatios: readonly number[];
   readonly medianRoundRatio: number;
+  /** Reference 2: protobufjs decode alone (median over the rounds), TraceLens over it, and per round. */
+  readonly decodeOnlySpansPerSec: number;
+  readonly decodeOnlyRatio: number;
+  readonly decodeOnlyRoundRatios: readonly number[];
   readonly tracelensLatencyMs: { readonly p50: number; readonly p99: number; readonly samples: number };
   readonly referenceLatencyMs: { readonly p50: number; readonly p99: number; readonly samples: number };
 }
 
-function summarize(ms: readonly Measurement[], protocols: readonly Protocol[]): ProtocolRow[] {
+function summarize(ms: readonly Measurement[], decodeRounds: readonly DecodeRound[], protocols: readonly Protocol[]): ProtocolRow[] {
   return protocols.map((protocol) => {
     const of = (r: ReceiverName): Measurement[] => ms.filter((m) => m.protocol === protocol && m.receiver === r);
     const tl = of('tracelens');
@@ -430,7 +451,22 @@ function summarize(ms: readonly Measurement[], protocols: readonly Protocol[]): 
     const roundRatios = tl.map((t) => t.spansPerSec / (ref.find((r) => r.round === t.round)?.spansPerSec ?? NaN));
     const tlRate = median(tl.map((m) => m.spansPerSec));
     const refRate = median(ref.map((m) => m.spansPerSec));
-    return { protocol, tracelensSpansPerSec: tlRate, referenceSpansPerSec: refRate, ratio: tlRate / refRate, roundRatios, medianRoundRatio: median(roundRatios), tracelensLatencyMs: lat(tl), referenceLatencyMs: lat(ref) };
+    const dec = decodeRounds.filter((d) => d.protocol === protocol);
+    const decRate = median(dec.map((d) => d.spansPerSec));
+    const decodeOnlyRoundRatios = tl.map((t) => t.spansPerSec / (dec.find((d) => d.round === t.round)?.spansPerSec ?? NaN));
+    return {
+      protocol,
+      tracelensSpansPerSec: tlRate,
+      referenceSpansPerSec: refRate,
+      ratio: tlRate / refRate,
+      roundRatios,
+      medianRoundRatio: median(roundRatios),
+      decodeOnlySpansPerSec: decRate,
+      decodeOnlyRatio: tlRate / decRate,
+      decodeOnlyRoundRatios,
+      tracelensLatencyMs: lat(tl),
+      referenceLatencyMs: lat(ref),
+    };
   });
 }
 
@@ -445,26 +481,43 @@ function table(rows: readonly string[][]): string {
 const PROTOCOL_LABEL: Record<Protocol, string> = { protobuf: 'OTLP/HTTP protobuf', json: 'OTLP/HTTP JSON', grpc: 'OTLP/gRPC' };
 
 function report(rows: readonly ProtocolRow[], decode: readonly DecodeRow[]): string {
-  const head = ['protocol', 'TraceLens spans/s', 'reference spans/s', 'ratio', 'per-round ratio min/med/max', 'TraceLens p50/p99 ms', 'reference p50/p99 ms'];
+  const head = [
+    'protocol',
+    'TraceLens spans/s',
+    'ref. receiver spans/s',
+    'ratio',
+    'per-round min/med/max',
+    'decode-only spans/s',
+    'TraceLens/decode-only',
+    'per-round min/med/max',
+    'TraceLens p50/p99 ms',
+    'ref. receiver p50/p99 ms',
+    'p50 ratio',
+    'p99 ratio',
+  ];
   const body = rows.map((r) => [
     PROTOCOL_LABEL[r.protocol],
     fmtRate(r.tracelensSpansPerSec),
     fmtRate(r.referenceSpansPerSec),
     `${r.ratio.toFixed(2)}x`,
     range(r.roundRatios),
+    fmtRate(r.decodeOnlySpansPerSec),
+    `${r.decodeOnlyRatio.toFixed(2)}x`,
+    range(r.decodeOnlyRoundRatios),
     `${fmtMs(r.tracelensLatencyMs.p50)} / ${fmtMs(r.tracelensLatencyMs.p99)}`,
     `${fmtMs(r.referenceLatencyMs.p50)} / ${fmtMs(r.referenceLatencyMs.p99)}`,
+    `${(r.tracelensLatencyMs.p50 / r.referenceLatencyMs.p50).toFixed(2)}x`,
+    `${(r.tracelensLatencyMs.p99 / r.referenceLatencyMs.p99).toFixed(2)}x`,
   ]);
+  const decodeHead = ['decoders alone, in-process', 'TraceLens spans/s', 'reference spans/s', 'ratio', 'per-round min/med/max'];
   const dec = decode.map((d) => [
-    `decode only, ${d.encoding} (in-process)`,
+    `${d.encoding} (reference: ${d.encoding === 'json' ? 'JSON.parse' : 'protobufjs'})`,
     fmtRate(d.tracelensSpansPerSec),
     fmtRate(d.referenceSpansPerSec),
     `${(d.tracelensSpansPerSec / d.referenceSpansPerSec).toFixed(2)}x`,
     range(d.tracelensRounds.map((t, i) => t / d.referenceRounds[i]!)),
-    '',
-    '',
   ]);
-  return table([head, ...body, ...dec]);
+  return `${table([head, ...body])}\n\n${table([decodeHead, ...dec])}`;
 }
 
 // ---------------------------------------------------------------- main
@@ -476,7 +529,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const o = parseOptions(argv);
   const perMeasurementMs = o.warmupMs + o.durationMs + o.latencyExports * 30 + 5_000;
-  const budgetMs = 2 * (o.rounds * o.protocols.length * 2 * perMeasurementMs + 4 * o.rounds * o.decodeMs) + 120_000;
+  const budgetMs = 2 * (o.rounds * o.protocols.length * (2 * perMeasurementMs + o.decodeMs) + 4 * o.rounds * o.decodeMs) + 120_000;
   const deadline = setTimeout(() => {
     process.stderr.write(`bench/ingest: still running after ${Math.round(budgetMs / 1000)} s; giving up\n`);
     cleanUp();
@@ -505,10 +558,16 @@ async function main(argv: readonly string[]): Promise<number> {
       rmSync(profDir, { recursive: true, force: true });
       mkdirSync(profDir, { recursive: true });
     }
-    const start: StartOptions = { maxSpans: o.maxSpans, cpuProfDir: o.cpuProf ? profDir : undefined };
+    // TraceLens's store folders go in the scratch folder (under os.tmpdir(), on the same disk as a real data dir).
+    const start: StartOptions = { referenceMaxSpans: o.referenceMaxSpans, dataDirIn: o.inMemory ? undefined : tmp, cpuProfDir: o.cpuProf ? profDir : undefined };
+    log(`TraceLens store: ${o.inMemory ? '--in-memory (NOT durable: a comparison run)' : `--data-dir, a fresh folder in ${tmp} per measurement`}`);
     load = await LoadGenerator.start(bundles.load, tmp);
+    // Reference 2's input: the same batches' protobuf bytes (the load generator only changes their trace ids).
+    const protobufBatches: Encoded[] = batches.map((b) => ({ spanCount: b.spanCount, bytes: Buffer.from(b.protobuf) }));
+    decodeRate(protobufBatches, Math.min(500, o.decodeMs), DECODERS.protobuf.reference);
 
     const measurements: Measurement[] = [];
+    const decodeRounds: DecodeRound[] = [];
     for (let round = 0; round < o.rounds; round++) {
       for (const [pi, protocol] of o.protocols.entries()) {
         const order: ReceiverName[] = (round + pi) % 2 === 0 ? ['tracelens', 'reference'] : ['reference', 'tracelens'];
@@ -521,13 +580,17 @@ async function main(argv: readonly string[]): Promise<number> {
             `round ${round + 1}/${o.rounds} ${protocol.padEnd(8)} ${name.padEnd(9)} ${fmtRate(m.spansPerSec).padStart(9)} spans/s  p50 ${fmtMs(percentile(m.latenciesMs, 50))} ms  p99 ${fmtMs(percentile(m.latenciesMs, 99))} ms  stored ${m.receiverStored}/${m.ackedSpans}  load ${m.loadAverage[0].toFixed(1)}${m.problems.length ? `  PROBLEM: ${m.problems.join('; ')}` : ''}`,
           );
         }
+        // Reference 2, right after the pair, while no receiver runs.
+        const spansPerSec = decodeRate(protobufBatches, o.decodeMs, DECODERS.protobuf.reference);
+        decodeRounds.push({ round, protocol, spansPerSec });
+        log(`round ${round + 1}/${o.rounds} ${protocol.padEnd(8)} decode-only (protobufjs) ${fmtRate(spansPerSec).padStart(9)} spans/s`);
       }
     }
     load.stop();
 
     log('decode only, in-process ...');
     const decode = decodeOnly(batches, o);
-    const rows = summarize(measurements, o.protocols);
+    const rows = summarize(measurements, decodeRounds, o.protocols);
 
     const profiles: ProfileSummary[] = [];
     if (o.cpuProf) {
@@ -542,7 +605,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.release()}`, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
     process.stdout.write(
-      `\nIngest: ${o.spansPerBatch}-span exports, ${o.concurrency} in flight, ${o.rounds} rounds x ${o.durationMs / 1000} s (+${o.warmupMs / 1000} s warm-up), medians; ` +
+      `\nIngest: TraceLens ${o.inMemory ? 'IN MEMORY (--in-memory)' : 'durable (--data-dir)'}; ${o.spansPerBatch}-span exports, ${o.concurrency} in flight, ${o.rounds} rounds x ${o.durationMs / 1000} s (+${o.warmupMs / 1000} s warm-up), medians; ` +
         `latency: ${o.latencyExports} sequential exports x ${o.rounds} rounds. ${machine.cpus} cores, Node ${machine.node}; ` +
         `1-min load average during the run: median ${median(measurements.map((m) => m.loadAverage[1])).toFixed(1)} (this benchmark alone makes about 2).\n\n`,
     );
@@ -563,6 +626,7 @@ async function main(argv: readonly string[]): Promise<number> {
           payloads: facts,
           protocols: rows,
           decodeOnly: decode,
+          decodeRounds,
           measurements,
           profiles: profiles.map((p) => ({ ...p, files: p.files.map((f) => relative(ROOT, f)), functions: [...p.functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, 40) })),
         },

@@ -1,10 +1,14 @@
 // The receivers under test, each in a process of its own on 127.0.0.1 and ports found free at run time:
-// TraceLens (the bundled `tracelens serve`) and the reference receiver (bench/ingest/reference.ts). Every child this
-// module starts is recorded, and killed when the benchmark ends, fails or is interrupted.
+// TraceLens (the bundled `tracelens serve`, with its durable store in a fresh folder: every export is on disk, and
+// fdatasync'd, before it is acknowledged) and the reference receiver (bench/ingest/reference.ts, a Map in memory).
+// Every child this module starts is recorded, and killed when the benchmark ends, fails or is interrupted; the
+// store folders are removed when their receiver stops (and, with the run's scratch folder, on interruption).
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { join } from 'node:path';
 import type { Target } from './messages';
 
 export type ReceiverName = 'tracelens' | 'reference';
@@ -13,7 +17,7 @@ export type ReceiverName = 'tracelens' | 'reference';
 export interface StoredCounts {
   /** Spans it took in (TraceLens: acceptedSpans; reference: spans put in its Map). */
   readonly accepted: number;
-  /** Spans it holds now (bounded by maxSpans in both). */
+  /** Spans it holds now (TraceLens: all of them, on disk; the reference: at most its maxSpans). */
   readonly stored: number;
   /** Spans it turned away (TraceLens: rejected + refused; reference: none, it has no such path). */
   readonly turnedAway: number;
@@ -128,7 +132,10 @@ function captured(child: ChildProcess): () => string {
 }
 
 export interface StartOptions {
-  readonly maxSpans: number;
+  /** The reference's bound: past it, its Map drops the oldest spans. */
+  readonly referenceMaxSpans: number;
+  /** TraceLens's store: a fresh folder made in this directory (`--data-dir`), or `--in-memory` when undefined. */
+  readonly dataDirIn: string | undefined;
   /** Write a V8 CPU profile of the receiver into this directory (node --cpu-prof), as PROFILE_NAME.cpuprofile. */
   readonly cpuProfDir?: string | undefined;
   readonly profileName?: string;
@@ -147,6 +154,7 @@ interface TraceLensStatus {
 
 export async function startTraceLens(serverJs: string, o: StartOptions): Promise<Receiver> {
   const [httpPort, grpcPort, queryPort] = [await freePort(), await freePort(), await freePort()];
+  const dataDir = o.dataDirIn === undefined ? undefined : mkdtempSync(join(o.dataDirIn, 'tracelens-data-'));
   const child = track(
     spawn(
       process.execPath,
@@ -162,8 +170,7 @@ export async function startTraceLens(serverJs: string, o: StartOptions): Promise
         'off',
         '--query',
         `${HOST}:${queryPort}`,
-        '--max-spans',
-        String(o.maxSpans),
+        ...(dataDir === undefined ? ['--in-memory'] : ['--data-dir', dataDir]),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     ),
@@ -190,7 +197,10 @@ export async function startTraceLens(serverJs: string, o: StartOptions): Promise
     target: { host: HOST, httpPort, grpcPort },
     pid: child.pid!,
     counts,
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
     finalCounts: () => undefined,
   };
 }
@@ -201,7 +211,7 @@ export async function startReference(referenceJs: string, o: StartOptions): Prom
   const child = track(
     spawn(
       process.execPath,
-      [...profFlags(o, 'reference'), referenceJs, '--http', `${HOST}:${httpPort}`, '--grpc', `${HOST}:${grpcPort}`, '--max-spans', String(o.maxSpans)],
+      [...profFlags(o, 'reference'), referenceJs, '--http', `${HOST}:${httpPort}`, '--grpc', `${HOST}:${grpcPort}`, '--max-spans', String(o.referenceMaxSpans)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     ),
   );

@@ -2,8 +2,9 @@
 //   OTLP/HTTP: node:http, POST /v1/traces; protobuf decoded by the generated opentelemetry-proto code (protobufjs),
 //              JSON by JSON.parse; 200 with an empty body.
 //   OTLP/gRPC: @grpc/grpc-js, TraceService/Export, decoded by the same generated code; an empty response message.
-// Every span goes into one Map keyed by trace id + span id. Like TraceLens (--max-spans) the Map is bounded: past
-// --max-spans the oldest spans are dropped, so both receivers hold the same amount of data.
+// Every span goes into one Map keyed by trace id + span id, in memory only (nothing survives the process). The Map
+// is bounded: past --max-spans (default 500,000, the bound of TraceLens's former in-memory store) the oldest spans are
+// dropped. TraceLens now keeps every span in its durable store on disk, and a compact index of all of them in memory.
 // GET /stats answers {received, stored}; on SIGTERM the same counts are printed as one JSON line, then it exits.
 // Usage (the driver bundles it first): node reference.js --http 127.0.0.1:PORT --grpc 127.0.0.1:PORT [--max-spans N]
 import * as grpc from '@grpc/grpc-js';
