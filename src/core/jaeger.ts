@@ -220,7 +220,7 @@ function spanTags(span: Span): JaegerKeyValue[] {
   const tags: JaegerKeyValue[] = [];
   if (span.scope.name !== '') tags.push(str(TAG_SCOPE_NAME, span.scope.name));
   if (span.scope.version !== '') tags.push(str(TAG_SCOPE_VERSION, span.scope.version));
-  tags.push(...toTags(span.attributes, WARNINGS_ATTRIBUTE));
+  for (const t of toTags(span.attributes, WARNINGS_ATTRIBUTE)) tags.push(t);
   tags.push(str(TAG_SPAN_KIND, jaegerSpanKind(span.kind)));
   if (span.status.code === SpanStatusCode.ERROR) tags.push(str(TAG_STATUS_CODE, 'ERROR'), { key: TAG_ERROR, type: 'bool', value: true });
   else if (span.status.code === SpanStatusCode.OK) tags.push(str(TAG_STATUS_CODE, 'OK'));
@@ -252,7 +252,7 @@ function references(span: Span): JaegerReference[] {
 function eventLog(e: SpanEvent): JaegerLog {
   const fields: JaegerKeyValue[] = [];
   if (e.name !== '' && !e.attributes.some((a) => a.key === LOG_EVENT)) fields.push(str(LOG_EVENT, e.name));
-  fields.push(...toTags(e.attributes));
+  for (const f of toTags(e.attributes)) fields.push(f);
   return { timestamp: micros(e.timeUnixNano), fields };
 }
 
@@ -272,7 +272,7 @@ function recordLog(r: LogRecord): JaegerLog {
   if (r.body !== null) fields.push(toTag('message', r.body));
   const level = r.severityText || severityName(r.severityNumber);
   if (level !== '') fields.push(str('level', level));
-  fields.push(...toTags(r.attributes));
+  for (const f of toTags(r.attributes)) fields.push(f);
   return { timestamp: micros(r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano), fields };
 }
 
@@ -331,7 +331,7 @@ export function toJaegerTrace(traceId: string, spans: readonly Span[], logs: rea
     const extra = records?.get(span.spanId);
     const spanLogs = span.events.map(eventLog);
     if (extra) {
-      spanLogs.push(...extra.map(recordLog));
+      for (const r of extra) spanLogs.push(recordLog(r));
       spanLogs.sort((a, b) => a.timestamp - b.timestamp);
     }
     const duration = span.endTimeUnixNano - span.startTimeUnixNano;

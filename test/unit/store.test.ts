@@ -313,3 +313,68 @@ describe('summarizeTrace', () => {
     assert.equal(s.rootName, 'early');
   });
 });
+
+describe('attribute filters', () => {
+  it('let an attribute search skip every frame that cannot match, decoding only the ones that may', async () => {
+    for (const dir of [undefined, await tempDir()]) {
+      const store = new EmbeddedStore({ dir });
+      // 300 frames of 5 traces each; one span in the whole store has http.response.status_code=503.
+      for (let f = 0; f < 300; f++) {
+        const spans = Array.from({ length: 5 }, (_, i) => {
+          const code = f === 123 && i === 2 ? 503n : 200n;
+          return span((f * 5 + i + 1).toString(16), '1', '', f, f + 1, { attributes: [{ key: 'http.response.status_code', value: code }, { key: 'url.path', value: `/items/${f}` }, { key: 'ratio', value: 0.5 }, { key: 'raw', value: new Uint8Array([1]) }] });
+        });
+        await store.append([{ kind: 'spans', spans }]);
+      }
+      const before = store.framesDecoded;
+      const found = await store.findTraces({ attributes: [{ key: 'http.response.status_code', op: '=', value: '503' }] });
+      assert.deepEqual(found.map((t) => t.traceId), [id((123 * 5 + 3).toString(16))]);
+      assert.ok(store.framesDecoded - before <= 10, `${store.framesDecoded - before} frames decoded for one match among 300 (filters false-positive about 1%)`);
+      const none = store.framesDecoded;
+      assert.deepEqual(await store.findTraces({ attributes: [{ key: 'http.response.status_code', op: '=', value: '418' }] }), []);
+      assert.deepEqual(await store.findTraces({ attributes: [{ key: 'no.such.key', op: 'exists' }] }), []);
+      assert.ok(store.framesDecoded - none <= 10, `${store.framesDecoded - none} frames decoded for no match`);
+      // Values the filter holds as text (doubles), and values it does not index (bytes) still match.
+      assert.equal((await store.findTraces({ attributes: [{ key: 'ratio', op: '=', value: '0.5' }], limit: 3 })).length, 3);
+      assert.equal((await store.findTraces({ attributes: [{ key: 'raw', op: '=', value: 'AQ==' }], limit: 3 })).length, 3);
+      assert.equal((await store.findTraces({ attributes: [{ key: 'url.path', op: '=', value: '/items/7' }] })).length, 5);
+      await store.close();
+      if (!dir) continue;
+      const reopened = new EmbeddedStore({ dir });
+      assert.equal((await reopened.findTraces({ attributes: [{ key: 'http.response.status_code', op: '=', value: '503' }] })).length, 1);
+      assert.ok(reopened.framesDecoded <= 10, `the filters survive a reopen (${reopened.framesDecoded} frames decoded)`);
+      await reopened.close();
+    }
+  });
+});
+
+describe('crc32', () => {
+  it('gives the standard CRC-32 by table walk and natively, continued over pieces', async () => {
+    const { crc32, crc32Table } = await import('../../src/core/store/crc32');
+    const check = Buffer.from('123456789');
+    assert.equal(crc32Table(check).toString(16), 'cbf43926');
+    assert.equal(crc32(check).toString(16), 'cbf43926');
+    const data = Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 2654435761) >>> 24));
+    const whole = crc32Table(data);
+    assert.equal(crc32(data), whole);
+    for (const cut of [0, 1, 7, 8, 9, 4096, 9999]) {
+      assert.equal(crc32Table(data, cut, data.length, crc32Table(data, 0, cut)), whole, `table walk continued at ${cut}`);
+      assert.equal(crc32(data, cut, data.length, crc32(data, 0, cut)), whole, `crc32 continued at ${cut}`);
+    }
+  });
+});
+
+describe('trace-id table', () => {
+  it('finds and forgets traces whose ids differ only in their middle bytes', async () => {
+    const store = new EmbeddedStore({ retentionBytes: 256 * 1024, segmentBytes: 16 * 1024 });
+    // Ids with a counter in bytes 4..11 only: the shape that defeats a hash of the outer bytes.
+    const ids = Array.from({ length: 3000 }, (_, i) => `aaaaaaaa${i.toString(16).padStart(16, '0')}bbbbbbbb`);
+    for (let i = 0; i < ids.length; i += 100) await store.append([{ kind: 'spans', spans: ids.slice(i, i + 100).map((t) => span(t, '1', '', 0, 1)) }]);
+    const kept = await store.findTraces({ limit: 10_000 });
+    assert.equal(kept.length, store.stats().traceCount);
+    assert.ok(store.stats().evictedSpans > 0, 'retention released some slots');
+    for (const s of kept.slice(0, 50)) assert.ok(await store.getTrace(s.traceId), s.traceId);
+    assert.equal(await store.getTrace(ids[0]!), undefined);
+    await store.close();
+  });
+});

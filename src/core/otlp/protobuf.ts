@@ -23,7 +23,7 @@ interface LongLike {
   high: number;
 }
 
-function longToBigInt(v: number | LongLike): bigint {
+export function longToBigInt(v: number | LongLike): bigint {
   if (typeof v === 'number') return BigInt(v);
   return BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
 }

@@ -10,7 +10,8 @@ import { spanHashOfBytes, SpanIndexBuilder } from '../store/indexPart';
 import { UNKNOWN_SERVICE } from '../../protocol/wire';
 import { MAX_VALUE_DEPTH, RejectLog, spanKindFromOtlp, spanProblem } from './common';
 import type { Position } from './protobuf';
-import { readEnvelope, TRACES } from './protobuf';
+import { longToBigInt, readEnvelope, TRACES } from './protobuf';
+import { keyHashOfBytes, pairHash, pairHashOfBytes, unindexedHash } from '../store/attributeFilter';
 
 export interface ScannedBatch {
   /** The index part (src/core/store/indexPart.ts) of the accepted spans. */
@@ -99,30 +100,107 @@ function scanAttribute(r: R): void {
   scanKeyValue(r, r.uint32() + r.pos, 0);
 }
 
-/** A Resource; returns its service.name as serviceName() reads it (the first attribute with that key). */
-function scanResource(r: R, end: number): string {
-  let service: string | null | undefined;
+/** What the last scanAttributeHashed saw: where the key is, and the value as the search compares it. */
+const seen = { keyStart: 0, keyEnd: 0, kind: 0, valueStart: 0, valueEnd: 0, text: '' };
+const NO_VALUE = 0;
+const STRING_BYTES = 1;
+const TEXT = 2;
+const UNINDEXED = 3;
+
+/** An AnyValue as scanAnyValue walks it, noting its value in `seen` (the last known field wins, as in readAnyValue). */
+function scanAnyValueSeen(r: R, end: number): void {
+  seen.kind = NO_VALUE;
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
       case 1: {
-        const kvEnd = r.uint32() + r.pos;
-        if (service !== undefined) {
-          scanKeyValue(r, kvEnd, 0);
-          break;
-        }
-        // As readKeyValue: the last key and the last value of the KeyValue win.
-        let key = '';
-        let value: string | null = null;
-        while (r.pos < kvEnd) {
-          const t = r.uint32();
-          if (t >>> 3 === 1) key = r.string();
-          else if (t >>> 3 === 2) value = scanAnyValue(r, r.uint32() + r.pos, 0, true);
-          else r.skipType(t & 7);
-        }
-        if (key === 'service.name') service = value;
+        const n = r.uint32();
+        seen.valueStart = r.pos;
+        r.skip(n);
+        seen.valueEnd = r.pos;
+        seen.kind = STRING_BYTES;
         break;
       }
+      case 2:
+        seen.text = String(r.bool());
+        seen.kind = TEXT;
+        break;
+      case 3:
+        seen.text = longToBigInt(r.int64() as Parameters<typeof longToBigInt>[0]).toString();
+        seen.kind = TEXT;
+        break;
+      case 4:
+        seen.text = String(r.double());
+        seen.kind = TEXT;
+        break;
+      case 5:
+        scanList(r, r.uint32() + r.pos, 1, false);
+        seen.kind = UNINDEXED;
+        break;
+      case 6:
+        scanList(r, r.uint32() + r.pos, 1, true);
+        seen.kind = UNINDEXED;
+        break;
+      case 7:
+        skipBytes(r);
+        seen.kind = UNINDEXED;
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+}
+
+/** A KeyValue as scanKeyValue walks it; pushes the hashes the attribute filter keeps (attributeFilter.ts). */
+function scanAttributeHashed(r: R, b: Uint8Array, out: number[]): void {
+  const end = r.uint32() + r.pos;
+  let keyStart = 0;
+  let keyEnd = 0;
+  let kind = NO_VALUE;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1: {
+        const n = r.uint32();
+        keyStart = r.pos;
+        r.skip(n);
+        keyEnd = r.pos;
+        break;
+      }
+      case 2:
+        scanAnyValueSeen(r, r.uint32() + r.pos);
+        kind = seen.kind;
+        break;
+      default:
+        r.skipType(tag & 7);
+    }
+  }
+  seen.keyStart = keyStart;
+  seen.keyEnd = keyEnd;
+  seen.kind = kind;
+  const k = keyHashOfBytes(b, keyStart, keyEnd);
+  out.push(k);
+  if (kind === NO_VALUE) out.push(pairHash(k, ''));
+  else if (kind === STRING_BYTES) out.push(pairHashOfBytes(k, b, seen.valueStart, seen.valueEnd));
+  else if (kind === TEXT) out.push(pairHash(k, seen.text));
+  else out.push(unindexedHash(k));
+}
+
+const SERVICE_NAME = Buffer.from('service.name');
+
+/** A Resource: its service.name as serviceName() reads it (the first attribute with that key), and its hashes. */
+function scanResource(r: R, end: number, b: Uint8Array): Service {
+  let service: string | null | undefined;
+  const hashes: number[] = [];
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        scanAttributeHashed(r, b, hashes);
+        if (service === undefined && Buffer.compare(SERVICE_NAME, b.subarray(seen.keyStart, seen.keyEnd)) === 0) {
+          service = seen.kind === STRING_BYTES ? Buffer.from(b.buffer, b.byteOffset + seen.valueStart, seen.valueEnd - seen.valueStart).toString('utf8') : null;
+        }
+        break;
       case 2:
         r.uint32();
         break;
@@ -130,7 +208,7 @@ function scanResource(r: R, end: number): string {
         r.skipType(tag & 7);
     }
   }
-  return service ? service : UNKNOWN_SERVICE;
+  return { name: service ? service : UNKNOWN_SERVICE, id: -1, hashes };
 }
 
 function scanScope(r: R, end: number): void {
@@ -153,7 +231,7 @@ function scanScope(r: R, end: number): void {
   }
 }
 
-function scanEvent(r: R, end: number): void {
+function scanEvent(r: R, end: number, b: Uint8Array, hashes: number[]): void {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
@@ -164,7 +242,7 @@ function scanEvent(r: R, end: number): void {
         skipBytes(r);
         break;
       case 3:
-        scanAttribute(r);
+        scanAttributeHashed(r, b, hashes);
         break;
       case 4:
         r.uint32();
@@ -236,11 +314,18 @@ function isZero(b: Uint8Array, start: number, length: number): boolean {
 const validId = (b: Uint8Array, at: { start: number; length: number }, length: number): boolean => at.length === length && !isZero(b, at.start, length);
 const hexOf = (b: Uint8Array, at: { start: number; length: number }): string => bytesToHex(b.subarray(at.start, at.start + at.length));
 
-/** A resource's service name, put in the batch's name table when its first span is accepted (as encodeSpanIndex does). */
+/**
+ * A resource's service name and attribute hashes: put in the batch's name table and filter when its first span is
+ * accepted (as encodeSpanIndex does).
+ */
 interface Service {
   readonly name: string;
   id: number;
+  readonly hashes: readonly number[];
 }
+
+/** The attribute hashes of the span being scanned (kept only if it is accepted). */
+const spanHashes: number[] = [];
 
 function scanSpan(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, service: Service, rejects: RejectLog, where: Position): void {
   let traceId = NONE;
@@ -253,6 +338,7 @@ function scanSpan(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, servi
   let endLo = 0;
   let endHi = 0;
   let status = 0;
+  spanHashes.length = 0;
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
@@ -283,10 +369,10 @@ function scanSpan(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, servi
         endHi = r.fixed32();
         break;
       case 9:
-        scanAttribute(r);
+        scanAttributeHashed(r, b, spanHashes);
         break;
       case 11:
-        scanEvent(r, r.uint32() + r.pos);
+        scanEvent(r, r.uint32() + r.pos, b, spanHashes);
         break;
       case 13:
         scanLink(r, r.uint32() + r.pos);
@@ -313,7 +399,11 @@ function scanSpan(r: R, end: number, b: Uint8Array, out: SpanIndexBuilder, servi
       return;
     }
   }
-  if (service.id < 0) service.id = out.name(service.name);
+  if (service.id < 0) {
+    service.id = out.name(service.name);
+    for (const h of service.hashes) out.hashes.add(h);
+  }
+  for (const h of spanHashes) out.hashes.add(h);
   const pos = out.next();
   out.buffer.set(b.subarray(traceId.start, traceId.start + 16), pos);
   const duration = (endHi - startHi) * 0x1_0000_0000 + (endLo - startLo);
@@ -336,7 +426,7 @@ export function scanTraceRequest(bytes: Uint8Array): ScannedBatch {
   const out = new SpanIndexBuilder();
   const rejects = new RejectLog();
   readEnvelope<Service, void>(bytes, TRACES, {
-    resource: (r, end) => ({ name: end >= 0 ? scanResource(r, end) : UNKNOWN_SERVICE, id: -1 }),
+    resource: (r, end) => (end >= 0 ? scanResource(r, end, bytes) : { name: UNKNOWN_SERVICE, id: -1, hashes: [] }),
     scope: (r, end) => {
       if (end >= 0) scanScope(r, end);
     },

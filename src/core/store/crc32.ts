@@ -1,5 +1,7 @@
-// CRC-32 (IEEE 802.3, as zlib and PNG use), slicing-by-8. The store checksums every frame with it so that a torn or
-// corrupted tail is found on open. (zlib.crc32 arrived in Node 20.15/22.2; VS Code's extension host may be older.)
+// CRC-32 (IEEE 802.3, as zlib and PNG use). The store checksums every frame with it so that a torn or corrupted tail
+// is found on open. zlib.crc32 (Node 20.15+ and 22.2+, about 7x faster) when the runtime has it; VS Code's extension
+// host may run an older Node, so a slicing-by-8 table walk stands in, with the same values.
+import * as zlib from 'node:zlib';
 
 const TABLES = ((): Uint32Array[] => {
   const t: Uint32Array[] = [];
@@ -19,8 +21,17 @@ const TABLES = ((): Uint32Array[] => {
   return t;
 })();
 
+type NativeCrc32 = (data: Uint8Array, value?: number) => number;
+const native = (zlib as { crc32?: NativeCrc32 }).crc32;
+
 /** The CRC-32 of bytes[start, end), continuing from `crc` (0 to start). */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
+  if (native) return native(bytes.subarray(start, end), crc) >>> 0;
+  return crc32Table(bytes, start, end, crc);
+}
+
+/** The table walk, exported for the test that checks it against zlib. */
+export function crc32Table(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let c = ~crc >>> 0;
   let i = start;

@@ -10,7 +10,8 @@ import { decodeTraceRequestJson } from '../otlp/json';
 import { decodeTraceRequest } from '../otlp/protobuf';
 import type { TraceSummary } from '../trace';
 import { decodeZipkinJson } from '../zipkin';
-import { encodeLogIndex, encodeSpanIndex, MAX_INDEXED_NAME } from './indexPart';
+import { mayMatch, requirements } from './attributeFilter';
+import { encodeLogIndex, encodeSpanIndex, filterOfIndex, MAX_INDEXED_NAME } from './indexPart';
 import { queryLimit, spanMatches } from './query';
 import type { FrameInput, FrameLocation, FrameRef, SegmentLog } from './segmentLog';
 import { DEFAULT_SEGMENT_BYTES, FileSegmentLog, FrameType, MemorySegmentLog } from './segmentLog';
@@ -37,14 +38,21 @@ export interface EmbeddedStoreOptions {
 const FORMAT_CODES: Record<BodyFormat, number> = { 'otlp-proto': 1, 'otlp-json': 2, 'zipkin-json': 3, 'otlp-logs-proto': 4, 'otlp-logs-json': 5 };
 
 /**
- * Where each frame is, by frame number: typed-array columns (13 bytes a frame), since an exporter that sends one span
- * per request makes one frame per span. Frame numbers only grow; retention drops the oldest.
+ * Where each frame is, by frame number, and its attribute filter: typed-array columns (21 bytes a frame) and one
+ * byte arena for the filters, since an exporter that sends one span per request makes one frame per span. Frame
+ * numbers only grow; retention drops the oldest.
  */
 class FrameTable {
   private segment = new Int32Array(1024);
   private offset = new Float64Array(1024);
   private length = new Uint32Array(1024);
   private format = new Uint8Array(1024);
+  private filterAt = new Float64Array(1024);
+  private filterBytes = new Uint32Array(1024);
+  private arena = new Uint8Array(64 * 1024);
+  /** Arena bytes in use from arenaStart. */
+  private arenaStart = 0;
+  private arenaEnd = 0;
   /** Number of the first frame kept, and how many are kept. */
   base = 0;
   count = 0;
@@ -53,14 +61,34 @@ class FrameTable {
     return this.base + this.count;
   }
 
-  add(f: FrameLocation & { readonly format: number }): number {
+  add(f: FrameLocation & { readonly format: number }, filter: Uint8Array): number {
     if (this.count === this.segment.length) this.resize(this.count * 2);
     const i = this.count++;
     this.segment[i] = f.segment;
     this.offset[i] = f.offset;
     this.length[i] = f.length;
     this.format[i] = f.format;
+    if (this.arenaEnd + filter.length > this.arena.length) {
+      const used = this.arenaEnd - this.arenaStart;
+      const bigger = new Uint8Array(Math.max(this.arena.length, (used + filter.length) * 2));
+      bigger.set(this.arena.subarray(this.arenaStart, this.arenaEnd));
+      for (let k = 0; k < i; k++) this.filterAt[k]! -= this.arenaStart;
+      this.arena = bigger;
+      this.arenaEnd = used;
+      this.arenaStart = 0;
+    }
+    this.arena.set(filter, this.arenaEnd);
+    this.filterAt[i] = this.arenaEnd;
+    this.filterBytes[i] = filter.length;
+    this.arenaEnd += filter.length;
     return this.base + i;
+  }
+
+  /** The frame's attribute filter (a view into the arena: read it before the next add). */
+  filter(id: number): Uint8Array | undefined {
+    const i = id - this.base;
+    if (i < 0 || i >= this.count) return undefined;
+    return this.arena.subarray(this.filterAt[i]!, this.filterAt[i]! + this.filterBytes[i]!);
   }
 
   get(id: number): (FrameLocation & { readonly format: number }) | undefined {
@@ -77,8 +105,12 @@ class FrameTable {
     this.offset.copyWithin(0, n, this.count);
     this.length.copyWithin(0, n, this.count);
     this.format.copyWithin(0, n, this.count);
+    this.filterAt.copyWithin(0, n, this.count);
+    this.filterBytes.copyWithin(0, n, this.count);
     this.base += n;
     this.count -= n;
+    // The dropped frames' filters are the oldest bytes of the arena; they are reclaimed when it next grows.
+    this.arenaStart = this.count > 0 ? this.filterAt[0]! : this.arenaEnd;
     if (this.count < this.segment.length / 4 && this.segment.length > 1024) this.resize(Math.max(1024, this.count * 2));
     return this.base;
   }
@@ -93,11 +125,15 @@ class FrameTable {
     this.offset = grow(this.offset, (k) => new Float64Array(k));
     this.length = grow(this.length, (k) => new Uint32Array(k));
     this.format = grow(this.format, (k) => new Uint8Array(k));
+    this.filterAt = grow(this.filterAt, (k) => new Float64Array(k));
+    this.filterBytes = grow(this.filterBytes, (k) => new Uint32Array(k));
   }
 }
 
 /** A decoded frame: spans or log records by trace id. */
 type Decoded = { readonly spans: Map<TraceId, Span[]>; readonly size: number } | { readonly logs: Map<TraceId, LogRecord[]>; readonly size: number };
+
+const NO_FILTER = new Uint8Array(0);
 
 const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
@@ -160,6 +196,7 @@ export class EmbeddedStore implements TraceStore {
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private readonly cache = new Map<number, Decoded>();
   private cachedSpans = 0;
+  private decodes = 0;
   private problem: string | undefined;
   private opened = false;
   private readonly timer: NodeJS.Timeout;
@@ -222,7 +259,7 @@ export class EmbeddedStore implements TraceStore {
   }
 
   private addFrame(f: FrameRef, touched: Set<number>): void {
-    this.index.addFrame(this.frames.add(f), f.index, touched);
+    this.index.addFrame(this.frames.add(f, f.type === FrameType.Spans ? filterOfIndex(f.index) : NO_FILTER), f.index, touched);
   }
 
   append(batches: readonly IngestBatch[]): Promise<void> {
@@ -286,6 +323,7 @@ export class EmbeddedStore implements TraceStore {
     const ref = this.frames.get(id);
     if (!ref) return undefined;
     let d: Decoded;
+    this.decodes++;
     try {
       d = decodeFrame(ref.format, await this.segmentLog.readBody(ref));
     } catch (e) {
@@ -331,7 +369,7 @@ export class EmbeddedStore implements TraceStore {
     const out: LogRecord[] = [];
     for (const id of this.index.recordsOf(t, 'logs')) {
       const d = await this.decoded(id);
-      if (d && 'logs' in d) out.push(...(d.logs.get(traceId) ?? []));
+      if (d && 'logs' in d) for (const r of d.logs.get(traceId) ?? []) out.push(r);
     }
     const time = (r: LogRecord): bigint => (r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano);
     return out.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));
@@ -359,9 +397,12 @@ export class EmbeddedStore implements TraceStore {
     const candidates = this.index.search(rows);
     // Attributes, and names too long for the index, are checked on the decoded spans.
     const exact = (q.attributes?.length ?? 0) > 0 || (q.operation?.length ?? 0) > MAX_INDEXED_NAME;
+    // Frames whose attribute filter rules the attributes out are never decoded.
+    const required = requirements(q.attributes ?? []);
     const out: TraceSummary[] = [];
     for (const t of candidates) {
       if (out.length >= limit) break;
+      if (required.length > 0 && !this.index.recordsOf(t, 'spans').some((id) => mayMatch(this.frames.filter(id), required))) continue;
       if (exact) {
         const traceId = this.index.traceId(t);
         const spans = await this.spansOfSlot(t, traceId);
@@ -401,6 +442,11 @@ export class EmbeddedStore implements TraceStore {
       diskBytes: this.segmentLog.location === 'memory' ? 0 : bytes,
       location: this.segmentLog.location,
     };
+  }
+
+  /** Frames read from the log and decoded since the store opened (searches and trace reads; not cache hits). */
+  get framesDecoded(): number {
+    return this.decodes;
   }
 
   /** Approximate bytes of the in-memory indexes. */

@@ -1,8 +1,9 @@
 // The index part of a frame: the few fields of each span (or log record) that the in-memory indexes need, in a fixed
 // binary layout, written beside the body at ingest and read back on reopen. 48 bytes per span, 28 per log record,
-// plus a table of the batch's distinct service and span names.
-import type { LogRecord, Span } from '../model';
+// a table of the batch's distinct service and span names, and (spans) the frame's attribute filter.
+import type { Attributes, LogRecord, Span } from '../model';
 import { serviceName, SpanStatusCode } from '../model';
+import { buildFilter, keyHash, pairHash, unindexedHash } from './attributeFilter';
 
 const VERSION = 1;
 export const SPAN_ENTRY_BYTES = 48;
@@ -62,6 +63,8 @@ function writeHeader(out: Buffer, kind: number, strings: StringTable, count: num
  */
 export class SpanIndexBuilder {
   private readonly strings = new StringTable();
+  /** Attribute hashes for the frame's filter (src/core/store/attributeFilter.ts). */
+  readonly hashes = new Set<number>();
   private entries = Buffer.allocUnsafe(SPAN_ENTRY_BYTES * 64);
   count = 0;
 
@@ -100,10 +103,27 @@ export class SpanIndexBuilder {
 
   finish(): Buffer {
     if (this.strings.ids.size > 0xffff) throw new Error('a batch with more than 65535 distinct names'); // needs over 32767 spans
-    const out = Buffer.allocUnsafe(8 + this.strings.bytes() + this.count * SPAN_ENTRY_BYTES);
-    const pos = writeHeader(out, 1, this.strings, this.count);
+    const filter = buildFilter(this.hashes);
+    const out = Buffer.allocUnsafe(8 + this.strings.bytes() + this.count * SPAN_ENTRY_BYTES + 4 + filter.length);
+    let pos = writeHeader(out, 1, this.strings, this.count);
     this.entries.copy(out, pos, 0, this.count * SPAN_ENTRY_BYTES);
+    pos += this.count * SPAN_ENTRY_BYTES;
+    out.writeUInt32LE(filter.length, pos);
+    out.set(filter, pos + 4);
     return out;
+  }
+}
+
+/** Adds the hashes of attributes as the search compares them (valueText in query.ts). */
+function hashAttributes(hashes: Set<number>, attributes: Attributes): void {
+  for (const a of attributes) {
+    const k = keyHash(a.key);
+    hashes.add(k);
+    const v = a.value;
+    if (v === null) hashes.add(pairHash(k, ''));
+    else if (typeof v === 'string') hashes.add(pairHash(k, v));
+    else if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint') hashes.add(pairHash(k, String(v)));
+    else hashes.add(unindexedHash(k));
   }
 }
 
@@ -113,7 +133,12 @@ export function encodeSpanIndex(spans: readonly Span[]): Buffer {
   const services = new Map<object, number>();
   for (const s of spans) {
     let service = services.get(s.resource);
-    if (service === undefined) services.set(s.resource, (service = b.name(serviceName(s))));
+    if (service === undefined) {
+      services.set(s.resource, (service = b.name(serviceName(s))));
+      hashAttributes(b.hashes, s.resource.attributes);
+    }
+    hashAttributes(b.hashes, s.attributes);
+    for (const e of s.events) hashAttributes(b.hashes, e.attributes);
     const pos = b.next();
     b.buffer.write(s.traceId, pos, 16, 'hex');
     const start = s.startTimeUnixNano;
@@ -138,6 +163,17 @@ export function encodeLogIndex(records: readonly LogRecord[]): Buffer {
     pos += LOG_ENTRY_BYTES;
   }
   return out;
+}
+
+/** The attribute filter of a spans index part (empty when the frame's spans have no attributes). */
+export function filterOfIndex(part: Uint8Array): Uint8Array {
+  const b = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+  if (b.readUInt8(1) !== 1) return new Uint8Array(0);
+  let pos = 8;
+  for (let i = b.readUInt16LE(2); i > 0; i--) pos += 2 + b.readUInt16LE(pos);
+  pos += b.readUInt32LE(4) * SPAN_ENTRY_BYTES;
+  if (pos + 4 > b.length) return new Uint8Array(0);
+  return part.subarray(pos + 4, pos + 4 + b.readUInt32LE(pos));
 }
 
 /** Reads an index part: its strings, entry count and where the entries start. */

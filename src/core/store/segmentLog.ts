@@ -210,7 +210,7 @@ export class FileSegmentLog implements SegmentLog {
       const sidecar = await fs.readFile(join(this.location, sidecarFile(n))).catch(() => undefined);
       const fromSidecar = sidecar && decodeSidecar(n, sidecar);
       if (fromSidecar) {
-        frames.push(...fromSidecar);
+        for (const f of fromSidecar) frames.push(f); // not push(...): a segment can hold more frames than the stack has room for arguments
         this.list.push({ n, bytes: stat.size + sidecar.length, writtenAt: stat.mtimeMs, sealed: true });
         continue;
       }
@@ -220,7 +220,7 @@ export class FileSegmentLog implements SegmentLog {
         notes.push(`${segmentFile(n)}: cut ${bytes.length - scan.validBytes} bytes after ${scan.problem}`);
         await fs.truncate(path, scan.validBytes);
       }
-      frames.push(...scan.frames);
+      for (const f of scan.frames) frames.push(f);
       const seg: Segment = { n, bytes: scan.validBytes, writtenAt: stat.mtimeMs, sealed: !last };
       this.list.push(seg);
       if (!last) {
@@ -260,7 +260,7 @@ export class FileSegmentLog implements SegmentLog {
     }
     active.seg.bytes = pos;
     active.seg.writtenAt = Date.now();
-    active.frames.push(...refs);
+    for (const ref of refs) active.frames.push(ref);
     if (pos >= this.segmentBytes) await this.seal();
     return refs;
   }

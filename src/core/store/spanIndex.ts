@@ -285,39 +285,36 @@ export class SpanIndex {
   private matching(q: RowQuery): number[] {
     const gen = this.nextGeneration();
     const found: number[] = [];
-    const any =
-      q.service !== undefined ||
-      q.name !== undefined ||
-      q.kind !== undefined ||
-      q.errorsOnly === true ||
-      q.minDuration !== undefined ||
-      q.maxDuration !== undefined ||
-      q.startFrom !== undefined ||
-      q.startTo !== undefined;
+    // Locals, not q.* in the loop: queries of different shapes would make those reads megamorphic.
+    const service = q.service ?? -1;
+    const name = q.name ?? -1;
+    const kind = q.kind ?? -1;
+    const errorsOnly = q.errorsOnly === true;
+    const minD = q.minDuration ?? -1;
+    const maxD = q.maxDuration ?? Infinity;
+    const from = q.startFrom ?? -Infinity;
+    const to = q.startTo ?? Infinity;
+    const any = service >= 0 || name >= 0 || kind >= 0 || errorsOnly || minD >= 0 || maxD !== Infinity || from !== -Infinity || to !== Infinity;
     if (!any) {
       for (let t = 0; t < this.used; t++) if (this.spanCount[t]! > 0) found.push(t);
-    } else {
-      const minD = q.minDuration ?? -1;
-      const maxD = q.maxDuration ?? Infinity;
-      const from = q.startFrom ?? -Infinity;
-      const to = q.startTo ?? Infinity;
-      for (let row = this.spans.end - 1; row >= this.spans.first; row--) {
-        const c = this.spans.chunk(row);
-        const j = row & MASK;
-        const t = c.trace[j]!;
-        if (this.mark[t] === gen) continue;
-        if (q.service !== undefined && c.service[j] !== q.service) continue;
-        if (q.name !== undefined && c.name[j] !== q.name) continue;
-        const flags = c.flags[j]!;
-        if (q.kind !== undefined && (flags & 7) !== q.kind) continue;
-        if (q.errorsOnly && !(flags & 0x80)) continue;
-        const d = c.duration[j]!;
-        if (d < minD || d > maxD) continue;
-        const start = c.startHi[j]! * TWO32 + c.startLo[j]!;
-        if (start < from || start > to) continue;
-        this.mark[t] = gen;
-        found.push(t);
-      }
+      return found;
+    }
+    for (let row = this.spans.end - 1; row >= this.spans.first; row--) {
+      const c = this.spans.chunk(row);
+      const j = row & MASK;
+      const t = c.trace[j]!;
+      if (this.mark[t] === gen) continue;
+      if (service >= 0 && c.service[j] !== service) continue;
+      if (name >= 0 && c.name[j] !== name) continue;
+      const flags = c.flags[j]!;
+      if (kind >= 0 && (flags & 7) !== kind) continue;
+      if (errorsOnly && !(flags & 0x80)) continue;
+      const d = c.duration[j]!;
+      if (d < minD || d > maxD) continue;
+      const start = c.startHi[j]! * TWO32 + c.startLo[j]!;
+      if (start < from || start > to) continue;
+      this.mark[t] = gen;
+      found.push(t);
     }
     return found;
   }
@@ -496,7 +493,7 @@ export class SpanIndex {
     const w2 = b.readUInt32LE(pos + 8);
     const w3 = b.readUInt32LE(pos + 12);
     const mask = this.table.length - 1;
-    let i = Math.imul(w0 ^ w3, 0x9e3779b1) & mask;
+    let i = home(w0, w1, w2, w3, mask);
     for (;;) {
       const v = this.table[i]!;
       if (v === 0) break;
@@ -518,6 +515,11 @@ export class SpanIndex {
     return t;
   }
 
+  private homeOf(t: number, mask: number): number {
+    const k = t * 4;
+    return home(this.ids[k]!, this.ids[k + 1]!, this.ids[k + 2]!, this.ids[k + 3]!, mask);
+  }
+
   private allocate(): number {
     const t = this.free.pop() ?? this.used++;
     if (t >= this.cap) this.grow(Math.max(1024, this.cap * 2));
@@ -529,14 +531,13 @@ export class SpanIndex {
 
   private release(t: number): void {
     const mask = this.table.length - 1;
-    let i = Math.imul(this.ids[t * 4]! ^ this.ids[t * 4 + 3]!, 0x9e3779b1) & mask;
+    let i = this.homeOf(t, mask);
     while (this.table[i] !== t + 1) i = (i + 1) & mask;
     // Backward-shift deletion keeps every probe sequence unbroken.
     let hole = i;
     for (let j = (hole + 1) & mask; this.table[j] !== 0; j = (j + 1) & mask) {
       const s = this.table[j]! - 1;
-      const home = Math.imul(this.ids[s * 4]! ^ this.ids[s * 4 + 3]!, 0x9e3779b1) & mask;
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
+      if (((j - this.homeOf(s, mask)) & mask) >= ((j - hole) & mask)) {
         this.table[hole] = this.table[j]!;
         hole = j;
       }
@@ -553,7 +554,7 @@ export class SpanIndex {
     for (const v of old) {
       if (v === 0) continue;
       const t = v - 1;
-      let i = Math.imul(this.ids[t * 4]! ^ this.ids[t * 4 + 3]!, 0x9e3779b1) & mask;
+      let i = this.homeOf(t, mask);
       while (this.table[i] !== 0) i = (i + 1) & mask;
       this.table[i] = v;
     }
@@ -584,6 +585,15 @@ export class SpanIndex {
     this.mark = g32(this.mark, cap);
     this.cap = cap;
   }
+}
+
+/** A slot in the trace-id table: all 16 bytes mixed, so ids with a counter or a clock in any part spread well. */
+function home(w0: number, w1: number, w2: number, w3: number, mask: number): number {
+  let h = Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca6b) ^ Math.imul(w2, 0xc2b2ae35) ^ Math.imul(w3, 0x27d4eb2f);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h & mask;
 }
 
 function before(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
