@@ -8,7 +8,7 @@ import type { TraceQuery } from '../../src/core/store/store';
 
 const MS = 1_000_000n;
 
-/** Typical searches of the Traces view and the Jaeger API, 20 traces each, over bench/ingest/payloads.ts spans. */
+/** Typical searches of the Traces view and the Jaeger API, 20 traces each, over bench/ingest/payloads.ts spans, and one that finds nothing. */
 export const QUERIES: readonly { readonly name: string; readonly query: TraceQuery }[] = [
   { name: 'service', query: { service: 'catalog', limit: 20 } },
   { name: 'service + operation', query: { service: 'checkout', operation: 'POST /api/checkout', limit: 20 } },
@@ -16,6 +16,8 @@ export const QUERIES: readonly { readonly name: string; readonly query: TraceQue
   { name: 'attribute http.response.status_code=500', query: { attributes: [{ key: 'http.response.status_code', op: '=', value: '500' }], limit: 20 } },
   { name: 'duration 20-30 ms', query: { minDurationNanos: 20n * MS, maxDurationNanos: 30n * MS, limit: 20 } },
   { name: 'errors only', query: { errorsOnly: true, limit: 20 } },
+  // The worst case for a search without an attribute index: a value no span has (the attribute filters' case).
+  { name: 'attribute http.response.status_code=418 (none)', query: { attributes: [{ key: 'http.response.status_code', op: '=', value: '418' }], limit: 20 } },
 ];
 
 /** What the naive scan holds: the spans in arrival order, and each trace's start (its earliest span's). */
