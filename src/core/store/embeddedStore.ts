@@ -10,6 +10,7 @@ import { decodeTraceRequestJson } from '../otlp/json';
 import { decodeTraceRequest } from '../otlp/protobuf';
 import type { TraceSummary } from '../trace';
 import { decodeZipkinJson } from '../zipkin';
+import type { Requirement } from './attributeFilter';
 import { mayMatch, requirements } from './attributeFilter';
 import { encodeLogIndex, encodeSpanIndex, filterOfIndex, MAX_INDEXED_NAME } from './indexPart';
 import { queryLimit, spanMatches } from './query';
@@ -84,11 +85,14 @@ class FrameTable {
     return this.base + i;
   }
 
-  /** The frame's attribute filter (a view into the arena: read it before the next add). */
-  filter(id: number): Uint8Array | undefined {
-    const i = id - this.base;
-    if (i < 0 || i >= this.count) return undefined;
-    return this.arena.subarray(this.filterAt[i]!, this.filterAt[i]! + this.filterBytes[i]!);
+  /** Which frames' attribute filters allow every requirement: ok[id - base] is 1 for those. */
+  allowing(required: readonly Requirement[]): { base: number; ok: Uint8Array } {
+    const ok = new Uint8Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      const filter = this.arena.subarray(this.filterAt[i]!, this.filterAt[i]! + this.filterBytes[i]!);
+      if (this.format[i]! <= 3 && mayMatch(filter, required)) ok[i] = 1;
+    }
+    return { base: this.base, ok };
   }
 
   get(id: number): (FrameLocation & { readonly format: number }) | undefined {
@@ -394,15 +398,18 @@ export class EmbeddedStore implements TraceStore {
     // Start times compare as doubles: exact to about 256 ns, which a search window does not need to beat.
     if (q.startFromNanos !== undefined) rows.startFrom = Number(q.startFromNanos);
     if (q.startToNanos !== undefined) rows.startTo = Number(q.startToNanos);
+    // Only rows of frames whose attribute filter allows the attributes can match: the others are never decoded.
+    const required = requirements(q.attributes ?? []);
+    if (required.length > 0) {
+      rows.frames = this.frames.allowing(required);
+      if (!rows.frames.ok.includes(1)) return [];
+    }
     const candidates = this.index.search(rows);
     // Attributes, and names too long for the index, are checked on the decoded spans.
     const exact = (q.attributes?.length ?? 0) > 0 || (q.operation?.length ?? 0) > MAX_INDEXED_NAME;
-    // Frames whose attribute filter rules the attributes out are never decoded.
-    const required = requirements(q.attributes ?? []);
     const out: TraceSummary[] = [];
     for (const t of candidates) {
       if (out.length >= limit) break;
-      if (required.length > 0 && !this.index.recordsOf(t, 'spans').some((id) => mayMatch(this.frames.filter(id), required))) continue;
       if (exact) {
         const traceId = this.index.traceId(t);
         const spans = await this.spansOfSlot(t, traceId);

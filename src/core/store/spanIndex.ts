@@ -73,6 +73,8 @@ export interface RowQuery {
   /** Span start window in nanoseconds, as doubles (to about 256 ns, enough to filter). */
   readonly startFrom?: number;
   readonly startTo?: number;
+  /** Only rows of these frames: ok[frame - base] is 1 (the frames whose attribute filter allows the search). */
+  readonly frames?: { readonly base: number; readonly ok: Uint8Array };
 }
 
 export interface IndexDependency {
@@ -294,7 +296,9 @@ export class SpanIndex {
     const maxD = q.maxDuration ?? Infinity;
     const from = q.startFrom ?? -Infinity;
     const to = q.startTo ?? Infinity;
-    const any = service >= 0 || name >= 0 || kind >= 0 || errorsOnly || minD >= 0 || maxD !== Infinity || from !== -Infinity || to !== Infinity;
+    const frames = q.frames?.ok;
+    const frameBase = q.frames?.base ?? 0;
+    const any = service >= 0 || name >= 0 || kind >= 0 || errorsOnly || minD >= 0 || maxD !== Infinity || from !== -Infinity || to !== Infinity || frames !== undefined;
     if (!any) {
       for (let t = 0; t < this.used; t++) if (this.spanCount[t]! > 0) found.push(t);
       return found;
@@ -304,6 +308,7 @@ export class SpanIndex {
       const j = row & MASK;
       const t = c.trace[j]!;
       if (this.mark[t] === gen) continue;
+      if (frames !== undefined && frames[c.record[j]! - frameBase] !== 1) continue;
       if (service >= 0 && c.service[j] !== service) continue;
       if (name >= 0 && c.name[j] !== name) continue;
       const flags = c.flags[j]!;
