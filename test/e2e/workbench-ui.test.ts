@@ -93,5 +93,13 @@ describe('TraceLens in the real workbench', () => {
     assert.match(await rootSpan.innerText(), /frontend · [\d.]+ (ms|s)/);
     assert.ok((await spansPane.locator('.monaco-list-row').count()) >= 2, 'the root span and its children are listed');
     await page.screenshot({ path: join(RESULTS, 'workbench-spans.png') });
+
+    // The status bar's tooltip says where the traces are kept: the durable store in the extension's global storage.
+    await statusItem().hover();
+    const hover = page.locator('.monaco-hover', { hasText: 'Store' }).first();
+    await hover.waitFor({ timeout: 10_000 });
+    const text = await hover.innerText();
+    assert.match(text, /Store:\s.*[\\/]store\s\(\d+(\.\d)?\s(B|KiB|MiB)\)/, text);
+    await page.screenshot({ path: join(RESULTS, 'workbench-status-store.png') });
   });
 });
