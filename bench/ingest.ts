@@ -33,6 +33,7 @@ import { formatProfile, summarizeProfiles } from './ingest/profile';
 import type { Receiver, ReceiverName, StartOptions } from './ingest/receivers';
 import { killAllChildren, startReference, startTraceLens, track } from './ingest/receivers';
 import { decodeReference } from './ingest/referenceCodec';
+import { parseArgs } from './options';
 
 const ROOT = resolve(__dirname, '..');
 /** The run's scratch directory (payloads, bundles): removed at the end, on errors and on interruption. */
@@ -85,31 +86,8 @@ const HELP = `Usage: npx tsx bench/ingest.ts [options]
 `;
 
 function parseOptions(argv: readonly string[]): Options {
-  const quick = argv.includes('--quick');
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-    return v;
-  };
-  const num = (flag: string, dflt: number): number => {
-    const v = value(flag);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got "${v}"`);
-    return n;
-  };
-  const known = new Set(['--quick', '--cpu-prof', '--in-memory', '--help', '-h']);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (known.has(a)) continue;
-    if (a.startsWith('--') && HELP.includes(`${a} `)) {
-      i++;
-      continue;
-    }
-    throw new Error(`unknown option "${a}"\n\n${HELP}`);
-  }
+  const { value, num, has } = parseArgs(argv, HELP, ['--quick', '--cpu-prof', '--in-memory']);
+  const quick = has('--quick');
   const protocols = (value('--protocols') ?? PROTOCOLS.join(',')).split(',').map((p) => p.trim());
   for (const p of protocols) if (!PROTOCOLS.includes(p as Protocol)) throw new Error(`unknown protocol "${p}" (protobuf, json, grpc)`);
   return {
@@ -123,11 +101,11 @@ function parseOptions(argv: readonly string[]): Options {
     spansPerBatch: Math.round(num('--spans', 512)),
     seed: Math.round(num('--seed', 42)),
     referenceMaxSpans: Math.round(num('--reference-max-spans', 500_000)),
-    inMemory: argv.includes('--in-memory'),
+    inMemory: has('--in-memory'),
     decodeMs: num('--decode-ms', quick ? 400 : 1500),
     protocols: protocols as Protocol[],
     server: value('--server'),
-    cpuProf: argv.includes('--cpu-prof'),
+    cpuProf: has('--cpu-prof'),
     out: value('--out') ?? join(ROOT, 'bench', 'results', 'ingest.json'),
   };
 }

@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { makeBatches } from './ingest/payloads';
 import type { MapResult, QueryResult, ReopenResult, StoreResult, Task, TemplateManifest, WorkerReply } from './store/messages';
 import { TEMPLATE_MANIFEST } from './store/messages';
+import { parseArgs } from './options';
 
 const ROOT = resolve(__dirname, '..');
 /** Folders to remove at the end, on errors and on interruption: the scratch folder and the stores. */
@@ -75,30 +76,10 @@ const HELP = `Usage: npx tsx bench/store.ts [options]
 `;
 
 function parseOptions(argv: readonly string[]): Options {
-  const quick = argv.includes('--quick');
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-    return v;
-  };
-  const num = (flag: string, dflt: number): number => {
-    const v = value(flag);
-    if (v === undefined) return dflt;
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got "${v}"`);
-    return Math.round(n);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--quick' || a === '--help' || a === '-h') continue;
-    if (a.startsWith('--') && HELP.includes(`${a} `)) {
-      i++;
-      continue;
-    }
-    throw new Error(`unknown option "${a}"\n\n${HELP}`);
-  }
+  const args = parseArgs(argv, HELP, ['--quick']);
+  const quick = args.has('--quick');
+  const num = (flag: string, dflt: number): number => Math.round(args.num(flag, dflt));
+  const value = args.value;
   return {
     quick,
     small: num('--small', quick ? 200_000 : 1_000_000),

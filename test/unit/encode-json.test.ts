@@ -6,12 +6,13 @@ import { describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import Long from 'long';
 import type { Attributes, InstrumentationScope, LogRecord, Resource, Span } from '../../src/core/model';
-import { EMPTY_ATTRIBUTES, EMPTY_RESOURCE, EMPTY_SCOPE, UNSET_STATUS } from '../../src/core/model';
+import { EMPTY_ATTRIBUTES, EMPTY_RESOURCE, EMPTY_SCOPE } from '../../src/core/model';
 import { encodeLogsJson, encodeTracesJson } from '../../src/core/otlp/encodeJson';
 import { decodeTraceRequestJson } from '../../src/core/otlp/json';
 import { decodeLogsRequestJson } from '../../src/core/otlp/logs';
 import { decodeTraceRequest } from '../../src/core/otlp/protobuf';
 import { reference } from '../helpers/otlp';
+import { modelSpan } from '../helpers/spans';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -69,26 +70,7 @@ const SCOPE_A2: InstrumentationScope = { name: 'db', version: '', attributes: EM
 const TRACE = '5b8efff798038103d269b633813fc60c';
 
 function span(o: Partial<Span> & { readonly spanId: string }): Span {
-  return {
-    traceId: TRACE,
-    parentSpanId: '',
-    name: 'op',
-    kind: SpanKind.INTERNAL,
-    startTimeUnixNano: 1700000000123456789n,
-    endTimeUnixNano: 1700000000223456789n,
-    attributes: EMPTY_ATTRIBUTES,
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: UNSET_STATUS,
-    traceState: '',
-    flags: 0,
-    resource: RESOURCE_A,
-    scope: SCOPE_A1,
-    ...o,
-  };
+  return modelSpan({ traceId: TRACE, startTimeUnixNano: 1700000000123456789n, endTimeUnixNano: 1700000000223456789n, resource: RESOURCE_A, scope: SCOPE_A1, ...o });
 }
 
 /** Spans covering every field, grouped by resource and scope as a decoded batch is. */

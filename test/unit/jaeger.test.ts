@@ -30,6 +30,7 @@ import type { Attributes, LogRecord, Resource, Span } from '../../src/core/model
 import { EMPTY_ATTRIBUTES, EMPTY_SCOPE, MalformedPayloadError, SpanKind, SpanStatusCode, UNSET_STATUS } from '../../src/core/model';
 import { decodeTraceRequestJson } from '../../src/core/otlp/json';
 import type { OperationInfo } from '../../src/core/store/store';
+import { modelSpan } from '../helpers/spans';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'jaeger');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
@@ -51,26 +52,7 @@ const CHECKOUT = resource([
 ]);
 
 function span(o: Partial<Span> & Pick<Span, 'spanId'>): Span {
-  return {
-    traceId: TRACE,
-    parentSpanId: '',
-    name: 'op',
-    kind: SpanKind.INTERNAL,
-    startTimeUnixNano: T0,
-    endTimeUnixNano: T0 + 5_000n,
-    attributes: EMPTY_ATTRIBUTES,
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: UNSET_STATUS,
-    traceState: '',
-    flags: 0,
-    resource: CHECKOUT,
-    scope: EMPTY_SCOPE,
-    ...o,
-  };
+  return modelSpan({ traceId: TRACE, startTimeUnixNano: T0, endTimeUnixNano: T0 + 5_000n, resource: CHECKOUT, ...o });
 }
 
 function roundTrip(spans: readonly Span[]): readonly Span[] {

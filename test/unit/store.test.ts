@@ -16,6 +16,7 @@ import { EMPTY_ATTRIBUTES, EMPTY_SCOPE, UNSET_STATUS } from '../../src/core/mode
 import { EmbeddedStore } from '../../src/core/store/embeddedStore';
 import type { TraceQuery } from '../../src/core/store/store';
 import { summarizeTrace } from '../../src/core/trace';
+import { modelSpan } from '../helpers/spans';
 
 const resource = (service: string): Resource => ({ attributes: [{ key: 'service.name', value: service }], droppedAttributesCount: 0, schemaUrl: '' });
 const WEB = resource('web');
@@ -35,7 +36,7 @@ interface SpanOptions {
 
 function span(traceId: string, spanId: string, parent: string, startMs: number, endMs: number, o: SpanOptions = {}): Span {
   const base = o.base ?? 0n;
-  return {
+  return modelSpan({
     traceId: traceId.padStart(32, '0'),
     spanId: spanId.padStart(16, '0'),
     parentSpanId: parent ? parent.padStart(16, '0') : '',
@@ -44,17 +45,10 @@ function span(traceId: string, spanId: string, parent: string, startMs: number, 
     startTimeUnixNano: ms(startMs) + base,
     endTimeUnixNano: ms(endMs) + base,
     attributes: o.attributes ?? EMPTY_ATTRIBUTES,
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
     status: o.error ? { code: SpanStatusCode.ERROR, message: 'boom' } : UNSET_STATUS,
-    traceState: '',
     flags: 1,
     resource: o.res ?? WEB,
-    scope: EMPTY_SCOPE,
-  };
+  });
 }
 
 const A_ROOT = span('a', '1', '', 0, 100, { name: 'GET /checkout', kind: SpanKind.SERVER, attributes: [{ key: 'http.route', value: '/checkout' }] });
