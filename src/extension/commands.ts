@@ -11,7 +11,10 @@ import type { SpansView } from './views/spansView';
 import type { TracesView } from './views/tracesView';
 import { isTraceElement, otlpEndpoint } from './views/tracesView';
 import { exportTraceFile, importTraceFiles } from './transfer';
-import type { ExportFormat } from '../protocol/messages';
+import type { ExportFormat, FindTracesParams } from '../protocol/messages';
+import type { WireTraceSummary } from '../protocol/wire';
+import { ConfigError } from '../core/address';
+import { parseSearch } from '../core/search';
 
 export interface Views {
   readonly traces: TracesView;
@@ -94,11 +97,51 @@ export function registerCommands(ctx: Ctx, views: Views): void {
     exportTraceFile(ctx, views.traces.listedTraceIds(), exportFormat(format), target instanceof vscode.Uri ? target : undefined),
   );
 
+  /** With a search line as argument (tests, other extensions): the matching summaries, no UI. */
+  let lastSearch = '';
+  ctx.registerCommand('searchTraces', async (arg?: unknown) => {
+    const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
+    if (typeof arg === 'string') return ctx.request('tracelens/findTraces', { limit: 50, ...searchOrThrow(arg, now()) });
+    const text = await vscode.window.showInputBox({
+      title: 'TraceLens: Search Traces',
+      value: lastSearch,
+      prompt: 'service=, op=, kind=, error, minDuration=, maxDuration=, since=, limit=, key=value, key>=N, has:key',
+      placeHolder: 'service=checkout error http.response.status_code>=500 minDuration=100ms since=1h',
+      validateInput: (t) => {
+        try {
+          parseSearch(t, now());
+          return undefined;
+        } catch (e) {
+          return e instanceof ConfigError ? e.message : String(e);
+        }
+      },
+    });
+    if (text === undefined) return undefined;
+    lastSearch = text;
+    const found = await ctx.request('tracelens/findTraces', { limit: 50, ...searchOrThrow(text, now()) });
+    if (found.length === 0) {
+      void vscode.window.showInformationMessage(`TraceLens: no trace has a span matching "${truncate(text, 80)}".`);
+      return found;
+    }
+    const traceId = await pickFrom(found, `TraceLens: ${plural(found.length, 'trace')} matching "${truncate(text, 60)}"`);
+    if (traceId) await views.spans.show(traceId);
+    return found;
+  });
+
   ctx.registerCommand('showTrace', async (arg?: unknown) => {
     const traceId = typeof arg === 'string' ? arg : isTraceElement(arg) ? arg.summary.traceId : await pickTrace(ctx);
     if (traceId) await views.spans.show(traceId);
     return traceId;
   });
+}
+
+function searchOrThrow(text: string, now: bigint): FindTracesParams {
+  try {
+    return parseSearch(text, now);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UserError(`TraceLens: ${e.message}`);
+    throw e;
+  }
 }
 
 function exportFormat(v: unknown): ExportFormat | undefined {
@@ -129,14 +172,18 @@ async function pickLanguage(): Promise<SnippetLanguage | undefined> {
 async function pickTrace(ctx: Ctx): Promise<string | undefined> {
   const traces = await ctx.request('tracelens/findTraces', { limit: 100 });
   if (traces.length === 0) throw new UserError('TraceLens: no traces yet. Point an exporter at the receiver ("TraceLens: Copy Environment Snippet").');
+  return pickFrom(traces, 'TraceLens: Show Trace');
+}
+
+async function pickFrom(traces: readonly WireTraceSummary[], title: string): Promise<string | undefined> {
   const picked = await vscode.window.showQuickPick(
     traces.map((t) => ({
       label: truncate(`${t.rootService}: ${t.rootName}`, 120),
-      description: `${formatDuration(nanos(t.durationNanos))} · ${plural(t.spanCount, 'span')} · ${formatAge(Date.now() - Number(nanos(t.startTimeUnixNano) / 1_000_000n))}`,
+      description: `${formatDuration(nanos(t.durationNanos))} · ${plural(t.spanCount, 'span')}${t.errorCount > 0 ? ` · ${plural(t.errorCount, 'error')}` : ''} · ${formatAge(Date.now() - Number(nanos(t.startTimeUnixNano) / 1_000_000n))}`,
       detail: t.traceId,
       traceId: t.traceId,
     })),
-    { title: 'TraceLens: Show Trace', matchOnDetail: true },
+    { title, matchOnDetail: true },
   );
   return picked?.traceId;
 }

@@ -101,5 +101,19 @@ describe('TraceLens in the real workbench', () => {
     const text = await hover.innerText();
     assert.match(text, /Store:\s.*[\\/]store\s\(\d+(\.\d)?\s(B|KiB|MiB)\)/, text);
     await page.screenshot({ path: join(RESULTS, 'workbench-status-store.png') });
+    await page.mouse.move(700, 300);
+
+    // Search Traces from the Traces view's title: a one-line search, the matching traces in a quick pick.
+    await traces.hover();
+    await page.locator('.pane-header .action-label[aria-label="Search Traces…"]').first().click();
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill('service=frontend error since=1h');
+    await input.press('Enter');
+    const picks = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await picks.first().waitFor({ timeout: 10_000 });
+    assert.match(await picks.first().innerText(), /frontend: GET \/checkout[\s\S]*\d+ errors?/);
+    await page.screenshot({ path: join(RESULTS, 'workbench-search.png') });
+    await input.press('Escape');
   });
 });

@@ -22,7 +22,7 @@ suite('activation', () => {
     const pkg = ext?.packageJSON as { contributes: { commands: { command: string; category: string }[]; menus: Record<string, unknown> } };
     const registered = new Set(await vscode.commands.getCommands(true));
     const declared = pkg.contributes.commands.map((c) => c.command);
-    assert.equal(declared.length, 12);
+    assert.equal(declared.length, 13);
     for (const c of pkg.contributes.commands) {
       assert.ok(registered.has(c.command), `${c.command} is not registered`);
       assert.equal(c.category, 'TraceLens');

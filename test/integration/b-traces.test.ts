@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { TreeSnapshot } from '../../src/extension/api';
+import type { WireTraceSummary } from '../../src/protocol/wire';
 import { allListening, find, must, receiver, sendTrace, statusWhere, traceLens, waitFor } from './lib/host';
 
 /** Markdown source back to the text it shows (what MarkdownString.appendText escaped). */
@@ -30,6 +31,15 @@ suite('traces from the OpenTelemetry SDK', () => {
     const tooltip = unescapeMarkdown(row.tooltip ?? '');
     assert.match(tooltip, new RegExp(`Trace:\\*\\* ${traceId}`));
     assert.match(tooltip, new RegExp(`Services:\\*\\* ${service} \\(3\\)`));
+  });
+
+  test('Search Traces finds the trace by service, error, attribute and duration, and refuses a bad line', async () => {
+    const search = (line: string): Thenable<WireTraceSummary[] | undefined> => vscode.commands.executeCommand<WireTraceSummary[] | undefined>('tracelens.searchTraces', line);
+    const ids = async (line: string): Promise<string[] | undefined> => (await search(line))?.map((t) => t.traceId);
+    assert.deepEqual(await ids(`service=${service} error db.system=postgresql minDuration=5ms since=1h`), [traceId]);
+    assert.deepEqual(await ids(`service=${service} http.response.status_code>=200 op="GET /orders"`), [traceId]);
+    assert.deepEqual(await ids(`service=${service} http.response.status_code>=500`), []);
+    assert.equal(await search(`service=${service} minDuration=soon`), undefined, 'a bad line is reported, not thrown');
   });
 
   test('span text is plain text: markdown and HTML in it stay inert', async () => {
