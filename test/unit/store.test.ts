@@ -6,7 +6,7 @@
 //   trace b   web  GET /health    |=|                      0..5      (root; newer trace)
 //   trace c   api  POST /orders   |==========|             0..50     (root, kind CLIENT; attribute tier=gold)
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, appendFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -224,6 +224,19 @@ describe('EmbeddedStore on disk', () => {
     assert.deepEqual(await again.findTraces({ limit: 100 }), before);
     assert.deepEqual(plain(await again.getTrace(id('7'))), plain([span('7', '1', '', 6, 8, { name: 'op0' })]));
     await again.close();
+    // A damaged sidecar is noticed (its CRC), rebuilt from its segment, and nothing is lost.
+    const sidecar = join(dir, files.filter((f) => f.endsWith('.idx')).sort()[0]!);
+    const bytes = await readFile(sidecar);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await writeFile(sidecar, bytes);
+    const notes: string[] = [];
+    const rebuilt = new EmbeddedStore({ dir, segmentBytes: 4096, log: (l) => notes.push(l) });
+    assert.deepEqual(await rebuilt.findTraces({ limit: 100 }), before);
+    assert.ok(notes.some((n) => /rebuilt its index sidecar/.test(n)), notes.join('\n'));
+    await rebuilt.close();
+    const third = new EmbeddedStore({ dir, segmentBytes: 4096, log: (l) => notes.push(l) });
+    assert.deepEqual(await third.findTraces({ limit: 100 }), before, 'the rebuilt sidecar serves the next open');
+    await third.close();
   });
 
   it('cuts a torn tail on open and keeps every complete frame', async () => {
@@ -249,7 +262,7 @@ describe('EmbeddedStore on disk', () => {
     assert.equal((await reopened.findTraces({})).length, 3, 'appends continue after the cut');
     await reopened.close();
     // Flip one byte inside the last frame: its checksum no longer matches, so it is cut and the others stay.
-    const bytes = Buffer.from(await import('node:fs/promises').then((fs) => fs.readFile(path)));
+    const bytes = await readFile(path);
     bytes[bytes.length - 3]! ^= 0xff;
     await writeFile(path, bytes);
     const third = new EmbeddedStore({ dir, log: (l) => notes.push(l) });
