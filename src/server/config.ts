@@ -64,7 +64,7 @@ Options (every address is HOST:PORT, or "off"):
   --zipkin ADDR           Zipkin v2 JSON receiver, /api/v2/spans    (default 127.0.0.1:9411)
   --query ADDR            HTTP query API and web UI                 (default 127.0.0.1:16686)
   --data-dir DIR          where the trace store keeps its data (default ${defaultDataDir()})
-  --in-memory             keep traces in memory only: nothing is written, nothing survives a restart
+  --in-memory             keep traces in memory only (at most 512 MiB of them): nothing survives a restart
   --retention-size SIZE   drop the oldest data once the store is larger than this (default 2GiB; e.g. 500MiB)
   --retention-age AGE     drop data older than this (default 7d; e.g. 12h, 30m)
   --max-body-bytes N      largest request body, also after decompression (default 16777216)

@@ -23,6 +23,8 @@ import { StoreWriteError } from './store';
 
 export const DEFAULT_RETENTION_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/** In memory (--in-memory, or a folder that cannot be used), span bodies take RAM: at most this many bytes of them. */
+export const MEMORY_RETENTION_BYTES = 512 * 1024 ** 2;
 /** Decoded spans kept in the read cache. */
 const CACHE_SPANS = 100_000;
 const RETENTION_CHECK_MS = 60_000;
@@ -204,12 +206,13 @@ export class EmbeddedStore implements TraceStore {
   private problem: string | undefined;
   private opened = false;
   private readonly timer: NodeJS.Timeout;
-  private readonly retentionBytes: number;
+  private retentionBytes: number;
   private readonly retentionMs: number;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: EmbeddedStoreOptions = {}) {
     this.retentionBytes = options.retentionBytes ?? DEFAULT_RETENTION_BYTES;
+    if (!options.dir) this.retentionBytes = Math.min(this.retentionBytes, MEMORY_RETENTION_BYTES);
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.log = options.log ?? (() => undefined);
     const segmentBytes = options.segmentBytes ?? Math.min(DEFAULT_SEGMENT_BYTES, Math.max(64 * 1024, Math.floor(this.retentionBytes / 16)));
@@ -250,6 +253,7 @@ export class EmbeddedStore implements TraceStore {
       this.log(`trace store: ${this.problem}`);
       await this.segmentLog.close().catch(() => undefined);
       this.segmentLog = new MemorySegmentLog(segmentBytes);
+      this.retentionBytes = Math.min(this.retentionBytes, MEMORY_RETENTION_BYTES);
       await this.segmentLog.open();
     }
     this.opened = true;
