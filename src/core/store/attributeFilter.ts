@@ -52,10 +52,60 @@ export function hashString(h: number, s: string): number {
  * they are valid UTF-8; invalid sequences are hashed as their decoded replacement characters, as on the other path.
  */
 function hashText(h: number, b: Uint8Array, start: number, end: number): number {
-  for (let i = start; i < end; i++) {
-    if (b[i]! >= 0x80) return hashString(h, Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8'));
+  let x = h;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const w = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+    if (w & 0x80808080) return hashString(h, Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8'));
+    x = Math.imul(x ^ w, PRIME);
+    x ^= x >>> 15;
   }
-  return hashBytes(h, b, start, end);
+  for (; i < end; i++) {
+    if (b[i]! >= 0x80) return hashString(h, Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8'));
+    x = Math.imul(x ^ b[i]!, PRIME);
+  }
+  return x >>> 0;
+}
+
+/** A set of 32-bit hashes without boxing: open addressing on a Uint32Array (0 stands in as a marker, kept apart). */
+export class HashSet {
+  private table = new Uint32Array(256);
+  private hasZero = false;
+  size = 0;
+
+  add(h: number): void {
+    h >>>= 0;
+    if (h === 0) {
+      if (!this.hasZero) this.size++;
+      this.hasZero = true;
+      return;
+    }
+    let mask = this.table.length - 1;
+    let i = Math.imul(h, 0x9e3779b1) >>> 0 & mask;
+    for (;;) {
+      const v = this.table[i]!;
+      if (v === h) return;
+      if (v === 0) break;
+      i = (i + 1) & mask;
+    }
+    this.table[i] = h;
+    if (++this.size * 2 > this.table.length) {
+      const old = this.table;
+      this.table = new Uint32Array(old.length * 2);
+      mask = this.table.length - 1;
+      for (const v of old) {
+        if (v === 0) continue;
+        let j = Math.imul(v, 0x9e3779b1) >>> 0 & mask;
+        while (this.table[j] !== 0) j = (j + 1) & mask;
+        this.table[j] = v;
+      }
+    }
+  }
+
+  forEach(f: (h: number) => void): void {
+    if (this.hasZero) f(0);
+    for (const v of this.table) if (v !== 0) f(v);
+  }
 }
 
 const EQUALS = 0x3d;
@@ -70,19 +120,19 @@ export const pairHashOfBytes = (key: number, b: Uint8Array, start: number, end: 
 export const unindexedHash = (key: number): number => Math.imul(key ^ UNINDEXED, PRIME) >>> 0;
 
 /** The filter's bytes for a set of hashes: a power-of-two number of bits, PROBES probes by double hashing. */
-export function buildFilter(hashes: ReadonlySet<number>): Uint8Array {
+export function buildFilter(hashes: HashSet): Uint8Array {
   if (hashes.size === 0) return new Uint8Array(0);
   let bits = MIN_BITS;
   while (bits < hashes.size * BITS_PER_ENTRY) bits *= 2;
   const out = new Uint8Array(bits / 8);
   const mask = bits - 1;
-  for (const h of hashes) {
+  hashes.forEach((h) => {
     const step = (Math.imul(h, 0x5bd1e995) >>> 17) | 1;
     for (let i = 0, p = h; i < PROBES; i++, p = (p + step) >>> 0) {
       const bit = p & mask;
       out[bit >>> 3]! |= 1 << (bit & 7);
     }
-  }
+  });
   return out;
 }
 

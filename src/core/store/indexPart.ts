@@ -3,7 +3,7 @@
 // a table of the batch's distinct service and span names, and (spans) the frame's attribute filter.
 import type { Attributes, LogRecord, Span } from '../model';
 import { serviceName, SpanStatusCode } from '../model';
-import { buildFilter, keyHash, pairHash, unindexedHash } from './attributeFilter';
+import { buildFilter, HashSet, keyHash, pairHash, unindexedHash } from './attributeFilter';
 
 const VERSION = 1;
 export const SPAN_ENTRY_BYTES = 48;
@@ -64,7 +64,7 @@ function writeHeader(out: Buffer, kind: number, strings: StringTable, count: num
 export class SpanIndexBuilder {
   private readonly strings = new StringTable();
   /** Attribute hashes for the frame's filter (src/core/store/attributeFilter.ts). */
-  readonly hashes = new Set<number>();
+  readonly hashes = new HashSet();
   private entries = Buffer.allocUnsafe(SPAN_ENTRY_BYTES * 64);
   count = 0;
 
@@ -115,7 +115,7 @@ export class SpanIndexBuilder {
 }
 
 /** Adds the hashes of attributes as the search compares them (valueText in query.ts). */
-function hashAttributes(hashes: Set<number>, attributes: Attributes): void {
+function hashAttributes(hashes: HashSet, attributes: Attributes): void {
   for (const a of attributes) {
     const k = keyHash(a.key);
     hashes.add(k);
