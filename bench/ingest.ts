@@ -34,6 +34,7 @@ import type { Receiver, ReceiverName, StartOptions } from './ingest/receivers';
 import { killAllChildren, startReference, startTraceLens, track } from './ingest/receivers';
 import { decodeReference } from './ingest/referenceCodec';
 import { parseArgs } from './options';
+import { median, percentile } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 /** The run's scratch directory (payloads, bundles): removed at the end, on errors and on interruption. */
@@ -110,21 +111,6 @@ function parseOptions(argv: readonly string[]): Options {
   };
 }
 
-// ---------------------------------------------------------------- statistics
-
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Nearest-rank percentile. */
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
 
 // ---------------------------------------------------------------- the load generator
 

@@ -23,6 +23,7 @@ import { makeBatches } from './ingest/payloads';
 import type { MapResult, QueryResult, ReopenResult, StoreResult, Task, TemplateManifest, WorkerReply } from './store/messages';
 import { TEMPLATE_MANIFEST } from './store/messages';
 import { parseArgs } from './options';
+import { median, percentile } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 /** Folders to remove at the end, on errors and on interruption: the scratch folder and the stores. */
@@ -138,21 +139,8 @@ function runWorker<R extends WorkerReply>(workerJs: string, task: Task, o: Optio
   });
 }
 
-// ---------------------------------------------------------------- statistics and report
+// ---------------------------------------------------------------- report
 
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Nearest-rank percentile. */
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
 
 const int = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '-');
 const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : '-');
