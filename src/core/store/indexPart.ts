@@ -14,8 +14,18 @@ export const MAX_INDEXED_NAME = 256;
 /** A span id folded to 32 bits (never 0, which means "no parent"). Within one trace, collisions are negligible. */
 export function spanHash(hex: string): number {
   if (hex === '') return 0;
-  const h = (parseInt(hex.slice(0, 8), 16) ^ parseInt(hex.slice(8, 16), 16)) >>> 0;
+  const h = (hexWord(hex, 0) ^ hexWord(hex, 8)) >>> 0;
   return h === 0 ? 1 : h;
+}
+
+/** The 32-bit value of the 8 hex digits at hex[at] (ids are validated lower-case hex before they get here). */
+function hexWord(hex: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = hex.charCodeAt(i);
+    v = (v << 4) | (c <= 0x39 ? c - 0x30 : c - 0x57);
+  }
+  return v >>> 0;
 }
 
 class StringTable {
@@ -114,10 +124,24 @@ export class SpanIndexBuilder {
   }
 }
 
+/** Attribute keys repeat endlessly: their hashes are kept (up to a bound, so hostile keys cannot grow it). */
+const keyHashes = new Map<string, number>();
+const MAX_CACHED_KEYS = 4096;
+
+function cachedKeyHash(key: string): number {
+  let h = keyHashes.get(key);
+  if (h === undefined) {
+    h = keyHash(key);
+    if (keyHashes.size >= MAX_CACHED_KEYS) keyHashes.clear();
+    keyHashes.set(key, h);
+  }
+  return h;
+}
+
 /** Adds the hashes of attributes as the search compares them (valueText in query.ts). */
 function hashAttributes(hashes: HashSet, attributes: Attributes): void {
   for (const a of attributes) {
-    const k = keyHash(a.key);
+    const k = cachedKeyHash(a.key);
     hashes.add(k);
     const v = a.value;
     if (v === null) hashes.add(pairHash(k, ''));
