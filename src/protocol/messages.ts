@@ -137,6 +137,14 @@ export interface TracesChangedEvent {
   readonly status: ServerStatus;
 }
 
+/** The query API's WebSocket live feed (the web UI): the same throttled notifications as over LSP, one per message. */
+export const LIVE_PATH = '/api/tracelens/live';
+
+export interface LiveMessage {
+  readonly method: 'tracelens/tracesChanged';
+  readonly params: TracesChangedEvent;
+}
+
 /** Notifications from the server to its clients: method -> params. Throttled by the server. */
 export interface ServerNotifications {
   'tracelens/tracesChanged': TracesChangedEvent;

@@ -3,14 +3,11 @@
 // hovers join it with the correlation issue.
 import type { Connection } from 'vscode-languageserver/node';
 import { TextDocumentSyncKind } from 'vscode-languageserver/node';
-import type { ServerNotifications, ServerRequests, ServerStatus, TracesChangedEvent } from '../protocol/messages';
+import type { ServerNotifications, ServerRequests, ServerStatus } from '../protocol/messages';
 import { fromWireQuery, toWireLog, toWireSummary, toWireTrace } from '../core/wire';
 import type { TraceServer } from './traceServer';
 import { VERSION } from './traceServer';
 
-/** Live updates are sent at most this often. */
-export const NOTIFY_INTERVAL_MS = 250;
-const MAX_IDS_PER_EVENT = 500;
 const DAY_NANOS = 86_400_000_000_000n;
 
 type Handler<M extends keyof ServerRequests> = (params: ServerRequests[M]['params']) => Promise<ServerRequests[M]['result']> | ServerRequests[M]['result'];
@@ -51,28 +48,10 @@ export function serveLsp(connection: Connection, server: TraceServer): void {
     return status;
   });
 
-  // Throttled live feed: collect changed trace ids, send at most one event per interval.
-  let changed = new Set<string>();
-  let cleared = false;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = (): void => {
-    timer = undefined;
-    const ids = [...changed];
-    const event: TracesChangedEvent = { traceIds: ids.slice(0, MAX_IDS_PER_EVENT), more: ids.length > MAX_IDS_PER_EVENT, cleared, status: server.status() };
-    changed = new Set();
-    cleared = false;
-    notify('tracelens/tracesChanged', event);
-  };
-  server.store.onDidChange((change) => {
-    if (change.cleared) {
-      cleared = true;
-      changed.clear();
-    }
-    for (const id of change.traceIds) changed.add(id);
-    timer ??= setTimeout(flush, NOTIFY_INTERVAL_MS);
-  });
+  // The throttled live feed.
+  const unsubscribe = server.live.subscribe((event) => notify('tracelens/tracesChanged', event));
   connection.onShutdown(async () => {
-    if (timer) clearTimeout(timer);
+    unsubscribe();
     await server.close();
   });
 }

@@ -6,6 +6,7 @@
 //     GET /api/v3/services, /api/v3/operations?service=&span_kind=, /api/v3/traces?query.*=, /api/v3/traces/{traceID}
 //   TraceLens's own: GET /api/tracelens/status, /api/tracelens/traces?service=&operation=&errors=&limit=,
 //     /api/tracelens/traces/{id}, /api/tracelens/logs/{id}, /api/tracelens/export?traceId=&format=
+//   ws://HOST/api/tracelens/live -> the live feed (throttled store changes), for the web UI.
 //   GET / -> the web UI page (the same webview bundle VS Code uses).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -29,7 +30,11 @@ import {
 import type { Span } from '../core/model';
 import { encodeTracesJson } from '../core/otlp/encodeJson';
 import { toWireLog, toWireSummary, toWireTrace } from '../core/wire';
-import type { ExportFormat } from '../protocol/messages';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { ExportFormat, LiveMessage } from '../protocol/messages';
+import { LIVE_PATH } from '../protocol/messages';
+import { originAllowed } from './config';
 import type { TraceServer } from './traceServer';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -42,19 +47,58 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 const sendJson = (res: http.ServerResponse, status: number, body: unknown): void => send(res, status, JSON_TYPE, JSON.stringify(body));
 
 export function createQueryServer(server: TraceServer): http.Server {
-  return http.createServer((req, res) => {
+  const httpServer = http.createServer((req, res) => {
     void route(server, req, res).catch((e: unknown) => {
       if (e instanceof ConfigError) return sendJson(res, 400, req.url?.startsWith('/api/v3/') ? v3Error(400, e.message) : jaegerError(400, e.message));
       sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
     });
   });
+  serveLiveFeed(server, httpServer);
+  return httpServer;
 }
 
-/** Standalone page: a strict CSP, the webview bundle, and nothing inline but the nonce-less config in a data attribute. */
-function page(): string {
+/** Is this browser origin the page's own (the query API's host) or one the CORS setting allows? */
+function originOk(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true; // not a browser: a local tool
+  if (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)) return true;
+  return originAllowed(origin, allowed);
+}
+
+/**
+ * The live feed on ws://HOST/api/tracelens/live: one LiveMessage per throttled change. A page from a foreign origin
+ * cannot open it (a WebSocket is not bound by CORS, so the origin is checked here).
+ */
+function serveLiveFeed(server: TraceServer, httpServer: http.Server): void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const refuse = (status: string): void => void socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    if (path !== LIVE_PATH) return refuse('404 Not Found');
+    if (!originOk(req.headers.origin, req.headers.host, server.config.corsOrigins)) return refuse('403 Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const unsubscribe = server.live.subscribe((event) => {
+        const message: LiveMessage = { method: 'tracelens/tracesChanged', params: event };
+        ws.send(JSON.stringify(message));
+      });
+      ws.on('close', unsubscribe);
+      ws.on('error', unsubscribe);
+    });
+  });
+  httpServer.on('close', () => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+  });
+}
+
+/**
+ * Standalone page: a strict CSP, the webview bundle, and nothing inline but the nonce-less config in a data attribute.
+ * connect-src names the live feed's ws:// origin too ('self' does not cover it in every browser).
+ */
+function page(host: string | undefined): string {
+  const ws = host !== undefined && /^[\w.:[\]-]+$/.test(host) ? ` ws://${host}` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'${ws}; img-src 'self' data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>TraceLens</title><link rel="stylesheet" href="/media/webview.css"></head>
 <body data-mode="standalone"><div id="app"></div><script src="/out/webview.js"></script></body></html>`;
@@ -103,7 +147,7 @@ async function route(server: TraceServer, req: http.IncomingMessage, res: http.S
   const q = url.searchParams;
   const store = server.store;
   if (req.method !== 'GET') return sendJson(res, 405, { error: 'only GET is served here' });
-  if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page());
+  if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page(req.headers.host));
   if (path === '/out/webview.js' || path === '/media/webview.css') {
     const base = packageRoot();
     const file = path === '/out/webview.js' ? join(base, 'out', 'webview.js') : join(base, 'media', 'webview.css');

@@ -10,6 +10,7 @@ import { exportTraces, parseTraceFile } from '../core/transfer';
 import type { HostPort, ServerConfig } from './config';
 import { ADDRESS_OPTIONS, formatHostPort } from './config';
 import { IngestQueue } from './ingest';
+import { LiveFeed } from './liveFeed';
 import { createQueryServer } from './query';
 import { createOtlpHttpServer } from './receivers/otlpHttp';
 import { bindGrpc, createOtlpGrpcServer } from './receivers/otlpGrpc';
@@ -34,6 +35,8 @@ interface Slot {
 export class TraceServer {
   readonly store: TraceStore;
   readonly queue: IngestQueue;
+  /** Throttled store changes for the LSP endpoint and the query API's WebSocket. */
+  readonly live: LiveFeed;
   private readonly slots: Slot[];
   private stopSelfTracing: (() => Promise<void>) | undefined;
 
@@ -46,6 +49,7 @@ export class TraceServer {
       store ??
       new EmbeddedStore({ dir: config.dataDir ?? undefined, retentionBytes: config.retentionBytes, retentionMs: config.retentionMs, log: this.log });
     this.queue = new IngestQueue(this.store, config.maxQueuedSpans);
+    this.live = new LiveFeed(this);
     this.slots = [
       { protocol: 'otlp-http', address: config.otlpHttp },
       { protocol: 'otlp-grpc', address: config.otlpGrpc },
@@ -98,6 +102,7 @@ export class TraceServer {
 
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => this.stopSlot(s)));
+    this.live.dispose();
     await this.stopSelfTracing?.();
     await this.store.close();
   }

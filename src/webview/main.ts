@@ -3,9 +3,14 @@
 // (waterfall, detail, search, compare) build on it. Span data is untrusted: only textContent, never innerHTML.
 import type { SpanTreeNode } from '../core/display';
 import { buildSpanTree, formatDuration, nanos, serviceOf, spanDuration, STATUS_ERROR } from '../core/display';
+import type { LiveMessage } from '../protocol/messages';
+import { LIVE_PATH } from '../protocol/messages';
 import type { WireTrace, WireTraceSummary } from '../protocol/wire';
 
+/** Without the live feed (it failed or closed), the list is polled this often, and the feed retried. */
 const REFRESH_MS = 2000;
+/** Live events arrive at most every 250 ms; the list is reloaded at most this often. */
+const LIVE_REFRESH_MS = 500;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -100,7 +105,26 @@ function start(): void {
     }
   };
   void refresh();
-  setInterval(() => void (openTrace ? undefined : refresh()), REFRESH_MS);
+
+  // The live feed: reload the list when traces change; poll while it is down, and try it again.
+  let socket: WebSocket | undefined;
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  const connect = (): void => {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LIVE_PATH}`);
+    socket = ws;
+    ws.addEventListener('message', (m: MessageEvent<string>) => {
+      const message = JSON.parse(m.data) as LiveMessage;
+      const s = message.params.status;
+      status.textContent = `${s.traceCount} traces · ${s.spanCount} spans`;
+      if (!openTrace) pending ??= setTimeout(() => ((pending = undefined), void refresh()), LIVE_REFRESH_MS);
+    });
+  };
+  connect();
+  setInterval(() => {
+    if (socket?.readyState === WebSocket.OPEN) return;
+    if (!openTrace) void refresh();
+    if (socket?.readyState !== WebSocket.CONNECTING) connect();
+  }, REFRESH_MS);
 }
 
 start();

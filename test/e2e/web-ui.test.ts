@@ -12,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
 import { launchChromium, REPO_ROOT } from './workbench';
+import { waitFor } from '../helpers/wait';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
@@ -52,8 +53,13 @@ describe('standalone web UI in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
     const consoleErrors: string[] = [];
     page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|WebSocket/.test(m.text())) consoleErrors.push(m.text());
+    });
     await page.goto(srv.query);
     await page.getByText('No traces yet').waitFor({ timeout: 10_000 });
+    // The page follows the live feed (a WebSocket the page's CSP allows), not only polling.
+    await waitFor(() => srv.server.live.subscribers > 0, 10_000, () => 'no WebSocket subscriber');
     const traceId = await sendTrace(srv.otlpHttp);
     // The list refreshes by itself.
     const row = page.locator(`tr[data-trace-id="${traceId}"]`);

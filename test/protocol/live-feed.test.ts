@@ -1,0 +1,61 @@
+// The query API's WebSocket live feed, as the web UI uses it: a span exported over OTLP/HTTP reaches a connected
+// client as one throttled tracesChanged message naming its trace; Clear Data says cleared; a page from a foreign
+// origin cannot connect.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import type { LiveMessage } from '../../src/protocol/messages';
+import { LIVE_PATH } from '../../src/protocol/messages';
+import { encodeRequest, otlpSpan } from '../helpers/otlp';
+import type { RunningServer } from '../helpers/server';
+import { startServer } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
+
+function open(url: string, origin?: string): Promise<{ ws: WebSocket; messages: LiveMessage[] }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, origin ? { origin } : {});
+    const messages: LiveMessage[] = [];
+    ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as LiveMessage));
+    ws.once('open', () => resolve({ ws, messages }));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+describe('live feed (WebSocket)', () => {
+  let srv: RunningServer;
+  let url = '';
+  before(async () => {
+    srv = await startServer();
+    url = `${srv.query.replace('http:', 'ws:')}${LIVE_PATH}`;
+  });
+  after(() => srv.close());
+
+  it('tells a connected page which traces changed, throttled, with the status', async () => {
+    const { ws, messages } = await open(url, srv.query);
+    try {
+      const spans = [otlpSpan(), otlpSpan()];
+      for (const s of spans) {
+        const res = await fetch(`${srv.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.from(encodeRequest([s])) });
+        assert.equal(res.status, 200);
+      }
+      const want = spans.map((s) => s.traceIdHex);
+      await waitFor(() => want.every((id) => messages.some((m) => m.params.traceIds.includes(id))), 5000, () => JSON.stringify(messages));
+      assert.ok(messages.length <= 2, `${messages.length} messages for two quick exports (throttled)`);
+      const last = messages.at(-1)!;
+      assert.equal(last.method, 'tracelens/tracesChanged');
+      assert.equal(last.params.status.spanCount, 2);
+      await srv.server.clear();
+      await waitFor(() => messages.some((m) => m.params.cleared), 5000);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('refuses a page from another origin, and other paths', async () => {
+    await assert.rejects(open(url, 'https://evil.example'), /HTTP 403/);
+    await assert.rejects(open(`${srv.query.replace('http:', 'ws:')}/api/tracelens/nope`), /HTTP 404/);
+    const local = await open(url, 'http://localhost:3000'); // a localhost dev server, allowed by the CORS default
+    local.ws.close();
+  });
+});
