@@ -411,7 +411,7 @@ export class MemorySegmentLog implements SegmentLog {
     let seg = this.list.at(-1)!;
     const refs = frames.map((f) => {
       // Copy: a receiver's buffer may be reused after the call.
-      seg.bodies.push(Uint8Array.prototype.slice.call(f.body));
+      seg.bodies.push(Buffer.from(f.body)); // a Buffer, as bodies read from disk are: the decoders read both alike
       const length = FRAME_HEADER_BYTES + f.index.length + f.body.length;
       const ref = { segment: seg.n, offset: seg.bodies.length - 1, length, type: f.type, format: f.format, index: f.index };
       seg.bytes += length;
