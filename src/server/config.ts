@@ -62,7 +62,7 @@ Options (every address is HOST:PORT, or "off"):
   --otlp-http ADDR        OTLP/HTTP receiver, protobuf and JSON     (default 127.0.0.1:4318)
   --otlp-grpc ADDR        OTLP/gRPC receiver                        (default 127.0.0.1:4317)
   --zipkin ADDR           Zipkin v2 JSON receiver, /api/v2/spans    (default 127.0.0.1:9411)
-  --query ADDR            HTTP query API and web UI                 (default 127.0.0.1:16686)
+  --query ADDR            query API (Jaeger-compatible) and web UI  (default 127.0.0.1:16686)
   --data-dir DIR          where the trace store keeps its data (default ${defaultDataDir()})
   --in-memory             keep traces in memory only (at most 512 MiB of them): nothing survives a restart
   --retention-size SIZE   drop the oldest data once the store is larger than this (default 2GiB; e.g. 500MiB)
