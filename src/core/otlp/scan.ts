@@ -28,42 +28,71 @@ function skipBytes(r: R): void {
   r.skip(r.uint32());
 }
 
-/** Walks an AnyValue; returns its value when that is a string and `keep` is set (else null), as readAnyValue would. */
-function scanAnyValue(r: R, end: number, depth: number, keep = false): string | null {
+/** What the last scanAttributeHashed saw: where the key is, and the value as the search compares it. */
+const seen = { keyStart: 0, keyEnd: 0, kind: 0, valueStart: 0, valueEnd: 0, text: '' };
+const NO_VALUE = 0;
+const STRING_BYTES = 1;
+const TEXT = 2;
+const UNINDEXED = 3;
+
+/**
+ * Walks an AnyValue as readAnyValue reads it. With `note`, also records in `seen` the value as the search compares it
+ * (the last known field wins, as in readAnyValue): only attribute values at the top are noted, never nested ones.
+ */
+function scanAnyValue(r: R, end: number, depth: number, note = false): void {
   if (depth > MAX_VALUE_DEPTH) throw new MalformedPayloadError(`attribute value nested deeper than ${MAX_VALUE_DEPTH} levels`);
-  let text: string | null = null;
+  if (note) seen.kind = NO_VALUE;
   while (r.pos < end) {
     const tag = r.uint32();
-    const field = tag >>> 3;
-    if (field >= 2 && field <= 7) text = null;
-    switch (field) {
-      case 1:
-        if (keep) text = r.string();
-        else skipBytes(r);
+    switch (tag >>> 3) {
+      case 1: {
+        const n = r.uint32();
+        const start = r.pos;
+        r.skip(n);
+        if (note) {
+          seen.valueStart = start;
+          seen.valueEnd = r.pos;
+          seen.kind = STRING_BYTES;
+        }
+        break;
+      }
+      case 2: {
+        const v = r.bool();
+        if (note) {
+          seen.text = String(v);
+          seen.kind = TEXT;
+        }
+        break;
+      }
+      case 3: {
+        const v = r.int64();
+        if (note) {
+          seen.text = longToBigInt(v as Parameters<typeof longToBigInt>[0]).toString();
+          seen.kind = TEXT;
+        }
+        break;
+      }
+      case 4: {
+        const v = r.double();
+        if (note) {
+          seen.text = String(v);
+          seen.kind = TEXT;
+        }
+        break;
+      }
+      case 5:
+      case 6:
+        scanList(r, r.uint32() + r.pos, depth + 1, tag >>> 3 === 6);
+        if (note) seen.kind = UNINDEXED;
         break;
       case 7:
         skipBytes(r);
-        break;
-      case 2:
-        r.bool();
-        break;
-      case 3:
-        r.int64();
-        break;
-      case 4:
-        r.double();
-        break;
-      case 5:
-        scanList(r, r.uint32() + r.pos, depth + 1, false);
-        break;
-      case 6:
-        scanList(r, r.uint32() + r.pos, depth + 1, true);
+        if (note) seen.kind = UNINDEXED;
         break;
       default:
         r.skipType(tag & 7);
     }
   }
-  return text;
 }
 
 /** An ArrayValue (values) or a KeyValueList (key-values): field 1, repeated. */
@@ -100,56 +129,6 @@ function scanAttribute(r: R): void {
   scanKeyValue(r, r.uint32() + r.pos, 0);
 }
 
-/** What the last scanAttributeHashed saw: where the key is, and the value as the search compares it. */
-const seen = { keyStart: 0, keyEnd: 0, kind: 0, valueStart: 0, valueEnd: 0, text: '' };
-const NO_VALUE = 0;
-const STRING_BYTES = 1;
-const TEXT = 2;
-const UNINDEXED = 3;
-
-/** An AnyValue as scanAnyValue walks it, noting its value in `seen` (the last known field wins, as in readAnyValue). */
-function scanAnyValueSeen(r: R, end: number): void {
-  seen.kind = NO_VALUE;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    switch (tag >>> 3) {
-      case 1: {
-        const n = r.uint32();
-        seen.valueStart = r.pos;
-        r.skip(n);
-        seen.valueEnd = r.pos;
-        seen.kind = STRING_BYTES;
-        break;
-      }
-      case 2:
-        seen.text = String(r.bool());
-        seen.kind = TEXT;
-        break;
-      case 3:
-        seen.text = longToBigInt(r.int64() as Parameters<typeof longToBigInt>[0]).toString();
-        seen.kind = TEXT;
-        break;
-      case 4:
-        seen.text = String(r.double());
-        seen.kind = TEXT;
-        break;
-      case 5:
-        scanList(r, r.uint32() + r.pos, 1, false);
-        seen.kind = UNINDEXED;
-        break;
-      case 6:
-        scanList(r, r.uint32() + r.pos, 1, true);
-        seen.kind = UNINDEXED;
-        break;
-      case 7:
-        skipBytes(r);
-        seen.kind = UNINDEXED;
-        break;
-      default:
-        r.skipType(tag & 7);
-    }
-  }
-}
 
 /** A KeyValue as scanKeyValue walks it; pushes the hashes the attribute filter keeps (attributeFilter.ts). */
 function scanAttributeHashed(r: R, b: Uint8Array, out: number[]): void {
@@ -168,7 +147,7 @@ function scanAttributeHashed(r: R, b: Uint8Array, out: number[]): void {
         break;
       }
       case 2:
-        scanAnyValueSeen(r, r.uint32() + r.pos);
+        scanAnyValue(r, r.uint32() + r.pos, 0, true);
         kind = seen.kind;
         break;
       default:
