@@ -12,7 +12,7 @@ import type { TraceSummary } from '../trace';
 import { decodeZipkinJson } from '../zipkin';
 import type { Requirement } from './attributeFilter';
 import { mayMatch, requirements } from './attributeFilter';
-import { encodeLogIndex, encodeSpanIndex, filterOfIndex, MAX_INDEXED_NAME } from './indexPart';
+import { encodeLogIndex, encodeSpanIndex, MAX_INDEXED_NAME, readIndexHeader } from './indexPart';
 import { queryLimit, spanMatches } from './query';
 import type { FrameInput, FrameLocation, FrameRef, SegmentLog } from './segmentLog';
 import { DEFAULT_SEGMENT_BYTES, FileSegmentLog, FrameType, MemorySegmentLog } from './segmentLog';
@@ -138,8 +138,6 @@ class FrameTable {
 
 /** A decoded frame: spans or log records by trace id. */
 type Decoded = { readonly spans: Map<TraceId, Span[]>; readonly size: number } | { readonly logs: Map<TraceId, LogRecord[]>; readonly size: number };
-
-const NO_FILTER = new Uint8Array(0);
 
 const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
@@ -267,7 +265,8 @@ export class EmbeddedStore implements TraceStore {
   }
 
   private addFrame(f: FrameRef, touched: Set<number>): void {
-    this.index.addFrame(this.frames.add(f, f.type === FrameType.Spans ? filterOfIndex(f.index) : NO_FILTER), f.index, touched);
+    const header = readIndexHeader(f.index);
+    this.index.addFrame(this.frames.add(f, header.filter), f.index, header, touched);
   }
 
   append(batches: readonly IngestBatch[]): Promise<void> {

@@ -189,19 +189,21 @@ export function encodeLogIndex(records: readonly LogRecord[]): Buffer {
   return out;
 }
 
-/** The attribute filter of a spans index part (empty when the frame's spans have no attributes). */
-export function filterOfIndex(part: Uint8Array): Uint8Array {
-  const b = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
-  if (b.readUInt8(1) !== 1) return new Uint8Array(0);
-  let pos = 8;
-  for (let i = b.readUInt16LE(2); i > 0; i--) pos += 2 + b.readUInt16LE(pos);
-  pos += b.readUInt32LE(4) * SPAN_ENTRY_BYTES;
-  if (pos + 4 > b.length) return new Uint8Array(0);
-  return part.subarray(pos + 4, pos + 4 + b.readUInt32LE(pos));
+export interface IndexHeader {
+  /** 1: spans, 2: log records. */
+  readonly kind: number;
+  readonly strings: string[];
+  readonly count: number;
+  /** Where the entries start. */
+  readonly entries: number;
+  /** The frame's attribute filter (empty for log records, or spans without attributes). */
+  readonly filter: Uint8Array;
 }
 
-/** Reads an index part: its strings, entry count and where the entries start. */
-export function readIndexHeader(part: Uint8Array): { kind: number; strings: string[]; count: number; entries: number } {
+const NO_FILTER = new Uint8Array(0);
+
+/** Reads an index part: its strings, entry count, where the entries start, and the attribute filter after them. */
+export function readIndexHeader(part: Uint8Array): IndexHeader {
   const b = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
   if (b.length < 8 || b.readUInt8(0) !== VERSION) throw new Error(`unknown index part version ${b.length > 0 ? b.readUInt8(0) : '(empty)'}`);
   const n = b.readUInt16LE(2);
@@ -212,5 +214,9 @@ export function readIndexHeader(part: Uint8Array): { kind: number; strings: stri
     strings.push(b.toString('utf8', pos + 2, pos + 2 + len));
     pos += 2 + len;
   }
-  return { kind: b.readUInt8(1), strings, count: b.readUInt32LE(4), entries: pos };
+  const kind = b.readUInt8(1);
+  const count = b.readUInt32LE(4);
+  const after = pos + count * SPAN_ENTRY_BYTES;
+  const filter = kind === 1 && after + 4 <= b.length ? part.subarray(after + 4, after + 4 + b.readUInt32LE(after)) : NO_FILTER;
+  return { kind, strings, count, entries: pos, filter };
 }

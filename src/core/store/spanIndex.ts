@@ -5,7 +5,8 @@
 // spans from any number of batches and services into one trace.
 import type { SpanKind } from '../model';
 import type { TraceSummary } from '../trace';
-import { LOG_ENTRY_BYTES, readIndexHeader, SPAN_ENTRY_BYTES } from './indexPart';
+import type { IndexHeader } from './indexPart';
+import { LOG_ENTRY_BYTES, SPAN_ENTRY_BYTES } from './indexPart';
 
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
@@ -136,9 +137,9 @@ export class SpanIndex {
     return this.nameIds.get(name);
   }
 
-  /** Adds a frame's index part; returns the slots of the traces it touched. */
-  addFrame(record: number, part: Uint8Array, touched: Set<number>): void {
-    const { kind, strings, count, entries } = readIndexHeader(part);
+  /** Adds a frame's index part (its header read by readIndexHeader); puts the slots of the traces it touched in `touched`. */
+  addFrame(record: number, part: Uint8Array, header: IndexHeader, touched: Set<number>): void {
+    const { kind, strings, count, entries } = header;
     const b = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
     if (kind === 2) {
       for (let i = 0, pos = entries; i < count; i++, pos += LOG_ENTRY_BYTES) {
