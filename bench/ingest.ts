@@ -33,7 +33,7 @@ import { formatProfile, summarizeProfiles } from './ingest/profile';
 import type { Receiver, ReceiverName, StartOptions } from './ingest/receivers';
 import { killAllChildren, startReference, startTraceLens, track } from './ingest/receivers';
 import { decodeReference } from './ingest/referenceCodec';
-import { parseArgs } from './options';
+import { parseArgs, runMain } from './options';
 import { median, percentile } from './stats';
 
 const ROOT = resolve(__dirname, '..');
@@ -607,19 +607,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cleanUp();
-    process.exit(130);
-  });
-}
-process.once('exit', cleanUp);
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`bench/ingest: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    cleanUp();
-    process.exit(1);
-  },
-);
+runMain('bench/ingest', main, cleanUp);

@@ -1,5 +1,5 @@
-// Command-line options of the benchmarks: `--flag value` pairs checked against the usage text, and unknown options
-// refused with it.
+// What every benchmark's command line shares: `--flag value` pairs checked against the usage text (unknown options
+// refused with it), and the run of main with its exit code and clean-up.
 
 export interface Args {
   /** The value after the flag, or undefined when the flag is absent. */
@@ -39,4 +39,26 @@ export function parseArgs(argv: readonly string[], help: string, switches: reado
     },
     has: (flag) => argv.includes(flag),
   };
+}
+
+/** Runs a benchmark's main: exits with its code, reports a failure, and cleans up on every way out (Ctrl+C too). */
+export function runMain(name: string, main: (argv: readonly string[]) => Promise<number>, cleanUp: () => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      process.exit(130);
+    });
+  }
+  process.once('exit', cleanUp);
+  main(process.argv.slice(2)).then(
+    (code) => {
+      cleanUp();
+      process.exit(code);
+    },
+    (e: unknown) => {
+      process.stderr.write(`${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      cleanUp();
+      process.exit(1);
+    },
+  );
 }

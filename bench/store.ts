@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { makeBatches } from './ingest/payloads';
 import type { MapResult, QueryResult, ReopenResult, StoreResult, Task, TemplateManifest, WorkerReply } from './store/messages';
 import { TEMPLATE_MANIFEST } from './store/messages';
-import { parseArgs } from './options';
+import { parseArgs, runMain } from './options';
 import { median, percentile } from './stats';
 
 const ROOT = resolve(__dirname, '..');
@@ -305,22 +305,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return disagree.length > 0 ? 1 : 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cleanUp();
-    process.exit(130);
-  });
-}
-process.once('exit', cleanUp);
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    cleanUp();
-    process.exit(code);
-  },
-  (e: unknown) => {
-    process.stderr.write(`bench/store: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    cleanUp();
-    process.exit(1);
-  },
-);
+runMain('bench/store', main, cleanUp);
