@@ -185,11 +185,7 @@ export class SpanIndex {
       if (this.lastRow[t]! >= 0) this.spans.chunk(this.lastRow[t]!).next[this.lastRow[t]! & MASK] = row;
       else this.firstRow[t] = row;
       this.lastRow[t] = row;
-      if (this.spanCount[t]++ === 0 || before(startHi, startLo, this.startHi[t]!, this.startLo[t]!)) {
-        this.startHi[t] = startHi;
-        this.startLo[t] = startLo;
-      }
-      this.extendEnd(t, startHi, startLo, duration);
+      this.widen(t, startHi, startLo, duration, this.spanCount[t]++ === 0);
       let ops = this.ops.get(service);
       if (!ops) this.ops.set(service, (ops = new Set()));
       ops.add(name * 8 + (flags & 7));
@@ -443,31 +439,30 @@ export class SpanIndex {
     return before(ca.startHi[a & MASK]!, ca.startLo[a & MASK]!, cb.startHi[b & MASK]!, cb.startLo[b & MASK]!);
   }
 
-  private extendEnd(t: number, startHi: number, startLo: number, duration: number): void {
+  /** Widens the trace's start and end to take in a span (`first`: the trace's only span so far, so it sets both). */
+  private widen(t: number, startHi: number, startLo: number, duration: number, first: boolean): void {
+    if (first || before(startHi, startLo, this.startHi[t]!, this.startLo[t]!)) {
+      this.startHi[t] = startHi;
+      this.startLo[t] = startLo;
+    }
     const lo = startLo + duration;
     const carry = Math.floor(lo / TWO32);
     const endHi = startHi + carry;
     const endLo = lo - carry * TWO32;
-    if (this.spanCount[t] === 1 || before(this.endHi[t]!, this.endLo[t]!, endHi, endLo)) {
+    if (first || before(this.endHi[t]!, this.endLo[t]!, endHi, endLo)) {
       this.endHi[t] = endHi;
       this.endLo[t] = endLo;
     }
   }
 
+  /** The trace's start and end again from its remaining rows (after retention dropped some). */
   private recomputeTimes(t: number): void {
-    let n = 0;
+    let first = true;
     for (let r = this.firstRow[t]!; r >= 0; r = this.spans.chunk(r).next[r & MASK]!) {
       const c = this.spans.chunk(r);
       const j = r & MASK;
-      n++;
-      if (n === 1 || before(c.startHi[j]!, c.startLo[j]!, this.startHi[t]!, this.startLo[t]!)) {
-        this.startHi[t] = c.startHi[j]!;
-        this.startLo[t] = c.startLo[j]!;
-      }
-      const saved = this.spanCount[t]!;
-      this.spanCount[t] = n; // extendEnd resets on the first span
-      this.extendEnd(t, c.startHi[j]!, c.startLo[j]!, c.duration[j]!);
-      this.spanCount[t] = saved;
+      this.widen(t, c.startHi[j]!, c.startLo[j]!, c.duration[j]!, first);
+      first = false;
     }
   }
 
