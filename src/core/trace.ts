@@ -24,6 +24,11 @@ export interface TraceSummary {
   readonly services: readonly ServiceCount[];
 }
 
+/** Spans per service, busiest service first (then by name): the order every trace summary lists them in. */
+export function rankServices(perService: Iterable<readonly [string, number]>): ServiceCount[] {
+  return [...perService].map(([service, spans]) => ({ service, spans })).sort((a, b) => b.spans - a.spans || a.service.localeCompare(b.service));
+}
+
 export function summarizeTrace(spans: readonly Span[]): TraceSummary | undefined {
   const first = spans[0];
   if (!first) return undefined;
@@ -50,7 +55,7 @@ export function summarizeTrace(spans: readonly Span[]): TraceSummary | undefined
     perService.set(svc, (perService.get(svc) ?? 0) + 1);
   }
   const head = root ?? earliest;
-  const services = [...perService].map(([service, n]) => ({ service, spans: n })).sort((a, b) => b.spans - a.spans || a.service.localeCompare(b.service));
+  const services = rankServices(perService);
   return {
     traceId: first.traceId,
     rootService: serviceName(head),

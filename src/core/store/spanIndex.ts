@@ -5,6 +5,7 @@
 // spans from any number of batches and services into one trace.
 import type { SpanKind } from '../model';
 import type { TraceSummary } from '../trace';
+import { rankServices } from '../trace';
 import type { IndexHeader } from './indexPart';
 import { LOG_ENTRY_BYTES, SPAN_ENTRY_BYTES } from './indexPart';
 
@@ -350,9 +351,7 @@ export class SpanIndex {
     const hc = this.spans.chunk(head);
     const start = nanos(this.startHi[t]!, this.startLo[t]!);
     const end = nanos(this.endHi[t]!, this.endLo[t]!);
-    const services = [...perService]
-      .map(([s, n]) => ({ service: this.serviceNames[s]!, spans: n }))
-      .sort((a, b) => b.spans - a.spans || a.service.localeCompare(b.service));
+    const services = rankServices([...perService].map(([s, n]) => [this.serviceNames[s]!, n] as const));
     return {
       traceId: this.traceId(t),
       rootService: this.serviceNames[hc.service[head & MASK]!]!,
