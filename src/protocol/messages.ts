@@ -78,6 +78,42 @@ export interface WireDependency {
   readonly child: string;
   readonly callCount: number;
   readonly errorCount: number;
+  /** 95th percentile of the child spans' durations on this edge, nanoseconds as a decimal string. */
+  readonly p95Nanos: string;
+}
+
+/** The traces that contain a call from one service to another (a dependency graph edge), newest first. */
+export interface EdgeTracesParams {
+  readonly parent: string;
+  readonly child: string;
+  readonly fromNanos?: string;
+  readonly toNanos?: string;
+  readonly limit?: number;
+}
+
+/** Where a span's source is, as the correlation engine sees it (src/core/correlate). Lines and columns are 1-based. */
+export interface WireSourceCandidate {
+  /** A file: URI. */
+  readonly uri: string;
+  readonly line: number;
+  readonly column?: number;
+  readonly functionName?: string;
+  /** 0..1: how sure the engine is. */
+  readonly confidence: number;
+  /** Inside a workspace folder: opened without asking. Outside: the client asks first. */
+  readonly inWorkspace: boolean;
+  /** What it is based on, for display, e.g. { kind: 'code.attributes', detail: 'code.file.path=/app/src/x.ts' }. */
+  readonly evidence: readonly { readonly kind: string; readonly detail: string }[];
+}
+
+export interface SpanSourceParams {
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+export interface SpanSourceResult {
+  /** Best first; empty when nothing maps the span to a file. */
+  readonly candidates: readonly WireSourceCandidate[];
 }
 
 export type ExportFormat = 'otlp-jsonl' | 'jaeger-json';
@@ -121,6 +157,9 @@ export interface ServerRequests {
   'tracelens/operations': { params: { readonly service?: string }; result: WireOperation[] };
   /** Window in Unix nanoseconds as decimal strings; default: the last 24 hours. */
   'tracelens/dependencies': { params: { readonly fromNanos?: string; readonly toNanos?: string }; result: WireDependency[] };
+  'tracelens/edgeTraces': { params: EdgeTracesParams; result: WireTraceSummary[] };
+  /** Source locations of one span (correlation engine). */
+  'tracelens/spanSource': { params: SpanSourceParams; result: SpanSourceResult };
   'tracelens/export': { params: ExportParams; result: ExportResult };
   /** All or nothing: a bad file fails the request (its message names the file, line and field) and nothing is stored. */
   'tracelens/import': { params: ImportParams; result: ImportResult };

@@ -4,13 +4,10 @@
 import type { Connection } from 'vscode-languageserver/node';
 import { TextDocumentSyncKind } from 'vscode-languageserver/node';
 import type { ServerNotifications, ServerRequests, ServerStatus } from '../protocol/messages';
-import { fromWireQuery, toWireLog, toWireSummary, toWireTrace } from '../core/wire';
+import type { Handler } from './requests';
+import { dataHandlers } from './requests';
 import type { TraceServer } from './traceServer';
 import { VERSION } from './traceServer';
-
-const DAY_NANOS = 86_400_000_000_000n;
-
-type Handler<M extends keyof ServerRequests> = (params: ServerRequests[M]['params']) => Promise<ServerRequests[M]['result']> | ServerRequests[M]['result'];
 
 export function serveLsp(connection: Connection, server: TraceServer): void {
   const on = <M extends keyof ServerRequests>(method: M, handler: Handler<M>): void => {
@@ -25,23 +22,8 @@ export function serveLsp(connection: Connection, server: TraceServer): void {
     serverInfo: { name: 'tracelens', version: VERSION },
   }));
 
-  on('tracelens/status', () => server.status());
-  on('tracelens/findTraces', async (p) => (await server.store.findTraces(fromWireQuery(p))).map(toWireSummary));
-  on('tracelens/getTrace', async (p) => {
-    const spans = await server.store.getTrace(p.traceId);
-    return spans ? toWireTrace(p.traceId, spans) : null;
-  });
-  on('tracelens/getLogs', async (p) => (await server.store.getLogs(p.traceId)).map(toWireLog));
-  on('tracelens/services', () => server.store.services());
-  on('tracelens/operations', (p) => server.store.operations(p.service));
-  on('tracelens/dependencies', (p) => {
-    const to = p.toNanos ? BigInt(p.toNanos) : BigInt(Date.now()) * 1_000_000n;
-    const from = p.fromNanos ? BigInt(p.fromNanos) : to - DAY_NANOS;
-    return server.store.dependencies(from, to);
-  });
-  on('tracelens/export', (p) => server.exportTraces(p));
-  on('tracelens/import', (p) => server.importFiles(p));
-  on('tracelens/clear', () => server.clear());
+  const handlers = dataHandlers(server);
+  for (const method of Object.keys(handlers) as (keyof ServerRequests)[]) on(method, handlers[method] as Handler<typeof method>);
   on('tracelens/receivers', async (p): Promise<ServerStatus> => {
     const status = p.action === 'stop' ? await server.stopReceivers() : await server.start();
     notify('tracelens/statusChanged', status);

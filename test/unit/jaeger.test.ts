@@ -796,9 +796,9 @@ describe('operations', () => {
 describe('dependencies', () => {
   it('writes {parent, child, callCount}, only links touching a service when one is given', () => {
     const links = [
-      { parent: 'web', child: 'checkout', callCount: 3, errorCount: 1 },
-      { parent: 'checkout', child: 'db', callCount: 5, errorCount: 0 },
-      { parent: 'web', child: 'auth', callCount: 1, errorCount: 0 },
+      { parent: 'web', child: 'checkout', callCount: 3, errorCount: 1, p95Nanos: 3e6 },
+      { parent: 'checkout', child: 'db', callCount: 5, errorCount: 0, p95Nanos: 1e6 },
+      { parent: 'web', child: 'auth', callCount: 1, errorCount: 0, p95Nanos: 2e6 },
     ];
     assert.deepEqual(toJaegerDependencies(links), [
       { parent: 'web', child: 'checkout', callCount: 3 },

@@ -150,8 +150,17 @@ for (const mode of ['memory', 'disk'] as const) {
       ]);
       assert.equal((await store.operations()).length, 5);
       assert.deepEqual(await store.operations('nope'), []);
-      assert.deepEqual(await store.dependencies(ms(0), ms(2000)), [{ parent: 'web', child: 'db', callCount: 1, errorCount: 1 }]);
+      const [link, ...others] = await store.dependencies(ms(0), ms(2000));
+      assert.deepEqual(others, []);
+      assert.deepEqual({ ...link, p95Nanos: undefined }, { parent: 'web', child: 'db', callCount: 1, errorCount: 1, p95Nanos: undefined });
+      assert.ok(link!.p95Nanos > 0, 'the p95 of the one db span is its duration');
       assert.deepEqual(await store.dependencies(ms(100), ms(2000)), []);
+      assert.deepEqual(
+        (await store.edgeTraces('web', 'db', ms(0), ms(2000), 20)).map((t) => t.rootService),
+        ['web'],
+      );
+      assert.deepEqual(await store.edgeTraces('db', 'web', ms(0), ms(2000), 20), []);
+      assert.deepEqual(await store.edgeTraces('web', 'nope', ms(0), ms(2000), 20), []);
       await store.close();
     });
 

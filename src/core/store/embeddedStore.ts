@@ -441,6 +441,19 @@ export class EmbeddedStore implements TraceStore {
     return this.index.dependencies(Number(fromNanos), Number(toNanos));
   }
 
+  async edgeTraces(parent: string, child: string, fromNanos: bigint, toNanos: bigint, limit: number): Promise<TraceSummary[]> {
+    await this.ready;
+    const p = this.index.serviceId(parent);
+    const c = this.index.serviceId(child);
+    if (p === undefined || c === undefined) return [];
+    const out: TraceSummary[] = [];
+    for (const t of this.index.edgeTraces(p, c, Number(fromNanos), Number(toNanos))) {
+      if (out.length >= limit) break;
+      out.push(this.index.summary(t));
+    }
+    return out;
+  }
+
   stats(): StoreStats {
     let bytes = 0;
     for (const s of this.segmentLog.segments()) bytes += s.bytes;

@@ -82,8 +82,17 @@ export interface RowQuery {
 export interface IndexDependency {
   readonly parent: string;
   readonly child: string;
-  callCount: number;
+  readonly callCount: number;
+  readonly errorCount: number;
+  /** 95th percentile of the child spans' durations (nanoseconds; nearest rank). */
+  readonly p95Nanos: number;
+}
+
+interface EdgeTally {
+  readonly parent: number;
+  readonly child: number;
   errorCount: number;
+  readonly durations: number[];
 }
 
 export class SpanIndex {
@@ -390,28 +399,53 @@ export class SpanIndex {
       this.mark[t] = gen;
       traces.push(t);
     }
-    const links = new Map<string, IndexDependency>();
+    const links = new Map<number, EdgeTally>();
     for (const t of traces) {
-      const serviceOfSpan = new Map<number, number>();
-      for (let r = this.firstRow[t]!; r >= 0; r = this.spans.chunk(r).next[r & MASK]!) {
-        const c = this.spans.chunk(r);
-        serviceOfSpan.set(c.span[r & MASK]!, c.service[r & MASK]!);
-      }
-      for (let r = this.firstRow[t]!; r >= 0; r = this.spans.chunk(r).next[r & MASK]!) {
-        const c = this.spans.chunk(r);
-        const j = r & MASK;
-        const start = c.startHi[j]! * TWO32 + c.startLo[j]!;
-        if (start < from || start > to || c.parent[j] === 0) continue;
-        const parentService = serviceOfSpan.get(c.parent[j]!);
-        if (parentService === undefined || parentService === c.service[j]) continue;
-        const key = `${parentService}>${c.service[j]}`;
+      this.forEachEdge(t, from, to, (parent, child, row) => {
+        const key = parent * 65536 + child;
         let link = links.get(key);
-        if (!link) links.set(key, (link = { parent: this.serviceNames[parentService]!, child: this.serviceNames[c.service[j]!]!, callCount: 0, errorCount: 0 }));
-        link.callCount++;
-        if (c.flags[j]! & 0x80) link.errorCount++;
-      }
+        if (!link) links.set(key, (link = { parent, child, errorCount: 0, durations: [] }));
+        const c = this.spans.chunk(row);
+        link.durations.push(c.duration[row & MASK]!);
+        if (c.flags[row & MASK]! & 0x80) link.errorCount++;
+      });
     }
-    return [...links.values()].sort((a, b) => a.parent.localeCompare(b.parent) || a.child.localeCompare(b.child));
+    return [...links.values()]
+      .map((l): IndexDependency => {
+        const sorted = Float64Array.from(l.durations).sort();
+        const p95 = sorted[Math.max(0, Math.ceil(sorted.length * 0.95) - 1)]!;
+        return { parent: this.serviceNames[l.parent]!, child: this.serviceNames[l.child]!, callCount: sorted.length, errorCount: l.errorCount, p95Nanos: p95 };
+      })
+      .sort((a, b) => a.parent.localeCompare(b.parent) || a.child.localeCompare(b.child));
+  }
+
+  /** Traces with a call from service `parent` to service `child` that started within the window, newest first. */
+  *edgeTraces(parent: number, child: number, from: number, to: number): Generator<number, void, undefined> {
+    for (const t of this.search({ service: child, startFrom: from, startTo: to })) {
+      let found = false;
+      this.forEachEdge(t, from, to, (p, c) => (found ||= p === parent && c === child));
+      if (found) yield t;
+    }
+  }
+
+  /** Calls from one service to another in trace t: a span (row) whose parent span belongs to another service. */
+  private forEachEdge(t: number, from: number, to: number, visit: (parentService: number, childService: number, row: number) => void): void {
+    const serviceOfSpan = new Map<number, number>();
+    for (let r = this.firstRow[t]!; r >= 0; r = this.spans.chunk(r).next[r & MASK]!) {
+      const c = this.spans.chunk(r);
+      serviceOfSpan.set(c.span[r & MASK]!, c.service[r & MASK]!);
+    }
+    const seen = new Set<number>();
+    for (let r = this.firstRow[t]!; r >= 0; r = this.spans.chunk(r).next[r & MASK]!) {
+      const c = this.spans.chunk(r);
+      const j = r & MASK;
+      const start = c.startHi[j]! * TWO32 + c.startLo[j]!;
+      if (start < from || start > to || c.parent[j] === 0 || seen.has(c.span[j]!)) continue;
+      seen.add(c.span[j]!); // an exporter's retry counts once
+      const parentService = serviceOfSpan.get(c.parent[j]!);
+      if (parentService === undefined || parentService === c.service[j]) continue;
+      visit(parentService, c.service[j]!, r);
+    }
   }
 
   /** Approximate bytes held by the indexes (typed arrays; interned strings and maps are estimated). */

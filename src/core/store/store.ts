@@ -83,6 +83,8 @@ export interface DependencyLink {
   readonly child: string;
   readonly callCount: number;
   readonly errorCount: number;
+  /** 95th percentile of the child spans' durations, nanoseconds. */
+  readonly p95Nanos: number;
 }
 
 export interface StoreStats {
@@ -116,6 +118,8 @@ export interface TraceStore {
   operations(service?: string): Promise<OperationInfo[]>;
   /** Service calls among spans that started within the window. */
   dependencies(fromNanos: bigint, toNanos: bigint): Promise<DependencyLink[]>;
+  /** Traces with a call from service `parent` to service `child` within the window (a dependency edge), newest first. */
+  edgeTraces(parent: string, child: string, fromNanos: bigint, toNanos: bigint, limit: number): Promise<TraceSummary[]>;
   stats(): StoreStats;
   clear(): Promise<void>;
   /** Called after each append or clear; returns the unsubscribe function. */

@@ -1,0 +1,44 @@
+// What the trace server answers to each typed request (src/protocol/messages.ts), whoever asks: the LSP endpoint
+// (the extension, any LSP client) and the query API's UI route (the standalone page and VS Code panels read through
+// the same table, limited to UI_REQUESTS).
+import type { ServerRequests } from '../protocol/messages';
+import { fromWireQuery, toWireLog, toWireSummary, toWireTrace } from '../core/wire';
+import type { TraceServer } from './traceServer';
+
+const DAY_NANOS = 86_400_000_000_000n;
+const EDGE_TRACES_LIMIT = 20;
+
+export type Handler<M extends keyof ServerRequests> = (params: ServerRequests[M]['params']) => Promise<ServerRequests[M]['result']> | ServerRequests[M]['result'];
+export type Handlers = { readonly [M in keyof ServerRequests]?: Handler<M> };
+
+/** A time window from optional decimal-string bounds; default: the last 24 hours. */
+function window(p: { readonly fromNanos?: string; readonly toNanos?: string }): [bigint, bigint] {
+  const to = p.toNanos ? BigInt(p.toNanos) : BigInt(Date.now()) * 1_000_000n;
+  return [p.fromNanos ? BigInt(p.fromNanos) : to - DAY_NANOS, to];
+}
+
+/** The data requests (reads, import, export, clear); receiver control stays with the LSP endpoint. */
+export function dataHandlers(server: TraceServer): Handlers {
+  return {
+    'tracelens/status': () => server.status(),
+    'tracelens/findTraces': async (p) => (await server.store.findTraces(fromWireQuery(p))).map(toWireSummary),
+    'tracelens/getTrace': async (p) => {
+      const spans = await server.store.getTrace(p.traceId);
+      return spans ? toWireTrace(p.traceId, spans) : null;
+    },
+    'tracelens/getLogs': async (p) => (await server.store.getLogs(p.traceId)).map(toWireLog),
+    'tracelens/services': () => server.store.services(),
+    'tracelens/operations': (p) => server.store.operations(p.service),
+    'tracelens/dependencies': async (p) => {
+      const [from, to] = window(p);
+      return (await server.store.dependencies(from, to)).map((d) => ({ ...d, p95Nanos: String(Math.round(d.p95Nanos)) }));
+    },
+    'tracelens/edgeTraces': async (p) => {
+      const [from, to] = window(p);
+      return (await server.store.edgeTraces(p.parent, p.child, from, to, p.limit ?? EDGE_TRACES_LIMIT)).map(toWireSummary);
+    },
+    'tracelens/export': (p) => server.exportTraces(p),
+    'tracelens/import': (p) => server.importFiles(p),
+    'tracelens/clear': () => server.clear(),
+  };
+}
