@@ -6,12 +6,13 @@
 //     GET /api/v3/services, /api/v3/operations?service=&span_kind=, /api/v3/traces?query.*=, /api/v3/traces/{traceID}
 //   TraceLens's own: GET /api/tracelens/status, /api/tracelens/traces?service=&operation=&errors=&limit=,
 //     /api/tracelens/traces/{id}, /api/tracelens/logs/{id}, /api/tracelens/export?traceId=&format=
+//   POST /api/tracelens/rpc {method, params} -> {result} | {error}: the UI's typed requests (src/protocol/webview.ts).
 //   ws://HOST/api/tracelens/live -> the live feed (throttled store changes), for the web UI.
 //   GET / -> the web UI page (the same webview bundle VS Code uses).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { ConfigError } from '../core/address';
 import {
   jaegerError,
@@ -34,6 +35,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ExportFormat, LiveMessage } from '../protocol/messages';
 import { LIVE_PATH } from '../protocol/messages';
+import { isUiRequest, UI_REQUESTS } from '../protocol/webview';
+import { dataHandlers } from './requests';
 import { originAllowed } from './config';
 import type { TraceServer } from './traceServer';
 
@@ -141,19 +144,58 @@ async function traces(server: TraceServer, ids: readonly string[]): Promise<{ tr
   return out;
 }
 
+const ASSET_TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+/** The UI's requests on the standalone page: POST {method, params} -> {result} | {error}. */
+const RPC_PATH = '/api/tracelens/rpc';
+const MAX_RPC_BODY = 1 << 20;
+
+/**
+ * POST /api/tracelens/rpc: the typed requests of UI_REQUESTS, answered by the same table as the LSP endpoint. Only
+ * JSON bodies (a cross-origin page cannot send one without a CORS preflight, which this server does not grant) and
+ * only from the page's own origin or an allowed one.
+ */
+async function rpc(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== 'POST') return sendJson(res, 405, { error: `POST {"method", "params"} to ${RPC_PATH}` });
+  if (!originOk(req.headers.origin, req.headers.host, server.config.corsOrigins)) return sendJson(res, 403, { error: `origin ${req.headers.origin} may not call ${RPC_PATH}` });
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return sendJson(res, 415, { error: 'send Content-Type: application/json' });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_RPC_BODY) return sendJson(res, 413, { error: `request body over ${MAX_RPC_BODY} bytes` });
+    chunks.push(chunk);
+  }
+  let body: { method?: unknown; params?: unknown };
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+  } catch (e) {
+    return sendJson(res, 400, { error: `body is not JSON: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  const method = typeof body?.method === 'string' ? body.method : '';
+  if (!isUiRequest(method)) return sendJson(res, 404, { error: `"${method}" is not a request the UI may make (one of ${UI_REQUESTS.join(', ')})` });
+  const handler = dataHandlers(server)[method] as ((params: unknown) => unknown) | undefined;
+  if (!handler) return sendJson(res, 404, { error: `"${method}" is not served here` });
+  try {
+    return sendJson(res, 200, { result: (await handler(body.params ?? {})) ?? null });
+  } catch (e) {
+    return sendJson(res, 400, { error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
 async function route(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
   const q = url.searchParams;
   const store = server.store;
+  if (path === RPC_PATH) return rpc(server, req, res);
   if (req.method !== 'GET') return sendJson(res, 405, { error: 'only GET is served here' });
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page(req.headers.host));
-  if (path === '/out/webview.js' || path === '/media/webview.css') {
-    const base = packageRoot();
-    const file = path === '/out/webview.js' ? join(base, 'out', 'webview.js') : join(base, 'media', 'webview.css');
-    const body = await readFile(file).catch(() => undefined);
-    if (!body) return send(res, 404, 'text/plain', 'not built: run npm run build');
-    return send(res, 200, path.endsWith('.js') ? 'text/javascript' : 'text/css', body);
+  const asset = /^\/(out\/webview\.js|media\/[\w-]+\.(?:css|svg|png))$/.exec(path);
+  if (asset) {
+    const body = await readFile(join(packageRoot(), asset[1]!)).catch(() => undefined);
+    if (!body) return send(res, 404, 'text/plain', `${asset[1]} not found: run npm run build`);
+    return send(res, 200, ASSET_TYPES[extname(path)] ?? 'application/octet-stream', body);
   }
 
   // Jaeger's API (the one its UI uses).
