@@ -116,6 +116,47 @@ export interface SpanSourceResult {
   readonly candidates: readonly WireSourceCandidate[];
 }
 
+/** A place in a file: a file: URI and a 1-based line. */
+export interface LocationParams {
+  readonly uri: string;
+  readonly line: number;
+}
+
+/** One span that ran the code at a location, with its trace: what a lens click and "Find spans" list. */
+export interface LocationSpan {
+  readonly trace: WireTraceSummary;
+  readonly spanId: string;
+  readonly spanName: string;
+  readonly service: string;
+  readonly durationNanos: string;
+  readonly error: boolean;
+}
+
+export interface LocationSpansResult {
+  /** The function or line the spans map to (the enclosing one when the cursor is inside a function). */
+  readonly location?: { readonly uri: string; readonly line: number; readonly functionName?: string };
+  /** Slowest first. */
+  readonly spans: readonly LocationSpan[];
+}
+
+export interface FileHeatResult {
+  /** Lines (1-based) that spans map to and that are slow or failing in the recent window. */
+  readonly lines: readonly { readonly line: number; readonly kind: 'hot' | 'failing'; readonly message: string }[];
+}
+
+/**
+ * The code-lens settings, sent as initializationOptions.lens and again with the tracelens/configure notification
+ * when they change.
+ */
+export interface LensSettings {
+  readonly enabled: boolean;
+  /** The recent window the lenses summarise; the trend compares it with the window before. */
+  readonly windowMinutes: number;
+  readonly diagnostics: { readonly enabled: boolean; readonly errorRate: number; readonly p95Millis: number };
+  /** Prefix mappings tried before the longest-common-suffix match, e.g. { from: '/app', to: '${workspaceFolder}' }. */
+  readonly pathMappings: readonly { readonly from: string; readonly to: string }[];
+}
+
 export type ExportFormat = 'otlp-jsonl' | 'jaeger-json';
 
 export interface ExportParams {
@@ -160,6 +201,10 @@ export interface ServerRequests {
   'tracelens/edgeTraces': { params: EdgeTracesParams; result: WireTraceSummary[] };
   /** Source locations of one span (correlation engine). */
   'tracelens/spanSource': { params: SpanSourceParams; result: SpanSourceResult };
+  /** The spans that ran the function (or line) at a location, slowest first: lens clicks and "Find spans for this function". */
+  'tracelens/locationSpans': { params: LocationParams & { readonly limit?: number }; result: LocationSpansResult };
+  /** Hot and failing lines of a file, for gutter decorations. */
+  'tracelens/fileHeat': { params: { readonly uri: string }; result: FileHeatResult };
   'tracelens/export': { params: ExportParams; result: ExportResult };
   /** All or nothing: a bad file fails the request (its message names the file, line and field) and nothing is stored. */
   'tracelens/import': { params: ImportParams; result: ImportResult };
@@ -189,6 +234,14 @@ export interface ServerNotifications {
   'tracelens/tracesChanged': TracesChangedEvent;
   'tracelens/statusChanged': ServerStatus;
 }
+
+/** Notifications from a client to the server. */
+export interface ClientNotifications {
+  'tracelens/configure': { readonly lens: LensSettings };
+}
+
+/** The command a code lens runs (registered by the extension; other editors map it to a client-side action). */
+export const SHOW_LOCATION_SPANS_COMMAND = 'tracelens.showLocationSpans';
 
 export type ServerRequestMethod = keyof ServerRequests;
 export type ServerNotificationMethod = keyof ServerNotifications;

@@ -5,21 +5,13 @@ import type { SpanTreeNode } from '../core/display';
 import { buildSpanTree, formatDuration, nanos, serviceOf, spanDuration, STATUS_ERROR } from '../core/display';
 import type { LiveMessage } from '../protocol/messages';
 import { LIVE_PATH } from '../protocol/messages';
+import { el } from './dom';
 import type { WireTrace, WireTraceSummary } from '../protocol/wire';
 
 /** Without the live feed (it failed or closed), the list is polled this often, and the feed retried. */
 const REFRESH_MS = 2000;
 /** Live events arrive at most every 250 ms; the list is reloaded at most this often. */
 const LIVE_REFRESH_MS = 500;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (props.className) e.className = props.className;
-  if (props.text !== undefined) e.textContent = props.text;
-  if (props.title !== undefined) e.title = props.title;
-  for (const c of children) e.append(c);
-  return e;
-}
 
 async function getJson<T>(path: string): Promise<T> {
   const res = await fetch(path);

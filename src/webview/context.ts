@@ -1,0 +1,29 @@
+// What every page of the UI gets from its host (a VS Code panel or the standalone page): typed requests, navigation,
+// and the few things only a host can do (open source, copy, open a new panel). Pages never know which host they run in.
+import type { ServerRequests, TracesChangedEvent } from '../protocol/messages';
+import type { OpenSourceParams, UiRequestMethod, UiRoute } from '../protocol/webview';
+
+export interface UiContext {
+  readonly mode: 'vscode' | 'standalone';
+  request<M extends UiRequestMethod>(method: M, params: ServerRequests[M]['params']): Promise<ServerRequests[M]['result']>;
+  /** Show another route in this view (pushes history on the standalone page). */
+  navigate(route: UiRoute): void;
+  /** Show a route in a new panel (VS Code) or tab (standalone). */
+  open(route: UiRoute): void;
+  /** Ask the host to open the span's source (VS Code opens the editor; the standalone page says where it is). */
+  openSource(params: OpenSourceParams): void;
+  /** Copy text; `what` names it in the confirmation ("trace id"). */
+  copy(text: string, what: string): void;
+  /** A link a person can share: a URL of the standalone page, or a vscode:// URI in VS Code. */
+  deepLink(route: UiRoute): string;
+  /** Called after every throttled store change; returns the unsubscribe function. */
+  onTracesChanged(listener: (event: TracesChangedEvent) => void): () => void;
+}
+
+/** A page mounted into the view; dispose() removes its listeners and timers before the next page mounts. */
+export interface Page {
+  readonly element: HTMLElement;
+  /** The panel or tab title for this page. */
+  readonly title: string;
+  dispose(): void;
+}

@@ -1,0 +1,79 @@
+// Deep links: a UiRoute as a path and query ("trace/<id>?span=<id>&tab=flame"), used by the standalone page's URL hash
+// (#/trace/...) and VS Code's URI handler (vscode://tracelens.tracelens/trace/...). Pure; hostile input gives undefined.
+import type { TraceTab, UiRoute } from '../protocol/webview';
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+const TABS: readonly TraceTab[] = ['waterfall', 'flame', 'stats', 'table', 'json'];
+
+/** "trace/<id>?span=<id>" and the like; the inverse of routeFromPath. */
+export function routeToPath(route: UiRoute): string {
+  const q = new URLSearchParams();
+  switch (route.page) {
+    case 'search':
+      if (route.query) q.set('q', route.query);
+      return withQuery('search', q);
+    case 'trace':
+      if (route.spanId) q.set('span', route.spanId);
+      if (route.tab && route.tab !== 'waterfall') q.set('tab', route.tab);
+      return withQuery(`trace/${route.traceId}`, q);
+    case 'compare':
+      q.set('left', route.left);
+      q.set('right', route.right);
+      return withQuery('compare', q);
+    case 'dependencies':
+      if (route.lookbackMinutes !== undefined) q.set('lookback', String(route.lookbackMinutes));
+      return withQuery('dependencies', q);
+  }
+}
+
+function withQuery(path: string, q: URLSearchParams): string {
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+/** A route from a path ("/trace/<id>") and query string; undefined when it names no valid route. */
+export function routeFromPath(path: string, query = ''): UiRoute | undefined {
+  const parts = path.replace(/^\/+|\/+$/g, '').split('/');
+  const q = new URLSearchParams(query.replace(/^\?/, ''));
+  const id = (text: string | null | undefined, re: RegExp): string | undefined => {
+    const t = text?.toLowerCase();
+    return t !== undefined && re.test(t) ? t : undefined;
+  };
+  switch (parts[0]) {
+    case '':
+    case 'search': {
+      const query = q.get('q');
+      return query ? { page: 'search', query } : { page: 'search' };
+    }
+    case 'trace': {
+      const traceId = id(parts[1], HEX32);
+      if (!traceId || parts.length > 2) return undefined;
+      const spanId = id(q.get('span'), HEX16);
+      const tab = TABS.find((t) => t === q.get('tab'));
+      return { page: 'trace', traceId, ...(spanId ? { spanId } : {}), ...(tab ? { tab } : {}) };
+    }
+    case 'compare': {
+      const left = id(q.get('left'), HEX32);
+      const right = id(q.get('right'), HEX32);
+      return left && right ? { page: 'compare', left, right } : undefined;
+    }
+    case 'dependencies': {
+      const lookback = Number(q.get('lookback'));
+      return q.has('lookback') && Number.isFinite(lookback) && lookback > 0 ? { page: 'dependencies', lookbackMinutes: lookback } : { page: 'dependencies' };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The standalone page's hash: "#/trace/<id>?span=<id>". */
+export function routeToHash(route: UiRoute): string {
+  return `#/${routeToPath(route)}`;
+}
+
+export function routeFromHash(hash: string): UiRoute | undefined {
+  const text = hash.replace(/^#/, '');
+  const at = text.indexOf('?');
+  return at < 0 ? routeFromPath(text) : routeFromPath(text.slice(0, at), text.slice(at + 1));
+}
