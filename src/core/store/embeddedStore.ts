@@ -17,7 +17,7 @@ import { queryLimit, spanMatches } from './query';
 import type { FrameInput, FrameLocation, FrameRef, SegmentLog } from './segmentLog';
 import { DEFAULT_SEGMENT_BYTES, FileSegmentLog, FrameType, MemorySegmentLog } from './segmentLog';
 import { SpanIndex } from './spanIndex';
-import type { RowQuery } from './spanIndex';
+import type { RowQuery, RowView } from './spanIndex';
 import type { BodyFormat, DependencyLink, IngestBatch, OperationInfo, StoreChange, StoreStats, TraceQuery, TraceStore } from './store';
 import { StoreWriteError } from './store';
 
@@ -465,6 +465,29 @@ export class EmbeddedStore implements TraceStore {
       diskBytes: this.segmentLog.location === 'memory' ? 0 : bytes,
       location: this.segmentLog.location,
     };
+  }
+
+  /**
+   * Read-only: visits up to `max` span index rows from row `from` on, without decoding (the code-lens statistics
+   * read per-span numbers here); returns the row to continue from. Names and trace ids are read with indexNames and
+   * traceIdOfSlot during the visit (a slot is reused once retention drops its trace). Rows restart at 0 after clear.
+   */
+  readRows(from: number, max: number, visit: (row: Readonly<RowView>) => void): number {
+    return this.index.readRows(from, max, visit);
+  }
+
+  /** The next span row number (see readRows). */
+  get rowEnd(): number {
+    return this.index.rowEnd;
+  }
+
+  /** Interned service and span names by the ids readRows gives. */
+  indexNames(): { readonly services: readonly string[]; readonly spans: readonly string[] } {
+    return { services: this.index.serviceNames, spans: this.index.spanNames };
+  }
+
+  traceIdOfSlot(slot: number): string {
+    return this.index.traceId(slot);
   }
 
   /** Frames read from the log and decoded since the store opened (searches and trace reads; not cache hits). */

@@ -79,6 +79,20 @@ export interface RowQuery {
   readonly frames?: { readonly base: number; readonly ok: Uint8Array };
 }
 
+/** One span row as readRows shows it (names are ids into serviceNames and spanNames; slot is the trace's, see traceId). */
+export interface RowView {
+  row: number;
+  slot: number;
+  service: number;
+  name: number;
+  kind: number;
+  error: boolean;
+  /** Unix nanoseconds as a double (to about 256 ns). */
+  startNanos: number;
+  durationNanos: number;
+  spanHash: number;
+}
+
 export interface IndexDependency {
   readonly parent: string;
   readonly child: string;
@@ -446,6 +460,38 @@ export class SpanIndex {
       if (parentService === undefined || parentService === c.service[j]) continue;
       visit(parentService, c.service[j]!, r);
     }
+  }
+
+  /** The next row number (rows are numbered in arrival order from 0; retention drops the oldest). */
+  get rowEnd(): number {
+    return this.spans.end;
+  }
+
+  /**
+   * Read-only cursor over span rows for consumers that keep their own aggregates (the code-lens statistics): visits
+   * up to `max` rows from `from` (or from the oldest kept row, if retention dropped it) with one reused view, and
+   * returns the row to continue from.
+   */
+  readRows(from: number, max: number, visit: (row: Readonly<RowView>) => void): number {
+    const view: RowView = { row: 0, slot: 0, service: 0, name: 0, kind: 0, error: false, startNanos: 0, durationNanos: 0, spanHash: 0 };
+    let row = Math.max(from, this.spans.first);
+    const end = Math.min(this.spans.end, row + max);
+    for (; row < end; row++) {
+      const c = this.spans.chunk(row);
+      const j = row & MASK;
+      const flags = c.flags[j]!;
+      view.row = row;
+      view.slot = c.trace[j]!;
+      view.service = c.service[j]!;
+      view.name = c.name[j]!;
+      view.kind = flags & 7;
+      view.error = (flags & 0x80) !== 0;
+      view.startNanos = c.startHi[j]! * TWO32 + c.startLo[j]!;
+      view.durationNanos = c.duration[j]!;
+      view.spanHash = c.span[j]!;
+      visit(view);
+    }
+    return row;
   }
 
   /** Approximate bytes held by the indexes (typed arrays; interned strings and maps are estimated). */
