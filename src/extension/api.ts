@@ -18,6 +18,26 @@ export interface TreeSnapshot {
   readonly children: readonly TreeSnapshot[];
 }
 
+/** A TraceLens quick pick while it is open: its title and rows (tests cannot see the UI). */
+export interface OpenPick {
+  readonly title: string;
+  readonly items: readonly { readonly label: string; readonly description?: string; readonly detail?: string }[];
+}
+
+/** The 1-based lines of a file that carry the hot and failing gutter decorations now. */
+export interface HeatLines {
+  readonly hot: readonly number[];
+  readonly failing: readonly number[];
+}
+
+/** The span <-> code side of the extension, as the in-host tests see it. */
+export interface LensApi {
+  /** The TraceLens quick pick open now (Show Spans at This Location, Find Spans, Go to Span Source). */
+  readonly openPick: () => OpenPick | undefined;
+  /** The gutter decorations applied to a file (a file: URI) now; undefined when it has none. */
+  readonly heatLines: (uri: string) => HeatLines | undefined;
+}
+
 export interface TraceLensApi {
   readonly state: () => ServerState;
   /** A fresh status from the server; undefined while it is not running. */
@@ -28,4 +48,5 @@ export interface TraceLensApi {
   readonly spansView: () => Promise<TreeSnapshot[]>;
   /** The trace the Spans view shows. */
   readonly shownTrace: () => string | undefined;
+  readonly lens: LensApi;
 }

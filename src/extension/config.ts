@@ -1,9 +1,11 @@
 // The one typed reader of TraceLens's settings (contributes.configuration in package.json), and the trace server's
-// command line made from them. Every key here is a server option: a change to any of them restarts the server.
+// command line made from them. Every key in KEYS is a server option: a change to any of them restarts the server.
+// The code-lens keys (LENS_KEYS) reach the running server with the tracelens/configure notification instead.
 import * as vscode from 'vscode';
 import { ConfigError, parseHostPort } from '../core/address';
 import { ADDRESS_OPTIONS } from '../protocol/settings';
-import type { ReceiverProtocol } from '../protocol/messages';
+import type { LensSettings, ReceiverProtocol } from '../protocol/messages';
+import { expandPathMappings } from './lens/format';
 
 export const SECTION = 'tracelens';
 
@@ -75,9 +77,59 @@ export function readConfig(): TraceLensConfig {
   };
 }
 
-/** True when the change touches a TraceLens setting (all of them need a server restart). */
+/** True when the change touches a server option (KEYS: they need a server restart; the lens keys do not). */
 export function affectsServer(e: vscode.ConfigurationChangeEvent): boolean {
   return Object.values(KEYS).some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
+}
+
+/** Keys under "tracelens." for code lenses, hovers, diagnostics and gutter decorations: no restart. */
+const LENS_KEYS = {
+  enabled: 'lens.enabled',
+  windowMinutes: 'lens.windowMinutes',
+  decorations: 'lens.decorations',
+  diagnostics: 'diagnostics.enabled',
+  errorRate: 'diagnostics.errorRate',
+  p95Millis: 'diagnostics.p95Millis',
+  pathMappings: 'pathMappings',
+} as const;
+
+export interface LensConfig {
+  /** What the server gets (initializationOptions.lens, tracelens/configure); `${workspaceFolder}` already expanded. */
+  readonly settings: LensSettings;
+  /** Gutter decorations for hot and failing lines (client only). */
+  readonly decorations: boolean;
+}
+
+export function readLensConfig(): LensConfig {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = c.get<unknown>(key);
+    return typeof v === 'boolean' ? v : fallback;
+  };
+  const positive = (key: string, fallback: number): number => {
+    const v = c.get<unknown>(key);
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
+  };
+  const rate = c.get<unknown>(LENS_KEYS.errorRate);
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
+  return {
+    settings: {
+      enabled: bool(LENS_KEYS.enabled, true),
+      windowMinutes: positive(LENS_KEYS.windowMinutes, 15),
+      diagnostics: {
+        enabled: bool(LENS_KEYS.diagnostics, false),
+        errorRate: typeof rate === 'number' && rate >= 0 && rate <= 1 ? rate : 0.05,
+        p95Millis: positive(LENS_KEYS.p95Millis, 1000),
+      },
+      pathMappings: expandPathMappings(c.get<unknown>(LENS_KEYS.pathMappings), folders),
+    },
+    decorations: bool(LENS_KEYS.decorations, true),
+  };
+}
+
+/** True when the change touches a code-lens setting (sent to the running server, no restart). */
+export function affectsLens(e: vscode.ConfigurationChangeEvent): boolean {
+  return Object.values(LENS_KEYS).some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
 }
 
 /** A setting the server would refuse, with the message to show; undefined when every address parses. */

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, RevealOutputChannelOn, TransportKind } from 'vscode-languageclient/node';
 import type { ChildProcess } from 'node:child_process';
 import type {
+  ClientNotifications,
   ReceiverStatus,
   ServerNotificationMethod,
   ServerNotifications,
@@ -18,7 +19,7 @@ import type {
   TracesChangedEvent,
 } from '../protocol/messages';
 import type { ServerState } from './api';
-import { addressSetting, configProblem, readConfig, serverArgs } from './config';
+import { addressSetting, configProblem, readConfig, readLensConfig, serverArgs } from './config';
 
 /** A command needed the server and it is not running; the message says why and what to do. */
 export class ServerDownError extends Error {
@@ -116,6 +117,26 @@ export class Ctx {
     } catch (e) {
       if (this.session !== s || this.current.kind !== 'running') throw new ServerDownError(this.downMessage());
       throw e;
+    }
+  }
+
+  /** A notification to the server. Waits for a start in progress; dropped while it is not running (a new session
+   * gets the current settings at initialize). */
+  async notify<M extends keyof ClientNotifications>(method: M, params: ClientNotifications[M]): Promise<void> {
+    if (this.current.kind === 'starting') await this.queue;
+    const s = this.session;
+    if (this.current.kind !== 'running' || !s) return;
+    await s.client.sendNotification(method, params);
+  }
+
+  /** Makes the editor ask the server for code lenses again (one provider serves every file document). */
+  refreshCodeLenses(): void {
+    const feature = this.session?.client.getFeature('textDocument/codeLens');
+    for (const editor of vscode.window.visibleTextEditors) {
+      const provider = feature?.getProvider(editor.document);
+      if (!provider) continue;
+      provider.onDidChangeCodeLensEmitter.fire();
+      return;
     }
   }
 
@@ -245,6 +266,10 @@ export class Ctx {
       { module, transport: TransportKind.ipc, args },
       {
         documentSelector: [{ scheme: 'file' }],
+        // Read at each start, so a new session has the current lens settings; changes go with tracelens/configure.
+        initializationOptions: () => ({ lens: readLensConfig().settings }),
+        // tracelens.lens.enabled off: no lenses, whatever the server answers.
+        middleware: { provideCodeLenses: (document, token, next) => (readLensConfig().settings.enabled ? next(document, token) : []) },
         outputChannel: this.log,
         revealOutputChannelOn: RevealOutputChannelOn.Never,
         // The server logs to stderr with its own timestamps; the log channel has levels and timestamps already.

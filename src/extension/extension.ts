@@ -6,6 +6,7 @@ import type { TraceLensApi } from './api';
 import { registerCommands } from './commands';
 import { affectsServer } from './config';
 import { Ctx } from './ctx';
+import { registerLens } from './lens/lens';
 import { createStatusBar } from './statusBar';
 import { SpansView } from './views/spansView';
 import { TracesView } from './views/tracesView';
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): TraceLensApi {
   const views = { traces: new TracesView(c), spans: new SpansView(c) };
   createStatusBar(c);
   registerCommands(c, views);
+  const lens = registerLens(c, views.spans);
   c.pushExt(
     workspace.onDidChangeConfiguration((e) => {
       if (!affectsServer(e)) return;
@@ -40,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): TraceLensApi {
     tracesView: () => views.traces.snapshot(),
     spansView: () => views.spans.snapshot(),
     shownTrace: () => views.spans.traceId,
+    lens,
   };
 }
 

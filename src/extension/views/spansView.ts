@@ -18,6 +18,13 @@ type SpanElement =
   | { readonly kind: 'group'; readonly item: vscode.TreeItem; readonly children: () => SpanElement[] }
   | { readonly kind: 'value'; readonly item: vscode.TreeItem };
 
+/** The trace and span of a Spans view span row (what its context-menu commands get), or undefined. */
+export function spanOfElement(value: unknown): { traceId: string; spanId: string; name: string } | undefined {
+  if (typeof value !== 'object' || value === null || (value as { kind?: unknown }).kind !== 'span') return undefined;
+  const span = (value as Partial<Extract<SpanElement, { kind: 'span' }>>).node?.span;
+  return span ? { traceId: span.traceId, spanId: span.spanId, name: span.name } : undefined;
+}
+
 interface Shown {
   readonly traceId: string;
   /** null: the server does not have it (any more). */
@@ -53,6 +60,16 @@ export class SpansView implements vscode.TreeDataProvider<SpanElement> {
 
   get traceId(): string | undefined {
     return this.shown?.traceId;
+  }
+
+  /** The shown trace, as loaded (undefined when none, or not stored). */
+  get trace(): WireTrace | undefined {
+    return this.shown?.trace ?? undefined;
+  }
+
+  /** The selected span row, if a span row is selected. */
+  get selectedSpan(): { traceId: string; spanId: string; name: string } | undefined {
+    return spanOfElement(this.view.selection[0]);
   }
 
   /** Loads a trace into the view and reveals the view. */
