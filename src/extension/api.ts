@@ -1,5 +1,7 @@
 // What activate() returns: a small typed API for the in-host tests (and other extensions, if ever needed).
+import type * as vscode from 'vscode';
 import type { ServerStatus } from '../protocol/messages';
+import type { ToWebviewMessage, UiRoute } from '../protocol/webview';
 
 /** The trace server session as the extension sees it. */
 export type ServerState =
@@ -48,5 +50,23 @@ export interface TraceLensApi {
   readonly spansView: () => Promise<TreeSnapshot[]>;
   /** The trace the Spans view shows. */
   readonly shownTrace: () => string | undefined;
+  /** The open trace-view panels (src/extension/panels), oldest first. */
+  readonly panels: () => PanelSnapshot[];
+  /** What the URI handler does with vscode://tracelens.tracelens/<path>: the route it opened, or undefined (and an error
+   * message) for a link that names none. */
+  readonly openUri: (uri: string) => UiRoute | undefined;
+  /** The panel serializer's restore, on a panel of type 'tracelens.ui' the caller made, with a saved webview state. */
+  readonly restorePanel: (panel: vscode.WebviewPanel, state: unknown) => Promise<void>;
+  /** A message as if the webview of panel `index` had posted it; the reply the host posts back, if any. */
+  readonly panelMessage: (index: number, message: unknown) => Promise<ToWebviewMessage | undefined>;
   readonly lens: LensApi;
+}
+
+/** One trace-view panel as the host sees it. */
+export interface PanelSnapshot {
+  readonly route: UiRoute;
+  readonly title: string;
+  /** Its UI said 'ready' (the bundle ran under the CSP and talks to the host) and is loaded. */
+  readonly ready: boolean;
+  readonly active: boolean;
 }

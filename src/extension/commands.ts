@@ -176,14 +176,16 @@ export async function pickTrace(ctx: Ctx): Promise<string | undefined> {
 }
 
 async function pickFrom(traces: readonly WireTraceSummary[], title: string): Promise<string | undefined> {
-  const picked = await vscode.window.showQuickPick(
-    traces.map((t) => ({
-      label: truncate(`${t.rootService}: ${t.rootName}`, 120),
-      description: `${formatDuration(nanos(t.durationNanos))} · ${plural(t.spanCount, 'span')}${t.errorCount > 0 ? ` · ${plural(t.errorCount, 'error')}` : ''} · ${formatAge(Date.now() - Number(nanos(t.startTimeUnixNano) / 1_000_000n))}`,
-      detail: t.traceId,
-      traceId: t.traceId,
-    })),
-    { title, matchOnDetail: true },
-  );
+  const picked = await vscode.window.showQuickPick(traces.map(tracePickItem), { title, matchOnDetail: true });
   return picked?.traceId;
+}
+
+/** A trace as a quick-pick row: root service and operation; duration, spans, errors, age; the id as detail. */
+export function tracePickItem(t: WireTraceSummary): vscode.QuickPickItem & { readonly traceId: string } {
+  return {
+    label: truncate(`${t.rootService}: ${t.rootName}`, 120),
+    description: `${formatDuration(nanos(t.durationNanos))} · ${plural(t.spanCount, 'span')}${t.errorCount > 0 ? ` · ${plural(t.errorCount, 'error')}` : ''} · ${formatAge(Date.now() - Number(nanos(t.startTimeUnixNano) / 1_000_000n))}`,
+    detail: t.traceId,
+    traceId: t.traceId,
+  };
 }

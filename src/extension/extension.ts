@@ -1,12 +1,14 @@
 // Entry point. activate() only wires: the context that owns every disposable, the views, the status bar, the
 // commands, the settings listener; then it starts the trace server without waiting for it.
 import type * as vscode from 'vscode';
-import { workspace } from 'vscode';
+import { Uri, workspace } from 'vscode';
 import type { TraceLensApi } from './api';
 import { registerCommands } from './commands';
 import { affectsServer } from './config';
 import { Ctx } from './ctx';
 import { registerLens } from './lens/lens';
+import { registerPanelCommands } from './panels/commands';
+import { UiPanels } from './panels/uiPanels';
 import { createStatusBar } from './statusBar';
 import { SpansView } from './views/spansView';
 import { TracesView } from './views/tracesView';
@@ -19,6 +21,8 @@ export function activate(context: vscode.ExtensionContext): TraceLensApi {
   createStatusBar(c);
   registerCommands(c, views);
   const lens = registerLens(c, views.spans);
+  const panels = new UiPanels(c);
+  const links = registerPanelCommands(c, panels, views);
   c.pushExt(
     workspace.onDidChangeConfiguration((e) => {
       if (!affectsServer(e)) return;
@@ -43,6 +47,10 @@ export function activate(context: vscode.ExtensionContext): TraceLensApi {
     spansView: () => views.spans.snapshot(),
     shownTrace: () => views.spans.traceId,
     lens,
+    panels: () => panels.snapshot(),
+    openUri: (uri) => links.openUri(Uri.parse(uri)),
+    restorePanel: (panel, state) => panels.restore(panel, state),
+    panelMessage: (index, message) => panels.receive(index, message),
   };
 }
 

@@ -61,7 +61,7 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
         if (uris.length > 0) await vscode.commands.executeCommand('tracelens.importTraces', uris);
       },
     };
-    this.view = vscode.window.createTreeView('tracelens.traces', { treeDataProvider: this, showCollapseAll: true, dragAndDropController });
+    this.view = vscode.window.createTreeView('tracelens.traces', { treeDataProvider: this, showCollapseAll: true, canSelectMany: true, dragAndDropController });
     const ages = setInterval(() => {
       if (this.view.visible && this.traceCount > 0) this.changed.fire(undefined);
     }, AGE_REFRESH_MS);
