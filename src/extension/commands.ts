@@ -169,10 +169,10 @@ async function pickLanguage(): Promise<SnippetLanguage | undefined> {
   return picked?.id;
 }
 
-export async function pickTrace(ctx: Ctx): Promise<string | undefined> {
+export export async function pickTrace(ctx: Ctx, title = 'TraceLens: Show Trace'): Promise<string | undefined> {
   const traces = await ctx.request('tracelens/findTraces', { limit: 100 });
   if (traces.length === 0) throw new UserError('TraceLens: no traces yet. Point an exporter at the receiver ("TraceLens: Copy Environment Snippet").');
-  return pickFrom(traces, 'TraceLens: Show Trace');
+  return pickFrom(traces, title);
 }
 
 async function pickFrom(traces: readonly WireTraceSummary[], title: string): Promise<string | undefined> {

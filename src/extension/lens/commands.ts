@@ -113,7 +113,7 @@ export class LensCommands {
 
   /** A span of the trace the Spans view shows, or of a trace picked first. */
   private async pickSpan(): Promise<SpanRef | undefined> {
-    const traceId = this.spans.traceId ?? (await pickTrace(this.ctx));
+    const traceId = this.spans.traceId ?? (await pickTrace(this.ctx, 'TraceLens: Go to Span Source: which trace?'));
     if (!traceId) return undefined;
     const trace = this.spans.traceId === traceId && this.spans.trace ? this.spans.trace : await this.ctx.request('tracelens/getTrace', { traceId });
     if (!trace || trace.spans.length === 0) throw new UserError(`TraceLens: trace ${traceId} is not stored (any more).`);
