@@ -169,7 +169,7 @@ async function pickLanguage(): Promise<SnippetLanguage | undefined> {
   return picked?.id;
 }
 
-export export async function pickTrace(ctx: Ctx, title = 'TraceLens: Show Trace'): Promise<string | undefined> {
+export async function pickTrace(ctx: Ctx, title = 'TraceLens: Show Trace'): Promise<string | undefined> {
   const traces = await ctx.request('tracelens/findTraces', { limit: 100 });
   if (traces.length === 0) throw new UserError('TraceLens: no traces yet. Point an exporter at the receiver ("TraceLens: Copy Environment Snippet").');
   return pickFrom(traces, title);
