@@ -157,6 +157,32 @@ export interface LensSettings {
   readonly pathMappings: readonly { readonly from: string; readonly to: string }[];
 }
 
+/** A code lens as the trace server computes it: the 1-based line it sits on and its text (its command is SHOW_LOCATION_SPANS_COMMAND with [{uri, line}]). */
+export interface WireCodeLens {
+  readonly line: number;
+  readonly title: string;
+}
+
+/**
+ * What an LSP endpoint tells the lens engine of the process that holds the store (itself, or the `serve` process an
+ * attached `tracelens lsp` forwards to): workspace folders (paths), the text of open documents (unsaved edits count),
+ * closed documents, files changed on disk, and the lens settings.
+ */
+export interface LensSyncParams {
+  readonly roots?: readonly string[];
+  readonly documents?: readonly { readonly uri: string; readonly text: string }[];
+  readonly closed?: readonly string[];
+  readonly changedFiles?: readonly { readonly uri: string; readonly deleted: boolean }[];
+  readonly settings?: LensSettings;
+}
+
+export interface LensState {
+  /** Bumped whenever any lens changes. */
+  readonly generation: number;
+  /** Still reading stored spans or decoding exemplars. */
+  readonly busy: boolean;
+}
+
 export type ExportFormat = 'otlp-jsonl' | 'jaeger-json';
 
 export interface ExportParams {
@@ -205,6 +231,13 @@ export interface ServerRequests {
   'tracelens/locationSpans': { params: LocationParams & { readonly limit?: number }; result: LocationSpansResult };
   /** Hot and failing lines of a file, for gutter decorations. */
   'tracelens/fileHeat': { params: { readonly uri: string }; result: FileHeatResult };
+  /** The lens engine's workspace, documents and settings (see LensSyncParams). */
+  'tracelens/lensSync': { params: LensSyncParams; result: LensState };
+  'tracelens/lensState': { params: Record<string, never>; result: LensState };
+  /** A file's code lenses (precomputed). */
+  'tracelens/codeLenses': { params: { readonly uri: string }; result: WireCodeLens[] };
+  /** The hover of a lensed line, as markdown; null elsewhere. */
+  'tracelens/lensHover': { params: LocationParams; result: { readonly markdown: string } | null };
   'tracelens/export': { params: ExportParams; result: ExportResult };
   /** All or nothing: a bad file fails the request (its message names the file, line and field) and nothing is stored. */
   'tracelens/import': { params: ImportParams; result: ImportResult };

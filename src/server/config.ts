@@ -56,6 +56,9 @@ export const HELP = `tracelens: a local OpenTelemetry trace receiver, store and 
 
 Usage:
   tracelens serve [options]     run the receivers and the query API until interrupted
+  tracelens lsp --stdio [options]
+                                the language server for any LSP editor (code lenses, hovers, diagnostics):
+                                attaches to the server already running on --data-dir, else runs one itself
   tracelens --help              this text
 
 Options (every address is HOST:PORT, or "off"):

@@ -1,9 +1,10 @@
 // The language-server endpoint: the extension (through vscode-languageclient) and any LSP client reach the trace
 // server here. It carries TraceLens's own requests and notifications (src/protocol/messages.ts); code lenses and
-// hovers join it with the correlation issue.
+// hovers come from the lens engine (src/server/lens).
 import type { Connection } from 'vscode-languageserver/node';
-import { TextDocumentSyncKind } from 'vscode-languageserver/node';
 import type { ServerNotifications, ServerRequests, ServerStatus } from '../protocol/messages';
+import { localLensBackend, serveLensFeatures } from './lens/lspLens';
+import { disposeLensEngine } from './lens/service';
 import type { Handler } from './requests';
 import { dataHandlers } from './requests';
 import type { TraceServer } from './traceServer';
@@ -17,8 +18,10 @@ export function serveLsp(connection: Connection, server: TraceServer): void {
     void connection.sendNotification(method, params);
   };
 
-  connection.onInitialize(() => ({
-    capabilities: { textDocumentSync: TextDocumentSyncKind.None },
+  // Code lenses, hovers, diagnostics and the location requests (src/server/lens).
+  const lens = serveLensFeatures(connection, localLensBackend(server), (l) => void process.stderr.write(`${l}\n`));
+  connection.onInitialize((params) => ({
+    capabilities: lens.initialize(params),
     serverInfo: { name: 'tracelens', version: VERSION },
   }));
 
@@ -34,6 +37,7 @@ export function serveLsp(connection: Connection, server: TraceServer): void {
   const unsubscribe = server.live.subscribe((event) => notify('tracelens/tracesChanged', event));
   connection.onShutdown(async () => {
     unsubscribe();
+    disposeLensEngine(server);
     await server.close();
   });
 }

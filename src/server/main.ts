@@ -1,7 +1,10 @@
 // `tracelens`: the trace server's command line. `tracelens serve [options]` runs the receivers and the query API;
-// with --stdio or --node-ipc (as vscode-languageclient starts it) it also speaks LSP to its client.
+// with --stdio or --node-ipc (as vscode-languageclient starts it) it also speaks LSP to its client. `tracelens lsp`
+// is the LSP endpoint for any editor: it attaches to the server running on its data dir, or runs one itself.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { ConfigError, HELP, parseServeArgs } from './config';
+import { DISCOVERY_FILE, findRunningServer, removeDiscovery, removeDiscoverySync, serveAttachedLsp, writeDiscovery } from './lens/attach';
+import { disposeLensEngine } from './lens/service';
 import { serveLsp } from './lsp';
 import { TraceServer } from './traceServer';
 
@@ -11,7 +14,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const [command, ...rest] = argv;
-  if (command !== 'serve') {
+  if (command !== 'serve' && command !== 'lsp') {
     process.stderr.write(`tracelens: unknown command "${command}"\n\n${HELP}`);
     return 2;
   }
@@ -25,9 +28,29 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
-  const lspMode = rest.includes('--stdio') || rest.includes('--node-ipc') || rest.some((a) => a.startsWith('--socket'));
+  let lspMode = rest.includes('--stdio') || rest.includes('--node-ipc') || rest.some((a) => a.startsWith('--socket'));
   // In LSP mode over stdio, stdout belongs to the protocol: every log line goes to stderr.
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  if (command === 'lsp') {
+    // `tracelens lsp` speaks LSP on stdio unless told otherwise; it attaches to a server already running on its data
+    // dir (that process holds the store), else it runs one in this process.
+    if (!lspMode) process.argv.push('--stdio');
+    lspMode = true;
+    if (config.dataDir !== null) {
+      const running = await findRunningServer(config.dataDir);
+      if (running.kind === 'unresponsive') {
+        log(`tracelens: ${running.message}`);
+        return 1;
+      }
+      if (running.kind === 'attach') {
+        log(`tracelens lsp: attached to the trace server ${running.discovery.queryUrl} (pid ${running.discovery.pid}) that holds ${config.dataDir}`);
+        const connection = createConnection(ProposedFeatures.all);
+        serveAttachedLsp(connection, running.discovery, log);
+        connection.listen();
+        return new Promise<number>(() => undefined); // ends with the LSP exit notification
+      }
+    }
+  }
   const server = new TraceServer(config, log);
   if (lspMode) {
     const connection = createConnection(ProposedFeatures.all);
@@ -41,11 +64,20 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!lspMode) return 1;
   }
   if (!lspMode) log(`tracelens ${status.version} ready: ${listening.map((r) => `${r.label} ${r.endpoint}`).join(', ')}`);
+  // Published in the data dir so that `tracelens lsp` on the same folder attaches to this process.
+  const queryEndpoint = status.receivers.find((r) => r.protocol === 'query')?.endpoint;
+  const dataDir = config.dataDir;
+  if (dataDir !== null && !status.store.warning && queryEndpoint) {
+    await writeDiscovery(dataDir, { pid: process.pid, version: status.version, queryUrl: queryEndpoint }).catch((e: unknown) => log(`tracelens: could not write ${DISCOVERY_FILE}: ${String(e)}`));
+    process.once('exit', () => removeDiscoverySync(dataDir));
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  disposeLensEngine(server);
   await server.close();
+  if (dataDir !== null) await removeDiscovery(dataDir).catch(() => undefined);
   return 0;
 }
 

@@ -36,6 +36,7 @@ import { WebSocketServer } from 'ws';
 import type { ExportFormat, LiveMessage } from '../protocol/messages';
 import { LIVE_PATH } from '../protocol/messages';
 import { isUiRequest, UI_REQUESTS } from '../protocol/webview';
+import { isLensRequest, lensHandlers } from './lens/service';
 import { dataHandlers } from './requests';
 import { originAllowed } from './config';
 import type { TraceServer } from './traceServer';
@@ -173,8 +174,10 @@ async function rpc(server: TraceServer, req: http.IncomingMessage, res: http.Ser
     return sendJson(res, 400, { error: `body is not JSON: ${e instanceof Error ? e.message : String(e)}` });
   }
   const method = typeof body?.method === 'string' ? body.method : '';
-  if (!isUiRequest(method)) return sendJson(res, 404, { error: `"${method}" is not a request the UI may make (one of ${UI_REQUESTS.join(', ')})` });
-  const handler = dataHandlers(server)[method] as ((params: unknown) => unknown) | undefined;
+  // Lens requests come from an attached `tracelens lsp` (a local process, never a browser: no Origin header).
+  const lens = isLensRequest(method) && req.headers.origin === undefined;
+  if (!isUiRequest(method) && !lens) return sendJson(res, 404, { error: `"${method}" is not a request the UI may make (one of ${UI_REQUESTS.join(', ')})` });
+  const handler = (lens ? lensHandlers(server) : dataHandlers(server))[method] as ((params: unknown) => unknown) | undefined;
   if (!handler) return sendJson(res, 404, { error: `"${method}" is not served here` });
   try {
     return sendJson(res, 200, { result: (await handler(body.params ?? {})) ?? null });

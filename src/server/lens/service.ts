@@ -1,0 +1,134 @@
+// The lens requests a trace server answers, whoever asks: its own LSP endpoint, or an attached `tracelens lsp`
+// process over POST /api/tracelens/rpc (LENS_REQUESTS; refused to browsers). One lens engine per trace server.
+import { EmbeddedStore } from '../../core/store/embeddedStore';
+import type { LensState, LensSyncParams, ServerRequests } from '../../protocol/messages';
+import type { Handlers } from '../requests';
+import type { TraceServer } from '../traceServer';
+import { LensEngine } from './engine';
+import type { HoverLink } from './render';
+import { hoverMarkdown, lensTitle } from './render';
+import { uriToPath } from './workspace';
+
+/** The requests an attached `tracelens lsp` process forwards to the serving process. */
+export const LENS_REQUESTS = [
+  'tracelens/lensSync',
+  'tracelens/lensState',
+  'tracelens/codeLenses',
+  'tracelens/lensHover',
+  'tracelens/spanSource',
+  'tracelens/locationSpans',
+  'tracelens/fileHeat',
+] as const satisfies readonly (keyof ServerRequests)[];
+
+export function isLensRequest(method: string): method is (typeof LENS_REQUESTS)[number] {
+  return (LENS_REQUESTS as readonly string[]).includes(method);
+}
+
+/** Slowest calls a hover links to. */
+const HOVER_LINKS = 5;
+
+const engines = new WeakMap<TraceServer, LensEngine>();
+
+/** The server's lens engine, made on first use; undefined when its store is not the embedded one. */
+export function lensEngine(server: TraceServer): LensEngine | undefined {
+  let engine = engines.get(server);
+  if (!engine && server.store instanceof EmbeddedStore) {
+    const made = new LensEngine(server.store, (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`));
+    engines.set(server, made);
+    engine = made;
+  }
+  return engine;
+}
+
+/** Ends the server's lens engine (before the server closes). */
+export function disposeLensEngine(server: TraceServer): void {
+  engines.get(server)?.dispose();
+  engines.delete(server);
+}
+
+function state(engine: LensEngine | undefined): LensState {
+  return { generation: engine?.generation ?? 0, busy: engine?.busy ?? false };
+}
+
+/** Applies a sync: new roots are walked, documents overlay their files, settings replace the engine's. */
+export function syncLens(engine: LensEngine, p: LensSyncParams): void {
+  if (p.roots) engine.workspace.addRoots(p.roots);
+  for (const d of p.documents ?? []) {
+    const path = uriToPath(d.uri);
+    if (path) engine.workspace.setDocument(path, d.text);
+  }
+  for (const uri of p.closed ?? []) {
+    const path = uriToPath(uri);
+    if (path) engine.workspace.closeDocument(path);
+  }
+  for (const f of p.changedFiles ?? []) {
+    const path = uriToPath(f.uri);
+    if (path) engine.workspace.fileChanged(path, f.deleted);
+  }
+  if (p.settings || p.roots) engine.configure(p.settings ?? engine.settings);
+}
+
+/** The query API's base URL when it listens (hover links to the standalone page). */
+function queryUrl(server: TraceServer): string | undefined {
+  const port = server.port('query');
+  const host = server.config.query?.host;
+  if (port === undefined || host === undefined) return undefined;
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+export function lensHandlers(server: TraceServer): Handlers {
+  return {
+    'tracelens/lensSync': (p) => {
+      const engine = lensEngine(server);
+      if (engine) syncLens(engine, p);
+      return state(engine);
+    },
+    'tracelens/lensState': () => state(lensEngine(server)),
+    'tracelens/codeLenses': (p) => {
+      const engine = lensEngine(server);
+      const path = uriToPath(p.uri);
+      if (!engine || !path || !engine.settings.enabled) return [];
+      const now = Date.now();
+      return engine.lensesOf(path).map((l) => ({ line: l.line, title: lensTitle(l.summary, engine.settings.windowMinutes, now) }));
+    },
+    'tracelens/lensHover': async (p) => {
+      const engine = lensEngine(server);
+      const path = uriToPath(p.uri);
+      if (!engine || !path || !engine.settings.enabled) return null;
+      const lens = engine.lensAt(path, p.line);
+      if (!lens) return null;
+      const links: HoverLink[] = [];
+      for (const slow of lens.summary.slowest.slice(0, HOVER_LINKS)) {
+        const spanId = await engine.spanIdOf(slow);
+        if (spanId) links.push({ traceId: slow.traceId, spanId, durationNanos: slow.durationNanos, error: slow.error });
+      }
+      const url = queryUrl(server);
+      return {
+        markdown: hoverMarkdown(lens.summary, {
+          windowMinutes: engine.settings.windowMinutes,
+          operations: lens.operations,
+          ...(lens.functionName ? { functionName: lens.functionName } : {}),
+          links,
+          ...(url ? { queryUrl: url } : {}),
+          nowMs: Date.now(),
+        }),
+      };
+    },
+    'tracelens/spanSource': async (p) => {
+      const engine = lensEngine(server);
+      return { candidates: engine ? await engine.spanSource(p.traceId, p.spanId) : [] };
+    },
+    'tracelens/locationSpans': async (p) => {
+      const engine = lensEngine(server);
+      const path = uriToPath(p.uri);
+      if (!engine || !path) return { spans: [] };
+      return engine.locationSpans(path, p.line, p.limit);
+    },
+    'tracelens/fileHeat': (p) => {
+      const engine = lensEngine(server);
+      const path = uriToPath(p.uri);
+      return engine && path ? engine.fileHeat(path) : { lines: [] };
+    },
+  };
+}
