@@ -1,0 +1,148 @@
+// Span <-> code as a person sees it: the real VS Code workbench (code-server) in Chromium with TraceLens installed,
+// the demo app sending traces with the real OpenTelemetry SDK. The lens above the orders service's handler shows
+// how often it ran; a click lists its spans and opens the chosen one; "Go to Span Source" from the palette lands on
+// the line of the span's withSpan( call; the lens line's hover summarises it. Screenshots go to test-results/.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { Workbench } from './workbench';
+import { freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
+
+const RESULTS = join(REPO_ROOT, 'test-results');
+const REQUESTS = 5;
+/** demo/orders.js: the handler's first line, and the line of its withSpan( call (what code.line.number says). */
+const ORDERS_SOURCE = readFileSync(join(REPO_ROOT, 'demo', 'orders.js'), 'utf8').split('\n');
+const HANDLER_LINE = ORDERS_SOURCE.findIndex((l) => l.startsWith('async function placeOrder(')) + 1;
+const WITH_SPAN_LINE = ORDERS_SOURCE.findIndex((l, i) => i >= HANDLER_LINE && l.includes("withSpan('orders.place'")) + 1;
+
+describe('span <-> code in the real workbench', () => {
+  let wb: Workbench;
+  let browser: Browser;
+  let page: Page;
+  let otlpPort: number;
+  const demos: ChildProcess[] = [];
+
+  before(async () => {
+    assert.ok(HANDLER_LINE > 0 && WITH_SPAN_LINE > HANDLER_LINE, 'demo/orders.js has placeOrder and its withSpan call');
+    mkdirSync(RESULTS, { recursive: true });
+    otlpPort = await freePort();
+    wb = await startWorkbench({
+      extensionPath: REPO_ROOT,
+      workspace: join(REPO_ROOT, 'demo'),
+      userSettings: {
+        'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
+        'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
+        'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
+        'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
+      },
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+    await page.goto(wb.folderUrl());
+    await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
+  });
+
+  after(async () => {
+    for (const d of demos) d.kill('SIGKILL');
+    await browser?.close();
+    await wb?.stop();
+  });
+
+  /** Runs the demo app for N requests against this workbench's receiver; resolves with its exit code. */
+  async function runDemo(requests: number): Promise<number | null> {
+    const [a, b, c] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'demo', 'run.mjs'), '--requests', String(requests), '--frontend-port', String(a), '--orders-port', String(b), '--inventory-port', String(c)], {
+      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+      stdio: 'inherit',
+    });
+    demos.push(child);
+    return new Promise((resolve) => child.once('exit', resolve));
+  }
+
+  const quickInput = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget input').first();
+  const quickRows = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  const quickTitle = async (): Promise<string> => (await page.locator('.quick-input-widget .quick-input-title').first().textContent()) ?? '';
+  /** "Ln 16, Col 1 (40 selected)" from the status bar. */
+  const cursorLine = async (): Promise<number> => Number(/Ln (\d+)/.exec((await page.locator('.statusbar').textContent()) ?? '')?.[1] ?? 0);
+
+  it('shows the handler\'s call count in a lens; a click lists its spans and opens the chosen one', async () => {
+    await page.waitForFunction(() => /TraceLens: 0 spans/.test(document.querySelector('.statusbar')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    assert.equal(await runDemo(REQUESTS), 0, 'the demo delivered all its spans');
+
+    // Open demo/orders.js with Quick Open.
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+    await page.keyboard.press('Control+P');
+    await quickInput().waitFor({ timeout: 10_000 });
+    await quickInput().fill('orders.js');
+    await quickRows().filter({ hasText: 'orders.js' }).first().waitFor({ timeout: 10_000 });
+    await quickInput().press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: 'orders.js' }).waitFor({ timeout: 10_000 });
+
+    // Every request reaches orders.place once: REQUESTS calls, one of them failed (the error path).
+    const lens = page.locator('.codelens-decoration a', { hasText: new RegExp(`● ${REQUESTS} calls`) }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    assert.match((await lens.textContent()) ?? '', new RegExp(`● ${REQUESTS} calls · p50 .* · p95 .* · 20\\.0% errors`));
+    await page.screenshot({ path: join(RESULTS, 'workbench-lens.png') });
+
+    await lens.click();
+    await quickRows().first().waitFor({ timeout: 15_000 });
+    assert.match(await quickTitle(), new RegExp(`${REQUESTS} spans of placeOrder, slowest first`));
+    assert.equal(await quickRows().count(), REQUESTS);
+    const first = await quickRows().first().innerText();
+    assert.match(first, /[\d.]+ (ms|s)\s+orders\.place[\s\S]*orders/, first);
+    const traceId = /trace ([0-9a-f]{32})/.exec(first)?.[1];
+    assert.ok(traceId, `the row names its trace: ${first}`);
+    assert.equal(await quickRows().filter({ hasText: 'error' }).count(), 1, 'the failed call is marked');
+    await page.screenshot({ path: join(RESULTS, 'workbench-lens-spans.png') });
+    await quickInput().press('Enter');
+
+    // The chosen trace opens in a trace panel.
+    const ui = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await ui.getByText(traceId.slice(0, 7)).first().waitFor({ timeout: 30_000 });
+    await ui.getByText('orders.place').first().waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(RESULTS, 'workbench-lens-trace.png') });
+  });
+
+  it('"Go to Span Source" from the palette opens orders.js at the span\'s line', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await quickInput().waitFor({ timeout: 10_000 });
+    await quickInput().fill('>TraceLens: Go to Span Source');
+    await quickRows().filter({ hasText: 'Go to Span Source' }).first().waitFor({ timeout: 10_000 });
+    await quickInput().press('Enter');
+    // Without a selected span: a trace first (unless the Spans view shows one), then its span.
+    await quickRows().first().waitFor({ timeout: 15_000 });
+    if (/which trace\?/.test(await quickTitle())) {
+      await quickInput().fill('GET /checkout');
+      await quickRows().filter({ hasText: 'GET /checkout' }).first().waitFor({ timeout: 10_000 });
+      await quickInput().press('Enter');
+      await page.waitForFunction(() => /which span/.test(document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    }
+    assert.match(await quickTitle(), /Go to Span Source: which span\?/);
+    await quickInput().fill('orders.place');
+    await quickRows().filter({ hasText: 'orders.place' }).first().waitFor({ timeout: 10_000 });
+    await quickInput().press('Enter');
+
+    await page.locator('.tabs-container .tab.active', { hasText: 'orders.js' }).waitFor({ timeout: 15_000 });
+    await page.waitForFunction((line) => new RegExp(`Ln ${line},`).test(document.querySelector('.statusbar')?.textContent ?? ''), WITH_SPAN_LINE, { timeout: 10_000 });
+    assert.equal(await cursorLine(), WITH_SPAN_LINE);
+    const selected = await page.locator('.view-line', { hasText: "withSpan('orders.place'" }).count();
+    assert.equal(selected, 1, 'the withSpan line is on screen');
+    await page.screenshot({ path: join(RESULTS, 'workbench-lens-source.png') });
+  });
+
+  it('hovering the handler shows the lens summary', async () => {
+    const name = page.locator('.view-line', { hasText: 'async function placeOrder(' }).locator('span span', { hasText: /^placeOrder$/ }).first();
+    await name.hover();
+    const hover = page.locator('.monaco-hover', { hasText: 'TraceLens' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    const text = await hover.innerText();
+    assert.match(text, new RegExp(`${REQUESTS} calls`), text);
+    assert.match(text, /orders\.place/, text);
+    await page.screenshot({ path: join(RESULTS, 'workbench-lens-hover.png') });
+  });
+});
