@@ -10,6 +10,7 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { Attributes } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -29,8 +30,8 @@ interface Sent {
   readonly error: boolean;
 }
 
-/** One root span per trace, each with the code.* attributes of placeOrder; durations and status as given. */
-async function sendPlaceOrders(endpoint: string, service: string, file: string, runs: readonly { ms: number; error: boolean }[]): Promise<Sent[]> {
+/** One root span per trace (real SDK, OTLP/HTTP protobuf), with the given name, attributes, duration and status. */
+async function sendSpans(endpoint: string, service: string, runs: readonly { name: string; attributes: Attributes; ms: number; error: boolean }[]): Promise<Sent[]> {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
     spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) })],
@@ -38,11 +39,7 @@ async function sendPlaceOrders(endpoint: string, service: string, file: string, 
   const tracer = provider.getTracer('tracelens-lens-test', '0.0.1');
   const t0 = Date.now() - 1000;
   const sent = runs.map((run, i) => {
-    const span = tracer.startSpan('orders.place', {
-      kind: SpanKind.INTERNAL,
-      startTime: t0 + i * 50,
-      attributes: { 'code.function.name': 'placeOrder', 'code.file.path': file, 'code.line.number': LINE, 'code.column.number': 1 },
-    });
+    const span = tracer.startSpan(run.name, { kind: SpanKind.INTERNAL, startTime: t0 + i * 50, attributes: run.attributes });
     if (run.error) span.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
     span.end(t0 + i * 50 + run.ms);
     return { traceId: span.spanContext().traceId, spanId: span.spanContext().spanId, ms: run.ms, error: run.error };
@@ -52,17 +49,23 @@ async function sendPlaceOrders(endpoint: string, service: string, file: string, 
   return sent;
 }
 
+/** orders.place spans with the code.* attributes of placeOrder's first line. */
+function placeOrders(file: string, runs: readonly { ms: number; error: boolean }[]): { name: string; attributes: Attributes; ms: number; error: boolean }[] {
+  const attributes = { 'code.function.name': 'placeOrder', 'code.file.path': file, 'code.line.number': LINE, 'code.column.number': 1 };
+  return runs.map((r) => ({ name: 'orders.place', attributes, ...r }));
+}
+
 /** The TraceLens lenses of a file at a 0-based line (resolved, so their titles are there). */
 async function lensesAt(uri: vscode.Uri, line0: number): Promise<vscode.CodeLens[]> {
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[] | undefined>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
   return lenses.filter((l) => l.range.start.line === line0 && l.command?.command === 'tracelens.showLocationSpans');
 }
 
-/** Whether the trace is open: in a TraceLens trace panel (the active editor tab) or in the Spans view. */
-function traceOpen(api: TraceLensApi, traceId: string): boolean {
-  if (api.shownTrace() === traceId) return true;
-  const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-  return tab?.input instanceof vscode.TabInputWebview && tab.input.viewType.includes('tracelens') && tab.label.includes(traceId.slice(0, 7));
+/** Whether the span is open: in the active trace panel (tracelens.openTrace), else in the Spans view. */
+function spanOpen(api: TraceLensApi, traceId: string, spanId: string): boolean {
+  const panel = api.panels().find((p) => p.active);
+  if (panel) return panel.route.page === 'trace' && panel.route.traceId === traceId && panel.route.spanId === spanId;
+  return api.shownTrace() === traceId;
 }
 
 suite('span <-> code: lenses, commands and gutter marks', () => {
@@ -87,11 +90,15 @@ suite('span <-> code: lenses, commands and gutter marks', () => {
   test('spans whose code.* attributes name a workspace file get a lens with their count', async () => {
     const api = await traceLens();
     const status = await statusWhere(api, 'running');
-    sent = await sendPlaceOrders(receiver(status, 'otlp-http').endpoint ?? '', service, file.fsPath, [
-      { ms: 30, error: false },
-      { ms: 20, error: true },
-      { ms: 10, error: false },
-    ]);
+    sent = await sendSpans(
+      receiver(status, 'otlp-http').endpoint ?? '',
+      service,
+      placeOrders(file.fsPath, [
+        { ms: 30, error: false },
+        { ms: 20, error: true },
+        { ms: 10, error: false },
+      ]),
+    );
     await vscode.window.showTextDocument(file);
     const lens = await waitFor(
       'a lens with 3 calls above placeOrder',
@@ -119,7 +126,7 @@ suite('span <-> code: lenses, commands and gutter marks', () => {
     const chosen = await running;
     assert.equal(chosen?.spanId, sent[0]!.spanId, 'the first row (the slowest span) was chosen');
     assert.equal(api.lens.openPick(), undefined, 'the quick pick closed');
-    await waitFor('the chosen trace open', () => (traceOpen(api, sent[0]!.traceId) ? true : undefined));
+    await waitFor('the chosen span open', () => (spanOpen(api, sent[0]!.traceId, sent[0]!.spanId) ? true : undefined));
   });
 
   test('Go to Span Source opens the file at the span\'s line, the line selected', async () => {
@@ -131,6 +138,19 @@ suite('span <-> code: lenses, commands and gutter marks', () => {
     assert.equal(editor.selection.start.line, LINE - 1);
     assert.equal(editor.document.getText(editor.selection), editor.document.lineAt(LINE - 1).text, 'the whole line is selected');
     assert.match(editor.document.getText(editor.selection), /function placeOrder/);
+  });
+
+  test('Go to Span Source on a span nothing maps to a file opens nothing', async () => {
+    const api = await traceLens();
+    const status = await statusWhere(api, 'running');
+    const name = `zq-${randomBytes(6).toString('hex')}`; // no code.*, no stack, no literal in the workspace
+    const [lost] = await sendSpans(receiver(status, 'otlp-http').endpoint ?? '', service, [{ name, attributes: {}, ms: 5, error: false }]);
+    await waitFor('the span stored', async () => ((await vscode.commands.executeCommand<unknown[]>('tracelens.searchTraces', `service=${service} op=${name}`))?.length === 1 ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const opened = await vscode.commands.executeCommand('tracelens.goToSpanSource', { traceId: lost!.traceId, spanId: lost!.spanId });
+    assert.equal(opened, undefined);
+    assert.equal(vscode.window.activeTextEditor, undefined, 'no editor opened');
+    assert.equal(api.lens.openPick(), undefined, 'no quick pick either: a message says why');
   });
 
   test('Find Spans for This Function from inside placeOrder finds its spans', async () => {
