@@ -1,7 +1,13 @@
-// Spans -> ranked source candidates.
-import type { LogRecord, Resource, Span } from '../model';
-import type { SourceIndex } from './sourceIndex';
-import type { CorrelateOptions, SourceCandidate } from './types';
+// Spans -> ranked source candidates. Each signal (code attributes, stack traces, literals the span's name or
+// attributes share with the code) proposes locations with a confidence; the same file and line from several signals
+// merge into one candidate that keeps all the evidence. Everything read from the span is capped first.
+import type { AttrValue, Attributes, LogRecord, Resource, Span } from '../model';
+import { SpanKind } from '../model';
+import { normaliseWhitespace } from './extract';
+import { cleanForeign, foldName, normaliseRoute } from './sourceIndex';
+import type { Occurrence, ResolvedPath, SourceIndex } from './sourceIndex';
+import { MAX_STACK_CHARS, isThirdPartyFrame, parseStackTrace } from './stack';
+import type { CorrelateOptions, Evidence, EvidenceKind, SourceCandidate, StackFrame } from './types';
 
 export interface SpanInput {
   readonly span: Span;
@@ -10,10 +16,315 @@ export interface SpanInput {
   readonly logs?: readonly LogRecord[];
 }
 
+/** Confidences by signal (see the brief's scale: >= 0.9 opens without asking). */
+const CONFIDENCE = {
+  attrExact: 0.97,
+  attrSuffix: 0.93,
+  attrBasename: 0.75,
+  attrNoLine: 0.6,
+  attrFunction: 0.85,
+  foreign: 0.2,
+  frameExact: 0.95,
+  frameSuffix: 0.92,
+  frameBasename: 0.7,
+  spanName: 0.8,
+  route: 0.8,
+  rpc: 0.75,
+  db: 0.75,
+  messaging: 0.7,
+} as const;
+const MAX_NAME_CHARS = 500;
+const MAX_SQL_CHARS = 8000;
+const MAX_LOGS = 50;
+const MAX_EVENTS = 64;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+interface Draft {
+  path: string;
+  line: number;
+  column?: number;
+  functionName?: string;
+  confidence: number;
+  inWorkspace: boolean;
+  evidence: Evidence[];
+  stack?: readonly StackFrame[];
+}
+
 /** Candidates for where the span's code is, best first; empty when nothing maps it. */
 export function correlateSpan(input: SpanInput, index: SourceIndex, options?: CorrelateOptions): SourceCandidate[] {
-  void input;
-  void index;
-  void options;
-  return [];
+  const drafts: Draft[] = [];
+  const ctx = { index, options: options ?? {}, drafts };
+  const attrs = input.span.attributes;
+  fromCodeAttributes(ctx, attrs);
+  const stack = str(attrs, 'code.stacktrace', MAX_STACK_CHARS * 4);
+  if (stack) fromStack(ctx, stack, 'code.stacktrace');
+  for (const ev of input.span.events.slice(0, MAX_EVENTS)) {
+    const s = str(ev.attributes, 'exception.stacktrace', MAX_STACK_CHARS * 4);
+    if (s) fromStack(ctx, s, 'exception.stacktrace');
+  }
+  for (const log of (input.logs ?? []).slice(0, MAX_LOGS)) {
+    const s = str(log.attributes, 'exception.stacktrace', MAX_STACK_CHARS * 4) ?? str(log.attributes, 'code.stacktrace', MAX_STACK_CHARS * 4) ?? (typeof log.body === 'string' ? log.body : undefined);
+    if (s) fromStack(ctx, s, 'log.stacktrace');
+  }
+  fromLiterals(ctx, input.span);
+  return merge(drafts);
+}
+
+interface Ctx {
+  readonly index: SourceIndex;
+  readonly options: CorrelateOptions;
+  readonly drafts: Draft[];
+}
+
+// ---- Code attributes ----
+
+function fromCodeAttributes(ctx: Ctx, attrs: Attributes): void {
+  const file = str(attrs, 'code.file.path') ?? str(attrs, 'code.filepath');
+  const line = int(attrs, 'code.line.number') ?? int(attrs, 'code.lineno');
+  const column = int(attrs, 'code.column.number') ?? int(attrs, 'code.column');
+  const fn = str(attrs, 'code.function.name', MAX_NAME_CHARS) ?? str(attrs, 'code.function', MAX_NAME_CHARS);
+  const ns = str(attrs, 'code.namespace', MAX_NAME_CHARS);
+  const fileKey = attrs.some((a) => a.key === 'code.file.path') ? 'code.file.path' : 'code.filepath';
+  if (file !== undefined) {
+    const detail = `${fileKey}=${clip(file)}${line !== undefined ? `:${line}` : ''}`;
+    const resolved = ctx.index.resolvePath(file, ctx.options.pathMappings);
+    if (!resolved) {
+      const clean = cleanForeign(file);
+      if (clean && !clean.escapes && line !== undefined && line >= 1) {
+        ctx.drafts.push({ path: file, line, ...(column !== undefined && column >= 1 ? { column } : {}), ...(fn ? { functionName: fn } : {}), confidence: CONFIDENCE.foreign, inWorkspace: false, evidence: [{ kind: 'code.attributes', detail }] });
+      }
+      return;
+    }
+    const base = resolved.how !== 'suffix' ? CONFIDENCE.attrExact : suffixConfidence(resolved, CONFIDENCE.attrSuffix, CONFIDENCE.attrBasename);
+    const evidence: Evidence[] = [{ kind: 'code.attributes', detail }, ...mappingEvidence(resolved)];
+    if (line !== undefined) {
+      const count = ctx.index.lineCount(resolved.path) ?? 0;
+      if (line < 1 || line > count) return; // a stale build or a lie: no location beats a wrong one
+      addLocation(ctx, resolved.path, line, column, base, evidence);
+      return;
+    }
+    const def = fn ? findDefinition(ctx.index, fn, ns, resolved.path) : undefined;
+    if (def && def.length === 1) addLocation(ctx, def[0]!.path, def[0]!.line, undefined, base * 0.95, evidence);
+    else ctx.drafts.push({ path: resolved.path, line: 1, confidence: CONFIDENCE.attrNoLine * base, inWorkspace: true, evidence });
+    return;
+  }
+  if (fn !== undefined) {
+    const defs = findDefinition(ctx.index, fn, ns);
+    if (!defs || defs.length === 0) return;
+    const detail = `${ns ? `code.namespace=${clip(ns)} ` : ''}code.function=${clip(fn)}`;
+    const qualified = !!ns || /[.:#]/.test(fn);
+    for (const d of defs.slice(0, 5)) {
+      addLocation(ctx, d.path, d.line, undefined, (qualified ? CONFIDENCE.attrFunction : CONFIDENCE.attrFunction * 0.7) / defs.length, [{ kind: 'code.attributes', detail }]);
+    }
+  }
+}
+
+/**
+ * Definitions of a function named by code.function(.name) and code.namespace: "com.example.Foo.bar", "Foo#bar",
+ * "pkg.(*T).M", or a bare name with the class in the namespace. The class (when named) must match the definition's
+ * container or the file's name.
+ */
+function findDefinition(index: SourceIndex, fn: string, ns: string | undefined, inPath?: string): Occurrence[] | undefined {
+  if (CONTROL.test(fn) || (ns && CONTROL.test(ns))) return undefined;
+  const full = ns ? `${ns}.${fn}` : fn;
+  const parts = full.replace(/[#:]+/g, '.').replace(/\(\*?([\w$]+)\)/g, '$1').split(/[./]/).filter((p) => p !== '');
+  const name = parts.pop();
+  if (!name) return undefined;
+  const owner = parts.pop();
+  let defs = index.find('function', foldName(name));
+  if (inPath !== undefined) defs = defs.filter((d) => d.path === inPath);
+  if (owner !== undefined && inPath === undefined) {
+    const o = owner.toLowerCase();
+    defs = defs.filter((d) => d.container?.toLowerCase() === o || baseName(d.path).toLowerCase() === o);
+  }
+  return defs.slice(0, 20);
+}
+
+// ---- Stack traces ----
+
+function fromStack(ctx: Ctx, text: string, kind: EvidenceKind): void {
+  const frames = parseStackTrace(text);
+  if (frames.length === 0) return;
+  for (const f of frames) {
+    if (f.line === undefined || isThirdPartyFrame(f)) continue;
+    const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings);
+    if (!resolved) continue;
+    if (resolved.how === 'suffix' && (resolved.matchedSegments ?? 0) < 2 && (resolved.foreignSegments ?? 0) > 1 && f.format !== 'java') continue;
+    const count = ctx.index.lineCount(resolved.path) ?? 0;
+    if (f.line > count) continue;
+    const base = resolved.how !== 'suffix' ? CONFIDENCE.frameExact : suffixConfidence(resolved, CONFIDENCE.frameSuffix, CONFIDENCE.frameBasename);
+    const evidence: Evidence[] = [{ kind, detail: `${f.format} frame ${clip(f.raw, 200)}` }, ...mappingEvidence(resolved)];
+    addLocation(ctx, resolved.path, f.line, f.column, base, evidence, frames, f.function);
+    return;
+  }
+}
+
+// ---- Literals: span names, routes, RPC methods, SQL, message destinations ----
+
+function fromLiterals(ctx: Ctx, span: Span): void {
+  const { index } = ctx;
+  const attrs = span.attributes;
+  const name = typeof span.name === 'string' && span.name.length <= MAX_NAME_CHARS && !CONTROL.test(span.name) ? span.name : undefined;
+  if (name) {
+    const hits = index.find('span', name);
+    addOccurrences(ctx, hits, CONFIDENCE.spanName, { kind: 'span-name', detail: `span name "${clip(name)}"` });
+  }
+  // HTTP routes: http.route, or a server span named "METHOD /template".
+  const isServer = span.kind === SpanKind.SERVER;
+  const method = (str(attrs, 'http.request.method', 20) ?? str(attrs, 'http.method', 20))?.toUpperCase();
+  let route = str(attrs, 'http.route', MAX_NAME_CHARS);
+  let routeMethod = method;
+  if (route === undefined && isServer && name) {
+    const m = /^(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) (\S*[/{:<]\S*)$/.exec(name);
+    if (m) {
+      route = m[2];
+      routeMethod ??= m[1];
+    }
+  }
+  if (route !== undefined && !CONTROL.test(route)) fromRoute(ctx, route, routeMethod);
+  // RPC: the server side implements the method.
+  const rpcMethodAttr = str(attrs, 'rpc.method', MAX_NAME_CHARS);
+  if (rpcMethodAttr && span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) {
+    const slash = rpcMethodAttr.lastIndexOf('/');
+    const rpcMethod = slash >= 0 ? rpcMethodAttr.slice(slash + 1) : rpcMethodAttr;
+    const service = str(attrs, 'rpc.service', MAX_NAME_CHARS) ?? (slash >= 0 ? rpcMethodAttr.slice(0, slash) : undefined);
+    let defs = index.find('function', foldName(rpcMethod));
+    if (defs.length > 1 && service) {
+      const short = (service.split('.').pop() ?? '').replace(/Service$/, '').toLowerCase();
+      const owned = defs.filter((d) => (d.container ?? baseName(d.path)).toLowerCase().includes(short));
+      if (owned.length > 0) defs = owned;
+    }
+    addOccurrences(ctx, defs, CONFIDENCE.rpc, { kind: 'rpc.method', detail: `rpc ${clip(service ?? '')}/${clip(rpcMethod)}` });
+  }
+  // SQL as written in the code.
+  const sql = str(attrs, 'db.query.text', MAX_SQL_CHARS) ?? str(attrs, 'db.statement', MAX_SQL_CHARS);
+  if (sql) {
+    const text = normaliseWhitespace(sql);
+    let hits = index.find('text', text);
+    if (hits.length === 0 && text.endsWith(';')) hits = index.find('text', text.slice(0, -1).trimEnd());
+    addOccurrences(ctx, hits, CONFIDENCE.db, { kind: 'db.query', detail: `SQL ${clip(text, 80)}` });
+  }
+  // Message destinations named by a literal (temporary queues are generated names).
+  const dest = str(attrs, 'messaging.destination.name', MAX_NAME_CHARS);
+  if (dest && attrs.every((a) => !(a.key === 'messaging.destination.temporary' && a.value === true)) && !CONTROL.test(dest)) {
+    addOccurrences(ctx, index.find('text', dest), CONFIDENCE.messaging, { kind: 'messaging.destination', detail: `destination "${clip(dest)}"` });
+  }
+}
+
+function fromRoute(ctx: Ctx, route: string, method: string | undefined): void {
+  const key = normaliseRoute(route);
+  if (key === '' || key.length > MAX_NAME_CHARS) return;
+  const matching = (list: readonly Occurrence[]): Occurrence[] => list.filter((o) => !method || !o.method || o.method === method);
+  let hits = matching(ctx.index.find('route', key));
+  let confidence: number = CONFIDENCE.route;
+  if (hits.length === 0) {
+    // A router mounted under a prefix (app.use('/api', router)) registers only the route's tail.
+    const segs = key.split('/');
+    for (let drop = 1; drop < segs.length && hits.length === 0; drop++) {
+      const tail = segs.slice(drop);
+      if (!tail.some((s) => s !== '{}')) break;
+      hits = matching(ctx.index.find('route', tail.join('/')));
+    }
+    confidence = CONFIDENCE.route * 0.75;
+  }
+  addOccurrences(ctx, hits, confidence, { kind: 'http.route', detail: `${method ? `${method} ` : ''}${clip(route)}` });
+}
+
+// ---- Shared ----
+
+/** A literal found once: the given confidence; found n times: each gets a share, so none opens without asking. */
+function addOccurrences(ctx: Ctx, hits: readonly Occurrence[], confidence: number, evidence: Evidence): void {
+  if (hits.length === 0) return;
+  const each = hits.length === 1 ? confidence : Math.min(0.5, confidence / hits.length);
+  for (const h of hits.slice(0, 10)) addLocation(ctx, h.path, h.line, h.column, each, [evidence]);
+}
+
+/** A location in an indexed file; generated JavaScript goes through its source map first when there is one. */
+function addLocation(ctx: Ctx, path: string, line: number, column: number | undefined, confidence: number, evidence: Evidence[], stack?: readonly StackFrame[], functionName?: string): void {
+  let at = { path, line, column };
+  let ev = evidence;
+  if (ctx.options.sourceMaps && ctx.index.isGenerated(path)) {
+    const original = ctx.options.sourceMaps.resolve(path, line, column);
+    if (original) {
+      const resolved = ctx.index.resolvePath(original.path);
+      const count = resolved ? ctx.index.lineCount(resolved.path) ?? 0 : 0;
+      if (resolved && original.line <= count) {
+        at = { path: resolved.path, line: original.line, column: original.column };
+        ev = [...evidence, { kind: 'source-map', detail: `${clip(baseName(path))}:${line} -> ${clip(baseName(resolved.path))}:${original.line}` }];
+      }
+    }
+  }
+  const fn = ctx.index.enclosingFunction(at.path, at.line)?.name ?? functionName;
+  ctx.drafts.push({
+    path: at.path,
+    line: at.line,
+    ...(at.column !== undefined && at.column >= 1 ? { column: at.column } : {}),
+    ...(fn ? { functionName: fn } : {}),
+    confidence,
+    inWorkspace: ctx.index.inWorkspace(at.path),
+    evidence: ev,
+    ...(stack ? { stack } : {}),
+  });
+}
+
+function suffixConfidence(r: ResolvedPath, full: number, basenameOnly: number): number {
+  const matched = r.matchedSegments ?? 0;
+  const of = r.foreignSegments ?? 0;
+  let c = matched >= 2 || matched === of ? full : basenameOnly;
+  if ((r.alsoMatching ?? 0) > 0) c = Math.min(c, 0.6) / (1 + (r.alsoMatching ?? 0));
+  return c;
+}
+
+function mappingEvidence(r: ResolvedPath): Evidence[] {
+  if (r.how === 'exact') return [];
+  const detail = r.how === 'mapping' ? `prefix mapping -> ${clip(r.path, 200)}` : `${r.matchedSegments} trailing path segments${r.alsoMatching ? `, ${r.alsoMatching + 1} files match` : ''} -> ${clip(r.path, 200)}`;
+  return [{ kind: 'path-mapping', detail }];
+}
+
+/** One candidate per file and line: confidences combine as independent evidence, best first. */
+function merge(drafts: readonly Draft[]): SourceCandidate[] {
+  const byKey = new Map<string, Draft>();
+  for (const d of drafts) {
+    const key = `${d.path}\u0000${d.line}`;
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, { ...d, evidence: [...d.evidence] });
+      continue;
+    }
+    prev.confidence = 1 - (1 - prev.confidence) * (1 - d.confidence);
+    prev.evidence.push(...d.evidence);
+    prev.stack ??= d.stack;
+    prev.column ??= d.column;
+    prev.functionName ??= d.functionName;
+  }
+  return [...byKey.values()]
+    .map((d) => ({ ...d, confidence: Math.round(Math.min(0.99, d.confidence) * 1000) / 1000 }))
+    .sort((a, b) => b.confidence - a.confidence || Number(b.inWorkspace) - Number(a.inWorkspace));
+}
+
+function str(attrs: Attributes, key: string, max = 4096): string | undefined {
+  const v: AttrValue | undefined = attrs.find((a) => a.key === key)?.value;
+  if (typeof v !== 'string' || v === '' || v.length > max) return undefined;
+  return v;
+}
+
+function int(attrs: Attributes, key: string): number | undefined {
+  const v = attrs.find((a) => a.key === key)?.value;
+  if (typeof v === 'bigint') return v >= -(2n ** 31n) && v <= 2n ** 31n ? Number(v) : undefined;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\d{1,9}$/.test(v)) return Number(v);
+  return undefined;
+}
+
+function baseName(path: string): string {
+  const p = path.replace(/\\/g, '/');
+  const b = p.slice(p.lastIndexOf('/') + 1);
+  const dot = b.lastIndexOf('.');
+  return dot > 0 ? b.slice(0, dot) : b;
+}
+
+/** Span text in evidence: no control characters, bounded. */
+function clip(s: string, max = 120): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f]/g, '\uFFFD');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
