@@ -11,7 +11,7 @@
 // Summaries per location are precomputed when their operations change (and every minute, as the window slides), so a
 // code-lens request only reads them.
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { SourceCandidate } from '../../core/correlate';
+import type { SourceCandidate, SourceMaps } from '../../core/correlate';
 import { correlateSpan, createSourceMaps } from '../../core/correlate';
 import type { LogRecord, Span } from '../../core/model';
 import { attr } from '../../core/model';
@@ -101,6 +101,9 @@ export class LensEngine {
   /** Location key -> its operations. */
   private readonly opsAt = new Map<string, Operation[]>();
   private readonly dirty = new Set<string>();
+  /** Operations with new rows since the last recompute (their locations are recomputed). */
+  private readonly dirtyOps = new Set<Operation>();
+  private sourceMaps: SourceMaps | undefined;
   private recomputeTimer: NodeJS.Timeout | undefined;
   private correlateTimer: NodeJS.Timeout | undefined;
   private readonly minuteTimer: NodeJS.Timeout;
@@ -121,7 +124,10 @@ export class LensEngine {
       if (change.cleared) this.reset();
       this.catchUp();
     });
-    this.unwatchWorkspace = this.workspace.onDidChange(() => this.scheduleCorrelate());
+    this.unwatchWorkspace = this.workspace.onDidChange(() => {
+      this.sourceMaps = undefined; // maps may have changed with the files
+      this.scheduleCorrelate();
+    });
     // The window slides every minute: every summary is recomputed then.
     this.minuteTimer = setInterval(() => this.recomputeAll(), BUCKET_MS);
     this.minuteTimer.unref();
@@ -278,6 +284,7 @@ export class LensEngine {
     this.cursor = 0;
     this.ops.clear();
     this.queue.length = 0;
+    this.dirtyOps.clear();
     this.opsAt.clear();
     this.byFile = new Map();
     this.allChanged = true;
@@ -319,8 +326,7 @@ export class LensEngine {
     if (op.stats.record(endMs, r.durationNanos, r.error)) {
       op.stats.keepSlow({ traceId: this.store.traceIdOfSlot(r.slot), spanHash: r.spanHash, durationNanos: r.durationNanos, endMs, error: r.error });
     }
-    const loc = op.location;
-    if (loc) this.dirty.add(locationKey(loc.path, loc.line));
+    this.dirtyOps.add(op);
     const needLocation = op.exemplars.length + op.pending < 2 || (op.exemplars.length + op.pending < EXEMPLARS_KEPT + 1 && endMs - op.lastExemplarMs > EXEMPLAR_EVERY_MS);
     let forErrors = false;
     if (r.error) {
@@ -387,7 +393,8 @@ export class LensEngine {
 
   private candidates(span: Span, logs: readonly LogRecord[]): SourceCandidate[] {
     const index = this.workspace.sourceIndex;
-    const options = { pathMappings: this.settingsValue.pathMappings, sourceMaps: createSourceMaps((p) => this.workspace.readText(p)) };
+    this.sourceMaps ??= createSourceMaps((p) => this.workspace.readText(p));
+    const options = { pathMappings: this.settingsValue.pathMappings, sourceMaps: this.sourceMaps };
     let found: SourceCandidate[] = [];
     try {
       found = correlateSpan({ span, resource: span.resource, logs }, index, options);
@@ -454,7 +461,7 @@ export class LensEngine {
   // ---- precomputed summaries ----
 
   private scheduleRecompute(): void {
-    if (this.recomputeTimer || (this.dirty.size === 0 && !this.allChanged)) return;
+    if (this.recomputeTimer || (this.dirty.size === 0 && this.dirtyOps.size === 0 && !this.allChanged)) return;
     this.recomputeTimer = setTimeout(() => {
       this.recomputeTimer = undefined;
       this.recompute();
@@ -473,6 +480,8 @@ export class LensEngine {
   private recompute(): void {
     const now = Date.now();
     const w = this.settingsValue.windowMinutes;
+    for (const op of this.dirtyOps) if (op.location) this.dirty.add(locationKey(op.location.path, op.location.line));
+    this.dirtyOps.clear();
     if (this.allChanged) {
       for (const key of this.opsAt.keys()) this.dirty.add(key);
       // Locations no operation maps to any more disappear.
