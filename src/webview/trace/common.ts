@@ -1,0 +1,43 @@
+// Small helpers the trace page's modules share: service colours, span kind glyphs, durations from ns numbers.
+import { formatDuration, SPAN_KIND_NAMES } from '../../core/display';
+import type { TraceTab } from '../../protocol/webview';
+
+/** The page's tabs in order (keys 1-5). */
+export const TABS: readonly { readonly tab: TraceTab; readonly label: string }[] = [
+  { tab: 'waterfall', label: 'Waterfall' },
+  { tab: 'flame', label: 'Flame graph' },
+  { tab: 'stats', label: 'Statistics' },
+  { tab: 'table', label: 'Span table' },
+  { tab: 'json', label: 'JSON' },
+];
+
+/** Readable on dark, light and high-contrast backgrounds (mid lightness, distinct hues; no pure red: red is errors). */
+const PALETTE: readonly string[] = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#17a2b8', '#d4a72c', '#9c755f', '#e377c2', '#7f7fff', '#8cb33b', '#ff7f50', '#3fa7a0'];
+
+/** A fixed colour per service name: a stable (FNV-1a) hash into the palette. */
+export function serviceColor(service: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < service.length; i++) h = Math.imul(h ^ service.charCodeAt(i), 0x01000193);
+  return PALETTE[(h >>> 0) % PALETTE.length]!;
+}
+
+/** One glyph per span kind (INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER), named in its tooltip. */
+const KIND_GLYPHS: readonly string[] = ['·', '⇤', '⇥', '↑', '↓'];
+
+export function kindGlyph(kind: number): string {
+  return KIND_GLYPHS[kind] ?? '·';
+}
+
+export function kindName(kind: number): string {
+  return SPAN_KIND_NAMES[kind] ?? `KIND ${kind}`;
+}
+
+/** A duration in ns (a number from the trace view) for people. */
+export function dur(ns: number): string {
+  return formatDuration(BigInt(Math.max(0, Math.round(ns))));
+}
+
+/** "+1.20 ms" from a span or trace start. */
+export function rel(ns: number): string {
+  return ns < 0 ? `-${dur(-ns)}` : `+${dur(ns)}`;
+}

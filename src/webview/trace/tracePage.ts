@@ -1,0 +1,349 @@
+// The trace page: header, tabs (waterfall, flame graph, statistics, span table, JSON), the span detail beside them,
+// search inside the trace and the keyboard. One controller holds the page's state (selected span, collapsed spans,
+// search, critical path, zoom); the tab views read it and render. The trace reloads when the live feed names it,
+// keeping selection, collapsed spans and scroll. Span data is untrusted: text only, never markup.
+import { plural } from '../../core/display';
+import type { CriticalPath } from '../../core/views/criticalPath';
+import { criticalPath } from '../../core/views/criticalPath';
+import type { FindResult } from '../../core/views/find';
+import { errorSpans, findSpans, step } from '../../core/views/find';
+import { collapseAll, collapsedFromIds, collapsedIds, revealSpan, setCollapsed, toggleCollapsed, visibleRows } from '../../core/views/rows';
+import type { TraceView } from '../../core/views/traceView';
+import { traceView } from '../../core/views/traceView';
+import type { TraceTab, UiRoute } from '../../protocol/webview';
+import type { WireLogRecord, WireTrace } from '../../protocol/wire';
+import type { Page, UiContext } from '../context';
+import { el } from '../dom';
+import { dur, TABS } from './common';
+import { SpanDetail } from './detail';
+import { FlameTab } from './flame';
+import { JsonTab } from './json';
+import { installKeyboard } from './keyboard';
+import { StatsTab } from './stats';
+import { SpanTable } from './table';
+import { Waterfall } from './waterfall';
+
+export type TraceRoute = Extract<UiRoute, { page: 'trace' }>;
+
+/** The page the shell mounts; update() takes a new route of the same trace without a reload. */
+export interface TracePage extends Page {
+  update(route: TraceRoute): void;
+}
+
+/** A view of one tab: mounted once, rendered when the state changes. */
+export interface TabView {
+  readonly element: HTMLElement;
+  /** Redraw from the controller's state; `what` says what changed (views may skip work). */
+  render(what: Change): void;
+  /** Called when the tab is shown, hidden, or the page goes. */
+  shown?(visible: boolean): void;
+  dispose?(): void;
+}
+
+export type Change = 'all' | 'selection' | 'rows' | 'search' | 'critical' | 'zoom';
+
+const NO_MATCHES: FindResult = { matches: [] };
+
+/** The state of one loaded trace and the actions on it. */
+export class TraceController {
+  view!: TraceView;
+  logs: readonly WireLogRecord[] = [];
+  selected = -1;
+  collapsed: ReadonlySet<number> = new Set();
+  rows: readonly number[] = [];
+  query = '';
+  found: FindResult = NO_MATCHES;
+  matchSet: ReadonlySet<number> = new Set();
+  critical = false;
+  /** The time range the waterfall shows (ns from the trace start), or the whole trace. */
+  zoom: { readonly start: number; readonly end: number } | undefined;
+  tab: TraceTab;
+  private readonly listeners: ((what: Change) => void)[] = [];
+
+  constructor(
+    readonly ctx: UiContext,
+    public route: TraceRoute,
+  ) {
+    this.tab = route.tab ?? 'waterfall';
+  }
+
+  /** A (re)loaded trace: keeps the selection and collapsed spans by span id. */
+  setTrace(trace: WireTrace, logs: readonly WireLogRecord[]): void {
+    const old = this.view;
+    const selectedId = old && this.selected >= 0 ? old.spans[this.selected]?.span.spanId : this.route.spanId;
+    const ids = old ? collapsedIds(old, this.collapsed) : new Set<string>();
+    this.view = traceView(trace);
+    this.logs = logs;
+    this.collapsed = collapsedFromIds(this.view, ids);
+    this.selected = selectedId !== undefined ? (this.view.byId.get(selectedId) ?? -1) : -1;
+    if (this.selected >= 0) this.collapsed = revealSpan(this.view, this.collapsed, this.selected);
+    this.rows = visibleRows(this.view, this.collapsed);
+    this.found = this.query ? findSpans(this.view, this.query) : NO_MATCHES;
+    this.matchSet = new Set(this.found.matches);
+    this.emit('all');
+  }
+
+  get path(): CriticalPath | undefined {
+    return this.critical ? criticalPath(this.view) : undefined;
+  }
+
+  get duration(): number {
+    return this.view.header.duration;
+  }
+
+  onChange(listener: (what: Change) => void): void {
+    this.listeners.push(listener);
+  }
+
+  emit(what: Change): void {
+    for (const l of this.listeners) l(what);
+  }
+
+  /** Select a span (or -1), expanding its ancestors so it shows; the route follows. */
+  select(pos: number, navigate = true): void {
+    if (pos >= this.view.spans.length) return;
+    if (pos >= 0) {
+      const revealed = revealSpan(this.view, this.collapsed, pos);
+      if (revealed !== this.collapsed) this.setCollapsedSet(revealed);
+    }
+    if (pos === this.selected) return;
+    this.selected = pos;
+    this.emit('selection');
+    if (navigate) this.navigate();
+  }
+
+  setTab(tab: TraceTab, navigate = true): void {
+    if (tab === this.tab) return;
+    this.tab = tab;
+    this.emit('all');
+    if (navigate) this.navigate();
+  }
+
+  private navigate(): void {
+    const spanId = this.selected >= 0 ? this.view.spans[this.selected]!.span.spanId : undefined;
+    const route: TraceRoute = { page: 'trace', traceId: this.route.traceId, ...(spanId ? { spanId } : {}), ...(this.tab !== 'waterfall' ? { tab: this.tab } : {}) };
+    this.route = route;
+    this.ctx.navigate(route);
+  }
+
+  setCollapsedSet(collapsed: ReadonlySet<number>): void {
+    this.collapsed = collapsed;
+    this.rows = visibleRows(this.view, collapsed);
+    this.emit('rows');
+  }
+
+  toggle(pos: number): void {
+    if (this.view.spans[pos]?.children.length) this.setCollapsedSet(toggleCollapsed(this.collapsed, pos));
+  }
+
+  /** Left/right on a span: collapse or expand it; on a collapsed or leaf span, left goes to the parent. */
+  collapse(pos: number, value: boolean): void {
+    const s = this.view.spans[pos];
+    if (!s) return;
+    const isCollapsed = this.collapsed.has(pos);
+    if (value && (isCollapsed || s.children.length === 0)) {
+      if (s.parent >= 0) this.select(s.parent);
+      return;
+    }
+    if (s.children.length > 0 && isCollapsed !== value) this.setCollapsedSet(setCollapsed(this.collapsed, pos, value));
+  }
+
+  collapseAll(): void {
+    this.setCollapsedSet(collapseAll(this.view));
+    if (this.selected >= 0 && !this.rows.includes(this.selected)) this.select(this.rows[0] ?? -1);
+  }
+
+  expandAll(): void {
+    this.setCollapsedSet(new Set());
+  }
+
+  setQuery(query: string): void {
+    this.query = query;
+    this.found = query.trim() ? findSpans(this.view, query) : NO_MATCHES;
+    this.matchSet = new Set(this.found.matches);
+    this.emit('search');
+  }
+
+  /** n / N: the next or previous match from the selected span. */
+  stepMatch(dir: 1 | -1): void {
+    const next = step(this.found.matches, this.selected, dir);
+    if (next !== undefined) this.select(next);
+  }
+
+  stepError(dir: 1 | -1): void {
+    const next = step(errorSpans(this.view), this.selected, dir);
+    if (next !== undefined) this.select(next);
+  }
+
+  /** Up/down among the visible rows. */
+  move(delta: number): void {
+    if (this.rows.length === 0) return;
+    const at = this.selected >= 0 ? this.rows.indexOf(this.selected) : -1;
+    const next = at < 0 ? (delta > 0 ? 0 : this.rows.length - 1) : Math.max(0, Math.min(this.rows.length - 1, at + delta));
+    this.select(this.rows[next]!);
+  }
+
+  toggleCritical(): void {
+    this.critical = !this.critical;
+    this.emit('critical');
+  }
+
+  setZoom(zoom: { start: number; end: number } | undefined): void {
+    this.zoom = zoom && zoom.end > zoom.start ? zoom : undefined;
+    this.emit('zoom');
+  }
+}
+
+function header(c: TraceController): HTMLElement {
+  const h = c.view.header;
+  const field = (name: string, label: string, value: string, className = ''): HTMLElement => {
+    const e = el('span', { className: `tl-field ${className}`.trim() }, el('span', { className: 'tl-field-label', text: label }), el('span', { className: 'tl-field-value', text: value }));
+    e.dataset['field'] = name;
+    return e;
+  };
+  const startMs = Number(h.startNanos / 1_000_000n);
+  return el(
+    'div',
+    { className: 'tl-header' },
+    el('h2', { className: 'tl-title' }, el('span', { className: 'tl-title-service', text: h.rootService }), document.createTextNode(' '), el('span', { className: 'tl-title-name', text: h.rootName })),
+    el(
+      'div',
+      { className: 'tl-fields' },
+      field('start', 'Start', h.spanCount > 0 ? new Date(startMs).toISOString().replace('T', ' ').replace('Z', ' UTC') : '–'),
+      field('duration', 'Duration', dur(h.duration)),
+      field('services', 'Services', String(h.services.length)),
+      field('depth', 'Depth', String(h.depth)),
+      field('spans', 'Spans', String(h.spanCount)),
+      field('errors', 'Errors', String(h.errorCount), h.errorCount > 0 ? 'tl-has-errors' : ''),
+      field('orphans', 'Orphans', String(h.orphanCount), h.orphanCount > 0 ? 'tl-has-orphans' : ''),
+      field('trace-id', 'Trace', c.view.trace.traceId, 'tl-mono'),
+    ),
+  );
+}
+
+export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
+  const element = el('div', { className: 'page tl-trace' });
+  element.dataset['traceId'] = route.traceId;
+  const status = el('p', { className: 'tl-loading', text: 'Loading trace…' });
+  element.append(status);
+  const c = new TraceController(ctx, route);
+  const disposers: (() => void)[] = [];
+  let views: Map<TraceTab, TabView> | undefined;
+  let disposed = false;
+  let loading: Promise<void> | undefined;
+  let reloadAgain = false;
+
+  const mount = (): void => {
+    const tabBar = el('div', { className: 'tl-tabs' });
+    tabBar.setAttribute('role', 'tablist');
+    const tabButtons = TABS.map(({ tab, label }, i) => {
+      const b = el('button', { className: 'tl-tab', text: label, title: `${label} (${i + 1})` });
+      b.dataset['tab'] = tab;
+      b.setAttribute('role', 'tab');
+      b.addEventListener('click', () => c.setTab(tab));
+      return b;
+    });
+    tabBar.append(...tabButtons);
+    const detail = new SpanDetail(c);
+    const waterfall = new Waterfall(c);
+    views = new Map<TraceTab, TabView>([
+      ['waterfall', waterfall],
+      ['flame', new FlameTab(c)],
+      ['stats', new StatsTab(c)],
+      ['table', new SpanTable(c)],
+      ['json', new JsonTab(c)],
+    ]);
+    const content = el('div', { className: 'tl-content' }, ...[...views.values()].map((v) => v.element));
+    const body = el('div', { className: 'tl-body' }, content, detail.element);
+    const headerSlot = el('div', { className: 'tl-header-slot' }, header(c));
+    element.replaceChildren(headerSlot, tabBar, body);
+    let shownTab: TraceTab | undefined;
+    const showTab = (): void => {
+      for (const b of tabButtons) {
+        const on = b.dataset['tab'] === c.tab;
+        b.classList.toggle('active', on);
+        b.setAttribute('aria-selected', String(on));
+      }
+      for (const [tab, v] of views!) {
+        v.element.hidden = tab !== c.tab;
+        if (tab === c.tab && shownTab !== tab) v.shown?.(true);
+        else if (tab !== c.tab && shownTab === tab) v.shown?.(false);
+      }
+      body.classList.toggle('tl-no-detail', c.tab === 'stats' || c.tab === 'json');
+      shownTab = c.tab;
+    };
+    c.onChange((what) => {
+      if (what === 'all') {
+        headerSlot.replaceChildren(header(c));
+        showTab();
+      }
+      for (const [tab, v] of views!) if (tab === c.tab || what === 'all') v.render(what);
+      detail.render(what);
+    });
+    showTab();
+    disposers.push(installKeyboard(element, c, { focusSearch: () => waterfall.focusSearch(), openDetail: () => detail.focus() }));
+    for (const v of views.values()) if (v.dispose) disposers.push(() => v.dispose!());
+  };
+
+  const load = async (): Promise<void> => {
+    const [trace, logs] = await Promise.all([ctx.request('tracelens/getTrace', { traceId: route.traceId }), ctx.request('tracelens/getLogs', { traceId: route.traceId }).catch(() => [])]);
+    if (disposed) return;
+    if (!trace) {
+      if (views) return; // it was shown before and is gone now (retention): keep what is on screen
+      const back = el('button', { text: 'Search traces' });
+      back.addEventListener('click', () => ctx.navigate({ page: 'search' }));
+      element.replaceChildren(el('div', { className: 'tl-missing' }, el('p', { text: `Trace ${route.traceId} is not stored: it was never received, or retention dropped it.` }), back));
+      return;
+    }
+    performance.mark('tracelens:trace-loaded');
+    const first = !views;
+    if (first) {
+      c.view = traceView(trace);
+      mount();
+    }
+    c.setTrace(trace, logs);
+    if (first) performance.mark('tracelens:trace-rendered');
+  };
+  const reload = (): void => {
+    if (loading) {
+      reloadAgain = true;
+      return;
+    }
+    loading = load()
+      .catch((e: unknown) => {
+        if (!views) element.replaceChildren(el('p', { className: 'tl-error', text: `Could not load the trace: ${e instanceof Error ? e.message : String(e)}` }));
+      })
+      .finally(() => {
+        loading = undefined;
+        if (reloadAgain && !disposed) {
+          reloadAgain = false;
+          reload();
+        }
+      });
+  };
+  performance.mark('tracelens:trace-request');
+  reload();
+  disposers.push(
+    ctx.onTracesChanged((event) => {
+      if (event.cleared || event.traceIds.includes(route.traceId) || (event.more && views)) reload();
+    }),
+  );
+
+  return {
+    element,
+    get title(): string {
+      return c.view ? `${c.view.header.rootService}: ${c.view.header.rootName} (${plural(c.view.header.spanCount, 'span')})` : `Trace ${route.traceId.slice(0, 8)}`;
+    },
+    update(next: TraceRoute): void {
+      if (next.traceId !== route.traceId || !views) return;
+      c.route = next;
+      if ((next.tab ?? 'waterfall') !== c.tab) c.setTab(next.tab ?? 'waterfall', false);
+      const pos = next.spanId ? (c.view.byId.get(next.spanId) ?? -1) : -1;
+      if (pos !== c.selected) c.select(pos, false);
+    },
+    dispose(): void {
+      disposed = true;
+      for (const d of disposers) d();
+    },
+  };
+}

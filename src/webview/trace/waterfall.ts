@@ -1,0 +1,366 @@
+// The waterfall tab: a toolbar (search in the trace, match and error stepping, critical path, collapse, zoom reset),
+// a minimap of the whole trace where dragging picks a time range to zoom into, a time ruler, and the span rows.
+// Rows are virtualised: a fixed row height, only the rows in view (plus a few) are in the DOM, redrawn once per
+// animation frame while scrolling, so a 100,000-span trace opens and scrolls like a small one.
+import { nanos } from '../../core/display';
+import { RowPositions } from '../../core/views/rows';
+import { el } from '../dom';
+import { dur, kindGlyph, kindName, rel, serviceColor } from './common';
+import type { Change, TabView, TraceController } from './tracePage';
+
+export const ROW_HEIGHT = 24;
+const OVERSCAN = 10;
+const MINIMAP_HEIGHT = 48;
+
+export class Waterfall implements TabView {
+  readonly element: HTMLElement;
+  private readonly search: HTMLInputElement;
+  private readonly count: HTMLElement;
+  private readonly criticalButton: HTMLButtonElement;
+  private readonly resetZoom: HTMLButtonElement;
+  private readonly scroller: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly rowsLayer: HTMLElement;
+  private readonly ruler: HTMLElement;
+  private readonly minimap: HTMLCanvasElement;
+  private readonly minimapWindow: HTMLElement;
+  private readonly minimapDrag: HTMLElement;
+  private readonly minimapWrap: HTMLElement;
+  private positions = new RowPositions(ROW_HEIGHT, 0);
+  private frame = 0;
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  private minimapFor: unknown;
+  private firstPaint = true;
+  private readonly resize: ResizeObserver;
+
+  constructor(private readonly c: TraceController) {
+    this.search = el('input', { className: 'tl-search' });
+    this.search.type = 'search';
+    this.search.placeholder = 'Find in trace: text, key=value, >100ms  ( / )';
+    this.search.setAttribute('aria-label', 'Find in trace');
+    this.count = el('span', { className: 'tl-search-count' });
+    const button = (text: string, title: string, action: () => void, className = ''): HTMLButtonElement => {
+      const b = el('button', { className: `tl-tool ${className}`.trim(), text, title });
+      b.addEventListener('click', action);
+      return b;
+    };
+    this.criticalButton = button('Critical path', 'Highlight the critical path (c)', () => c.toggleCritical(), 'tl-critical-toggle');
+    this.resetZoom = button('Reset zoom', 'Show the whole trace again', () => c.setZoom(undefined), 'tl-reset-zoom');
+    const toolbar = el(
+      'div',
+      { className: 'tl-toolbar' },
+      this.search,
+      this.count,
+      button('↑', 'Previous match (Shift+Enter, N)', () => c.stepMatch(-1), 'tl-prev-match'),
+      button('↓', 'Next match (Enter, n)', () => c.stepMatch(1), 'tl-next-match'),
+      button('◀ error', 'Previous error (E)', () => c.stepError(-1), 'tl-prev-error'),
+      button('error ▶', 'Next error (e)', () => c.stepError(1), 'tl-next-error'),
+      el('span', { className: 'tl-sep' }),
+      this.criticalButton,
+      button('Collapse all', 'Collapse every span', () => c.collapseAll(), 'tl-collapse-all'),
+      button('Expand all', 'Expand every span', () => c.expandAll(), 'tl-expand-all'),
+      this.resetZoom,
+    );
+    this.search.addEventListener('input', () => {
+      clearTimeout(this.searchTimer);
+      this.searchTimer = setTimeout(() => c.setQuery(this.search.value), 120);
+    });
+    this.search.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        clearTimeout(this.searchTimer);
+        if (this.search.value !== c.query) c.setQuery(this.search.value);
+        c.stepMatch(e.shiftKey ? -1 : 1);
+        e.preventDefault();
+      } else if (e.key === 'Escape') {
+        // Keep the query (a search box clears itself on Escape) and hand the keys back to the page.
+        e.preventDefault();
+        this.search.blur();
+      }
+    });
+
+    this.minimap = el('canvas', { className: 'tl-minimap-canvas' });
+    this.minimapWindow = el('div', { className: 'tl-minimap-window' });
+    this.minimapDrag = el('div', { className: 'tl-minimap-drag' });
+    this.minimapWrap = el('div', { className: 'tl-minimap', title: 'Drag to zoom into a time range' }, this.minimap, this.minimapWindow, this.minimapDrag);
+    this.minimapWrap.style.height = `${MINIMAP_HEIGHT}px`;
+    this.dragToZoom();
+
+    this.ruler = el('div', { className: 'tl-ruler' });
+    this.spacer = el('div', { className: 'tl-spacer' });
+    this.rowsLayer = el('div', { className: 'tl-rows' });
+    this.scroller = el('div', { className: 'tl-scroller' }, this.spacer, this.rowsLayer);
+    this.scroller.tabIndex = 0;
+    this.scroller.addEventListener('scroll', () => this.schedule());
+    this.rowsLayer.addEventListener('click', (e) => this.onClick(e));
+    this.element = el('div', { className: 'tl-waterfall' }, toolbar, this.minimapWrap, el('div', { className: 'tl-ruler-row' }, el('div', { className: 'tl-ruler-label', text: 'Service · operation' }), this.ruler), this.scroller);
+    this.resize = new ResizeObserver(() => {
+      this.minimapFor = undefined;
+      this.schedule();
+    });
+    this.resize.observe(this.scroller);
+  }
+
+  focusSearch(): void {
+    this.search.focus();
+    this.search.select();
+  }
+
+  /** ns per lane fraction: the zoomed range, or the whole trace. */
+  private range(): { start: number; end: number } {
+    const z = this.c.zoom;
+    return z ?? { start: 0, end: Math.max(this.c.duration, 1) };
+  }
+
+  render(what: Change): void {
+    const c = this.c;
+    if (what === 'all' || what === 'rows') {
+      this.positions = new RowPositions(ROW_HEIGHT, c.rows.length);
+      this.spacer.style.height = `${this.positions.totalHeight}px`;
+    }
+    if (what === 'all' || what === 'search') this.renderCount();
+    if (what === 'all' || what === 'critical') {
+      this.criticalButton.classList.toggle('active', c.critical);
+      this.criticalButton.setAttribute('aria-pressed', String(c.critical));
+    }
+    if (what === 'all' || what === 'zoom') {
+      this.resetZoom.disabled = !c.zoom;
+      this.renderRuler();
+      this.renderMinimapWindow();
+    }
+    if (what === 'selection') {
+      this.renderCount();
+      this.scrollToSelected();
+    }
+    if (what === 'all' && c.selected >= 0 && this.firstPaint) this.scrollToSelected();
+    this.schedule();
+  }
+
+  shown(visible: boolean): void {
+    if (visible) this.schedule();
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.frame);
+    clearTimeout(this.searchTimer);
+    this.resize.disconnect();
+  }
+
+  private renderCount(): void {
+    const c = this.c;
+    if (this.search.value !== c.query && document.activeElement !== this.search) this.search.value = c.query;
+    this.count.classList.toggle('tl-search-error', c.found.error !== undefined);
+    if (c.found.error) this.count.textContent = c.found.error;
+    else if (!c.query.trim()) this.count.textContent = '';
+    else {
+      const at = c.found.matches.indexOf(c.selected);
+      this.count.textContent = `${at >= 0 ? at + 1 : 0} of ${c.found.matches.length}`;
+    }
+  }
+
+  private scrollToSelected(): void {
+    const row = this.c.rows.indexOf(this.c.selected);
+    if (row < 0) return;
+    const height = this.scroller.clientHeight || 400;
+    const top = this.positions.scrollToShow(row, this.scroller.scrollTop, height);
+    if (top !== this.scroller.scrollTop) this.scroller.scrollTop = top;
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      if (this.element.hidden) return;
+      this.renderRows();
+      this.renderMinimap();
+    });
+  }
+
+  private renderRuler(): void {
+    const { start, end } = this.range();
+    const ticks: HTMLElement[] = [];
+    for (let i = 0; i <= 4; i++) {
+      const t = el('span', { className: 'tl-tick', text: dur(start + ((end - start) * i) / 4) });
+      t.style.left = `${i * 25}%`;
+      if (i === 4) t.classList.add('tl-tick-last');
+      ticks.push(t);
+    }
+    this.ruler.replaceChildren(...ticks);
+  }
+
+  private renderRows(): void {
+    const c = this.c;
+    const height = this.scroller.clientHeight || 600;
+    const { first, last } = this.positions.range(this.scroller.scrollTop, height, OVERSCAN);
+    const { start, end } = this.range();
+    const span = end - start;
+    const path = c.path;
+    const segmentsByPos = path ? groupSegments(path.segments) : undefined;
+    const searching = c.query.trim() !== '' && !c.found.error;
+    const traceStart = c.view.header.startNanos;
+    const out: HTMLElement[] = [];
+    for (let r = first; r < last; r++) {
+      const pos = c.rows[r]!;
+      const v = c.view.spans[pos]!;
+      const s = v.span;
+      const row = el('div', { className: 'tl-row' });
+      row.style.top = `${this.positions.top(r)}px`;
+      row.dataset['pos'] = String(pos);
+      row.dataset['spanId'] = s.spanId;
+      if (pos === c.selected) row.classList.add('selected');
+      if (v.error) row.classList.add('error');
+      if (searching) row.classList.add(c.matchSet.has(pos) ? 'match' : 'dim');
+      if (path?.spans.has(pos)) row.classList.add('critical');
+
+      const label = el('div', { className: 'tl-label' });
+      label.style.paddingLeft = `${4 + Math.min(v.depth, 40) * 14}px`;
+      if (v.children.length > 0) {
+        const collapsed = c.collapsed.has(pos);
+        const t = el('button', { className: 'tl-toggle', text: collapsed ? '▸' : '▾', title: collapsed ? `Expand (${v.children.length} children)` : 'Collapse' });
+        t.setAttribute('aria-expanded', String(!collapsed));
+        label.append(t);
+      } else label.append(el('span', { className: 'tl-toggle-space' }));
+      const swatch = el('span', { className: 'tl-swatch' });
+      swatch.style.background = serviceColor(v.service);
+      label.append(
+        swatch,
+        el('span', { className: 'tl-kind', text: kindGlyph(v.kind), title: kindName(v.kind) }),
+        el('span', { className: 'tl-service', text: v.service }),
+        el('span', { className: 'tl-name', text: s.name }),
+      );
+      if (v.error) label.append(el('span', { className: 'tl-error-mark', text: '!', title: s.status.message ? `Error: ${s.status.message}` : 'Error' }));
+      if (v.orphan) label.append(el('span', { className: 'tl-orphan-mark', text: 'orphan', title: `Parent ${s.parentSpanId} is not in this trace` }));
+      label.title = `${v.service} ${s.name}`;
+
+      const lane = el('div', { className: 'tl-lane' });
+      const left = ((v.offset - start) / span) * 100;
+      const width = (v.duration / span) * 100;
+      const bar = el('div', { className: 'tl-bar', title: `${s.name}\n${dur(v.duration)} (self ${dur(v.selfTime)})\nstarts ${rel(v.offset)}` });
+      bar.style.left = `${left}%`;
+      bar.style.width = `${width}%`;
+      bar.style.setProperty('--tl-service', serviceColor(v.service));
+      const segs = segmentsByPos?.get(pos);
+      if (segs && v.duration > 0) {
+        for (const seg of segs) {
+          const m = el('div', { className: 'tl-crit' });
+          m.style.left = `${((seg.start - v.offset) / v.duration) * 100}%`;
+          m.style.width = `${((seg.end - seg.start) / v.duration) * 100}%`;
+          bar.append(m);
+        }
+      }
+      if (s.events.length > 0 && s.events.length <= 200) {
+        for (const ev of s.events) {
+          const t = Number(nanos(ev.timeUnixNano) - traceStart);
+          const m = el('div', { className: 'tl-event', title: `${ev.name} ${rel(t - v.offset)}` });
+          m.style.left = v.duration > 0 ? `${((t - v.offset) / v.duration) * 100}%` : '0';
+          if (ev.name === 'exception') m.classList.add('exception');
+          bar.append(m);
+        }
+      }
+      const time = el('span', { className: 'tl-duration', text: dur(v.duration) });
+      if (left + width > 80) {
+        time.style.right = `${100 - Math.max(0, left)}%`;
+        time.classList.add('before');
+      } else time.style.left = `${Math.max(0, left + width)}%`;
+      lane.append(bar, time);
+      row.append(label, lane);
+      out.push(row);
+    }
+    this.rowsLayer.replaceChildren(...out);
+    if (this.firstPaint && out.length > 0) {
+      this.firstPaint = false;
+      performance.mark('tracelens:waterfall-painted');
+    }
+  }
+
+  private onClick(e: MouseEvent): void {
+    const target = e.target as HTMLElement;
+    const row = target.closest<HTMLElement>('.tl-row');
+    if (!row) return;
+    const pos = Number(row.dataset['pos']);
+    if (target.closest('.tl-toggle')) this.c.toggle(pos);
+    else this.c.select(pos);
+  }
+
+  /** The whole trace as thin bars, one line per span in tree order (drawn once per trace and size). */
+  private renderMinimap(): void {
+    const view = this.c.view;
+    const width = this.minimapWrap.clientWidth;
+    if (width === 0 || this.minimapFor === view) return;
+    this.minimapFor = view;
+    const dpr = window.devicePixelRatio || 1;
+    this.minimap.width = Math.round(width * dpr);
+    this.minimap.height = Math.round(MINIMAP_HEIGHT * dpr);
+    const g = this.minimap.getContext('2d');
+    if (!g) return;
+    const W = this.minimap.width;
+    const H = this.minimap.height;
+    g.clearRect(0, 0, W, H);
+    const total = Math.max(this.c.duration, 1);
+    const n = view.spans.length;
+    const lineH = Math.max(1, H / Math.max(n, 1));
+    const errorColor = getComputedStyle(this.element).getPropertyValue('--tl-error').trim() || '#f14c4c';
+    let fill = '';
+    for (const v of view.spans) {
+      const color = v.error ? errorColor : serviceColor(v.service);
+      if (color !== fill) g.fillStyle = fill = color;
+      g.fillRect((v.offset / total) * W, (v.pos / n) * H, Math.max(1, (v.duration / total) * W), lineH);
+    }
+    this.renderMinimapWindow();
+  }
+
+  private renderMinimapWindow(): void {
+    const z = this.c.zoom;
+    this.minimapWindow.hidden = !z;
+    if (!z) return;
+    const total = Math.max(this.c.duration, 1);
+    this.minimapWindow.style.left = `${(z.start / total) * 100}%`;
+    this.minimapWindow.style.width = `${((z.end - z.start) / total) * 100}%`;
+  }
+
+  private dragToZoom(): void {
+    const wrap = this.minimapWrap;
+    let from: number | undefined;
+    const frac = (e: MouseEvent): number => {
+      const r = wrap.getBoundingClientRect();
+      return Math.max(0, Math.min(1, (e.clientX - r.left) / Math.max(r.width, 1)));
+    };
+    const show = (a: number, b: number): void => {
+      this.minimapDrag.hidden = false;
+      this.minimapDrag.style.left = `${Math.min(a, b) * 100}%`;
+      this.minimapDrag.style.width = `${Math.abs(b - a) * 100}%`;
+    };
+    this.minimapDrag.hidden = true;
+    const move = (e: MouseEvent): void => {
+      if (from !== undefined) show(from, frac(e));
+    };
+    const up = (e: MouseEvent): void => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+      if (from === undefined) return;
+      const a = Math.min(from, frac(e));
+      const b = Math.max(from, frac(e));
+      from = undefined;
+      this.minimapDrag.hidden = true;
+      const total = this.c.duration;
+      // A click (no drag) resets; a drag zooms into what it covered.
+      this.c.setZoom(b - a < 0.005 ? undefined : { start: a * total, end: b * total });
+    };
+    wrap.addEventListener('mousedown', (e) => {
+      from = frac(e);
+      show(from, from);
+      window.addEventListener('mousemove', move);
+      window.addEventListener('mouseup', up);
+      e.preventDefault();
+    });
+  }
+}
+
+function groupSegments(segments: readonly { readonly pos: number; readonly start: number; readonly end: number }[]): Map<number, { start: number; end: number }[]> {
+  const out = new Map<number, { start: number; end: number }[]>();
+  for (const s of segments) {
+    let list = out.get(s.pos);
+    if (!list) out.set(s.pos, (list = []));
+    list.push(s);
+  }
+  return out;
+}
