@@ -45,7 +45,7 @@ const ERROR_SAMPLES_PER_MINUTE = 5;
 const MAX_OPERATIONS = 20_000;
 /** Below this confidence a candidate does not get a lens. */
 const MIN_CONFIDENCE = 0.3;
-const RECOMPUTE_DEBOUNCE_MS = 15;
+const RECOMPUTE_DEBOUNCE_MS = 10;
 const CORRELATE_DEBOUNCE_MS = 100;
 
 interface Exemplar {
@@ -297,9 +297,11 @@ export class LensEngine {
     this.catchingUp = true;
     const slice = (): void => {
       if (this.disposed) return;
-      const horizon = Date.now() - 2 * this.settingsValue.windowMinutes * BUCKET_MS - BUCKET_MS;
+      const now = Date.now();
+      const horizon = now - 2 * this.settingsValue.windowMinutes * BUCKET_MS - BUCKET_MS;
+      const recent = now - this.settingsValue.windowMinutes * BUCKET_MS - BUCKET_MS;
       const names = this.store.indexNames();
-      this.cursor = this.store.readRows(this.cursor, ROWS_PER_SLICE, (r) => this.addRow(r, names, horizon));
+      this.cursor = this.store.readRows(this.cursor, ROWS_PER_SLICE, (r) => this.addRow(r, names, horizon, recent));
       this.pumpExemplars();
       this.scheduleRecompute();
       if (this.cursor < this.store.rowEnd) setImmediate(slice);
@@ -308,7 +310,7 @@ export class LensEngine {
     slice();
   }
 
-  private addRow(r: Readonly<RowView>, names: { readonly services: readonly string[]; readonly spans: readonly string[] }, horizon: number): void {
+  private addRow(r: Readonly<RowView>, names: { readonly services: readonly string[]; readonly spans: readonly string[] }, horizon: number, recent: number): void {
     const key = (r.name * 65536 + r.service) * 8 + r.kind;
     let op = this.ops.get(key);
     if (!op) {
@@ -329,7 +331,9 @@ export class LensEngine {
     this.dirtyOps.add(op);
     const needLocation = op.exemplars.length + op.pending < 2 || (op.exemplars.length + op.pending < EXEMPLARS_KEPT + 1 && endMs - op.lastExemplarMs > EXEMPLAR_EVERY_MS);
     let forErrors = false;
-    if (r.error) {
+    // Failing spans are decoded for their messages only in the recent window (the hover shows those), and only while
+    // the queue has room for location exemplars: a store full of failures costs a bounded number of decodes.
+    if (r.error && endMs >= recent && this.queue.length < EXEMPLAR_QUEUE / 2) {
       const minute = Math.floor(endMs / BUCKET_MS);
       const n = op.errorSamples.get(minute) ?? 0;
       if (n < ERROR_SAMPLES_PER_MINUTE) {

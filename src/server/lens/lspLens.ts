@@ -34,7 +34,7 @@ export function localLensBackend(server: TraceServer): LensBackend {
 }
 
 /** Changes are told to the editor at most this often (a burst of spans makes one refresh). */
-const REFRESH_DEBOUNCE_MS = 20;
+const REFRESH_DEBOUNCE_MS = 10;
 const SYNC_DEBOUNCE_MS = 30;
 
 /** Merges client settings over the defaults; '${workspaceFolder}' in a mapping's target becomes the first folder. */
