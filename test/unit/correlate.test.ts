@@ -133,3 +133,285 @@ describe('correlation corpus', () => {
     assert.ok(recall >= 0.9, `recall ${recall}`);
   });
 });
+
+// ---- Stack parsers ----
+describe('parseStackTrace', () => {
+  it('V8 / Node: functions, anonymous frames, node:internal, innermost first', () => {
+    const f = parseStackTrace(`TypeError: x
+    at Object.priceOf (/usr/src/app/dist/orders.js:54:11)
+    at async Promise.all (index 0)
+    at /usr/src/app/dist/server.js:40:54
+    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)`);
+    assert.deepEqual(f.map((x) => [x.file, x.line, x.column, x.function, x.format]), [
+      ['/usr/src/app/dist/orders.js', 54, 11, 'Object.priceOf', 'v8'],
+      ['/usr/src/app/dist/server.js', 40, 54, undefined, 'v8'],
+      ['node:internal/process/task_queues', 95, 5, 'process.processTicksAndRejections', 'v8'],
+    ]);
+  });
+  it('Chrome with URLs and webpack', () => {
+    const f = parseStackTrace('Error: x\n    at priceOf (webpack:///./src/orders.ts?:41:11)\n    at http://localhost:5173/src/server.ts:26:25');
+    assert.deepEqual(f.map((x) => [x.file, x.line, x.format]), [['webpack:///./src/orders.ts?', 41, 'v8'], ['http://localhost:5173/src/server.ts', 26, 'v8']]);
+  });
+  it('Firefox and Safari', () => {
+    const ff = parseStackTrace('priceOf@http://localhost:5173/src/orders.ts:41:11\nregisterRoutes/<@http://localhost:5173/src/server.ts:26:25\n');
+    assert.deepEqual(ff.map((x) => [x.function, x.line, x.column, x.format]), [['priceOf', 41, 11, 'firefox'], ['registerRoutes/<', 26, 25, 'firefox']]);
+    const sa = parseStackTrace('priceOf@http://localhost:5173/src/orders.ts:41:20\ndispatchEvent@[native code]\nglobal code@http://localhost:5173/src/main.ts:12:3');
+    assert.deepEqual(sa.map((x) => [x.file, x.line, x.format]), [['http://localhost:5173/src/orders.ts', 41, 'safari'], ['http://localhost:5173/src/main.ts', 12, 'safari']]);
+  });
+  it('Python: innermost first, the last (chained) traceback first', () => {
+    const f = parseStackTrace(`Traceback (most recent call last):
+  File "/app/shop/worker.py", line 25, in apply
+    return x
+KeyError: 'price'
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/usr/local/lib/python3.11/site-packages/starlette/routing.py", line 677, in __call__
+    await route.handle(scope, receive, send)
+  File "/app/shop/api.py", line 19, in reserve_stock
+    raise HTTPException(status_code=409)
+         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+fastapi.exceptions.HTTPException: 409`);
+    assert.deepEqual(f.map((x) => [x.file, x.line, x.function]), [
+      ['/app/shop/api.py', 19, 'reserve_stock'],
+      ['/usr/local/lib/python3.11/site-packages/starlette/routing.py', 677, '__call__'],
+      ['/app/shop/worker.py', 25, 'apply'],
+    ]);
+  });
+  it('Java and Kotlin: package folders from the class, causes, "... N more", native frames left out', () => {
+    const f = parseStackTrace(`java.lang.RuntimeException: x
+\tat app//com.example.shop.OrderService.find(OrderService.java:25)
+\tat java.base/java.lang.Thread.run(Thread.java:1583)
+\tat com.example.payments.PaymentService$onRefund$1.invokeSuspend(PaymentService.kt:24)
+Caused by: java.net.ConnectException: refused
+\tat java.base/sun.nio.ch.Net.pollConnect(Native Method)
+\tat jdk.internal.reflect.GeneratedMethodAccessor87.invoke(Unknown Source)
+\t... 21 more`);
+    assert.deepEqual(f.map((x) => [x.file, x.line, x.function, x.format]), [
+      ['com/example/shop/OrderService.java', 25, 'com.example.shop.OrderService.find', 'java'],
+      ['java/lang/Thread.java', 1583, 'java.lang.Thread.run', 'java'],
+      ['com/example/payments/PaymentService.kt', 24, 'com.example.payments.PaymentService$onRefund$1.invokeSuspend', 'java'],
+    ]);
+  });
+  it('Go: panics and runtime/debug.Stack (function line, then tab file:line +0x..)', () => {
+    const f = parseStackTrace(`goroutine 18 [running]:
+runtime/debug.Stack()
+\t/usr/local/go/src/runtime/debug/stack.go:26 +0x5e
+example.com/shop/internal/orders.(*Handler).load(0xc0000a4018, {0x7e1a28, 0xc0001a2000})
+\t/go/src/example.com/shop/internal/orders/handler.go:45 +0x1c5
+created by net/http.(*Server).Serve in goroutine 1
+\t/usr/local/go/src/net/http/server.go:3360 +0x485`);
+    assert.deepEqual(f.map((x) => [x.file, x.line, x.function, x.format]), [
+      ['/usr/local/go/src/runtime/debug/stack.go', 26, 'runtime/debug.Stack', 'go'],
+      ['/go/src/example.com/shop/internal/orders/handler.go', 45, 'example.com/shop/internal/orders.(*Handler).load', 'go'],
+      ['/usr/local/go/src/net/http/server.go', 3360, 'net/http.(*Server).Serve', 'go'],
+    ]);
+  });
+  it('.NET: "at Ns.Type.Method(args) in path:line N"; frames without a file are left out', () => {
+    const f = parseStackTrace(`System.InvalidOperationException: x
+   at Shop.Api.Services.InvoiceService.SendAsync(Int32 id) in C:\\build\\agent\\_work\\1\\s\\dotnet\\Shop.Api\\Services\\InvoiceService.cs:line 29
+   at lambda_method5(Closure, Object)
+--- End of stack trace from previous location ---
+   at Shop.Api.Controllers.InvoicesController.Send(Int32 id) in /src/Controllers/InvoicesController.cs:line 26`);
+    assert.deepEqual(f.map((x) => [x.file, x.line, x.function, x.format]), [
+      ['C:\\build\\agent\\_work\\1\\s\\dotnet\\Shop.Api\\Services\\InvoiceService.cs', 29, 'Shop.Api.Services.InvoiceService.SendAsync', 'dotnet'],
+      ['/src/Controllers/InvoicesController.cs', 26, 'Shop.Api.Controllers.InvoicesController.Send', 'dotnet'],
+    ]);
+  });
+  it('Ruby: backtick and Ruby 3.4 quotes, "from" lines', () => {
+    const f = parseStackTrace("app/services/checkout_service.rb:10:in `call': empty cart (ArgumentError)\n\tfrom /rails/app/controllers/carts_controller.rb:13:in 'block in CartsController#checkout'");
+    assert.deepEqual(f.map((x) => [x.file, x.line, x.function, x.format]), [
+      ['app/services/checkout_service.rb', 10, 'call', 'ruby'],
+      ['/rails/app/controllers/carts_controller.rb', 13, 'block in CartsController#checkout', 'ruby'],
+    ]);
+  });
+  it('hostile: a 1 MB trace and backtracking bait give bounded results', () => {
+    const big = parseStackTrace(`RangeError: x\n${'    at recurse (/usr/src/app/node_modules/lib/deep.js:3:10)\n'.repeat(17000)}`);
+    assert.ok(big.length > 0 && big.length <= 300, `${big.length} frames`);
+    assert.deepEqual(parseStackTrace(`Error: x\n    at ${'('.repeat(30000)}${' '.repeat(30000)}x`), []);
+    assert.deepEqual(parseStackTrace(`\tat ${'a.'.repeat(40000)}(${':1'.repeat(20000)}`), []);
+    assert.deepEqual(parseStackTrace(`   at ${' in '.repeat(50000)}:line 1`), []);
+    assert.deepEqual(parseStackTrace(''), []);
+  });
+});
+
+// ---- Paths ----
+describe('SourceIndex.resolvePath', () => {
+  const index = fixtureIndex();
+  const ws = (p: string): string => join(ROOTS.workspace, p);
+  it('container, CI and URL paths by the longest common suffix', () => {
+    assert.deepEqual(index.resolvePath('/usr/src/app/node/src/orders.ts'), { path: ws('node/src/orders.ts'), how: 'suffix', matchedSegments: 3, foreignSegments: 6, alsoMatching: 0 });
+    assert.equal(index.resolvePath('file:///home/ci/builds/shop/node/dist/orders.js')?.path, ws('node/dist/orders.js'));
+    assert.equal(index.resolvePath('webpack:///./src/orders.ts?')?.path, ws('node/src/orders.ts'));
+    assert.equal(index.resolvePath('http://localhost:5173/src/queue.ts?t=1700000000')?.path, ws('node/src/queue.ts'));
+  });
+  it('Windows paths match case-insensitively; POSIX paths do not', () => {
+    assert.equal(index.resolvePath('C:\\BUILD\\agent\\_work\\1\\s\\DotNet\\shop.api\\Services\\InvoiceService.cs')?.path, ws('dotnet/Shop.Api/Services/InvoiceService.cs'));
+    assert.equal(index.resolvePath('/app/DOTNET/SHOP.API/SERVICES/invoiceservice.cs')?.matchedSegments, undefined);
+  });
+  it('exact paths, and user prefix mappings before suffix matching', () => {
+    assert.equal(index.resolvePath(ws('python/shop/db.py'))?.how, 'exact');
+    const m = index.resolvePath('/opt/x/shop/db.py', [{ from: '/opt/x/', to: `${ROOTS.workspace}/python/` }]);
+    assert.deepEqual(m, { path: ws('python/shop/db.py'), how: 'mapping' });
+  });
+  it('an ambiguous suffix (src/index.ts in both roots) says so and lowers confidence', () => {
+    const r = index.resolvePath('/app/src/index.ts');
+    assert.equal(r?.alsoMatching, 1);
+    const span = modelSpan({ traceId: 'a', spanId: 'b', attributes: [{ key: 'code.filepath', value: '/app/src/index.ts' }, { key: 'code.lineno', value: 3n }] });
+    const [top] = correlateSpan({ span, resource: span.resource }, index);
+    assert.ok(top && top.confidence < 0.9, JSON.stringify(top));
+    const unique = modelSpan({ traceId: 'a', spanId: 'b', attributes: [{ key: 'code.filepath', value: '/billing/src/invoice.ts' }, { key: 'code.lineno', value: 3n }] });
+    assert.ok(correlateSpan({ span: unique, resource: unique.resource }, index)[0]!.confidence >= 0.9);
+  });
+  it('never resolves outside the roots: traversal, control characters, absurd lengths', () => {
+    assert.equal(index.resolvePath(`${ROOTS.workspace}/../../../../etc/passwd`), undefined);
+    assert.equal(index.resolvePath(`${ROOTS.workspace}/node/../../correlate.test.ts`), undefined);
+    assert.equal(index.resolvePath('/app/shop/\u0000db.py'), undefined);
+    assert.equal(index.resolvePath(`${'/a'.repeat(5000)}/db.py`), undefined);
+    const outside = new SourceIndex([ROOTS.workspace]);
+    outside.setFile(join(FIXTURES, 'corpus.json'), '[]');
+    assert.equal(outside.fileCount, 0);
+  });
+});
+
+// ---- Source maps through real files ----
+describe('createSourceMaps', () => {
+  const maps = createSourceMaps(readReal);
+  const node = join(ROOTS.workspace, 'node');
+  it('a sibling map named by the sourceMappingURL comment', () => {
+    const dist = readFileSync(join(node, 'dist/orders.js'), 'utf8').split('\n');
+    const line = dist.findIndex((l) => l.includes("throw new TypeError(\"order body must be an object\")")) + 1;
+    const r = maps.resolve(join(node, 'dist/orders.js'), line, 11);
+    assert.equal(r?.path, join(node, 'src/orders.ts'));
+    assert.equal(r?.line, readFileSync(join(node, 'src/orders.ts'), 'utf8').split('\n').findIndex((l) => l.includes("throw new TypeError('order body")) + 1);
+  });
+  it('an inline data: URL map in a bundle', () => {
+    const bundle = readFileSync(join(node, 'build/bundle.js'), 'utf8').split('\n');
+    const line = bundle.findIndex((l) => l.includes('.startActiveSpan("users.load"')) + 1;
+    const r = maps.resolve(join(node, 'build/bundle.js'), line);
+    assert.equal(r?.path, join(node, 'src/server.ts'));
+    assert.equal(r?.line, readFileSync(join(node, 'src/server.ts'), 'utf8').split('\n').findIndex((l) => l.includes("startActiveSpan('users.load'")) + 1);
+  });
+  const tmp = mkdtempSync(join(tmpdir(), 'tracelens-maps-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+  it('a sibling .map without a comment, sources against sourceRoot', () => {
+    mkdirSync(join(tmp, 'out'));
+    writeFileSync(join(tmp, 'out/app.js'), 'a();\nb();\n');
+    // Generated line 2 col 0 -> source 0 ("x.ts" under sourceRoot "../lib"), line 7 col 2.
+    writeFileSync(join(tmp, 'out/app.js.map'), JSON.stringify({ version: 3, sources: ['x.ts'], sourceRoot: '../lib', names: [], mappings: 'AAAA;AAME' }));
+    const r = maps.resolve(join(tmp, 'out/app.js'), 2, 1);
+    assert.deepEqual([r?.path, r?.line], [join(tmp, 'lib/x.ts'), 7]);
+    assert.equal(maps.resolve(join(tmp, 'out/none.js'), 1), undefined);
+    writeFileSync(join(tmp, 'out/bad.js'), 'x\n//# sourceMappingURL=bad.js.map\n');
+    writeFileSync(join(tmp, 'out/bad.js.map'), '{ not json');
+    assert.equal(maps.resolve(join(tmp, 'out/bad.js'), 1), undefined);
+  });
+});
+
+// ---- Literals per language, functions, updates ----
+describe('SourceIndex literals and functions', () => {
+  const index = fixtureIndex();
+  const ws = (p: string): string => join(ROOTS.workspace, p);
+  const lineIn = (file: string, snippet: string): number => readFileSync(ws(file), 'utf8').split('\n').findIndex((l) => l.includes(snippet)) + 1;
+  it('span names where each language creates them', () => {
+    for (const [name, file, snippet] of [
+      ['users.load', 'node/src/server.ts', "startActiveSpan('users.load'"],
+      ['queue.drain-dead-letters', 'node/src/queue.ts', "withSpan('queue.drain-dead-letters'"],
+      ['catalogue.product', 'python/shop/views.py', 'start_as_current_span("catalogue.product")'],
+      ['orders.find', 'java/src/main/java/com/example/shop/OrderService.java', 'spanBuilder("orders.find")'],
+      ['shipments.get', 'go/internal/orders/handler.go', 'tracer.Start(r.Context(), "shipments.get")'],
+      ['invoices.find', 'dotnet/Shop.Api/Services/InvoiceService.cs', 'StartActivity("invoices.find")'],
+      ['carts.checkout', 'ruby/app/controllers/carts_controller.rb', 'in_span("carts.checkout")'],
+    ] as const) {
+      assert.deepEqual(index.find('span', name).map((o) => [o.path, o.line]), [[ws(file), lineIn(file, snippet)]], name);
+    }
+    assert.deepEqual(index.find('span', 'orders.created'), [], 'a topic is not a span name');
+    assert.deepEqual(index.find('span', 'shop-api'), [], 'getTracer names are not span names');
+  });
+  it('routes with methods and class prefixes, in every framework form', () => {
+    const route = (r: string): string[] => index.find('route', r).map((o) => `${o.method ?? '*'} ${relative(ROOTS.workspace, o.path)}:${o.line}`);
+    assert.deepEqual(route('orders/{}'), [`GET node/src/server.ts:${lineIn('node/src/server.ts', "router.get('/orders/:orderId'")}`, `DELETE node/src/server.ts:${lineIn('node/src/server.ts', "router.delete('/orders/:orderId'")}`]);
+    assert.deepEqual(route('api/orders'), [`POST java/src/main/java/com/example/shop/OrderController.java:${lineIn('java/src/main/java/com/example/shop/OrderController.java', '@PostMapping')}`]);
+    assert.deepEqual(route('api/invoices/{}/send'), [`POST dotnet/Shop.Api/Controllers/InvoicesController.cs:${lineIn('dotnet/Shop.Api/Controllers/InvoicesController.cs', '[HttpPost("{id}/send")]')}`]);
+    assert.equal(route('products/{}').length, 1);
+    assert.equal(route('shipments/{}')[0]?.startsWith('GET go/cmd/server/main.go'), true);
+    assert.equal(route('carts/{}/checkout')[0]?.startsWith('POST ruby/config/routes.rb'), true);
+  });
+  it('an ambiguous literal gives several candidates, none confident', () => {
+    const ix = new SourceIndex([ROOTS.workspace]);
+    ix.setFile(ws('a.ts'), "tracer.startSpan('sync');\n");
+    ix.setFile(ws('b.py'), 'with tracer.start_as_current_span("sync"):\n    pass\n');
+    const span = modelSpan({ traceId: 'a', spanId: 'b', name: 'sync' });
+    const c = correlateSpan({ span, resource: span.resource }, ix);
+    assert.equal(c.length, 2);
+    assert.ok(c.every((k) => k.confidence < 0.9 && k.inWorkspace));
+  });
+  it('enclosingFunction in each language', () => {
+    const fn = (file: string, snippet: string): string | undefined => index.enclosingFunction(ws(file), lineIn(file, snippet))?.name;
+    assert.equal(fn('node/src/orders.ts', "throw new TypeError('order body"), 'priceOf');
+    assert.equal(fn('node/src/orders.ts', 'throw new Error(`order ${id} not found`)'), 'loadOrder');
+    assert.equal(fn('python/shop/worker.py', 'return event["sku"]'), 'PriceWorker.apply');
+    assert.equal(fn('python/shop/db.py', 'raise LookupError'), 'fetch_product');
+    assert.equal(fn('java/src/main/java/com/example/shop/OrderService.java', 'throw new IllegalArgumentException'), 'OrderService.validate');
+    assert.equal(fn('kotlin/src/main/kotlin/com/example/payments/PaymentService.kt', 'require(orderId.isNotBlank())'), 'PaymentService.amountFor');
+    assert.equal(fn('go/internal/orders/handler.go', 'row := h.db.QueryRowContext'), 'load');
+    assert.equal(fn('dotnet/Shop.Api/Services/InvoiceService.cs', 'PublishAsync("invoices.sent"'), 'InvoiceService.SendAsync');
+    assert.equal(fn('ruby/app/services/checkout_service.rb', 'raise ArgumentError'), 'CheckoutService.call');
+    const r = index.enclosingFunction(ws('ruby/app/controllers/carts_controller.rb'), lineIn('ruby/app/controllers/carts_controller.rb', 'CheckoutService.new(cart).call'));
+    assert.deepEqual(r, { name: 'CartsController.checkout', startLine: lineIn('ruby/app/controllers/carts_controller.rb', 'def checkout'), endLine: lineIn('ruby/app/controllers/carts_controller.rb', 'head :accepted') + 1 });
+    assert.equal(index.enclosingFunction(ws('node/src/orders.ts'), 1), undefined);
+  });
+  it('setFile replaces and removeFile drops a file and its literals', () => {
+    const ix = new SourceIndex([ROOTS.workspace]);
+    const p = ws('node/src/tmp.ts');
+    ix.setFile(p, "tracer.startSpan('one');\n");
+    assert.equal(ix.find('span', 'one').length, 1);
+    ix.setFile(p, "\n\ntracer.startSpan('two');\n");
+    assert.deepEqual([ix.find('span', 'one').length, ix.find('span', 'two')[0]?.line, ix.fileCount], [0, 3, 1]);
+    ix.removeFile(p);
+    assert.deepEqual([ix.find('span', 'two').length, ix.hasFile(p), ix.fileCount], [0, false, 0]);
+  });
+});
+
+// ---- Signals combined, and hostile spans ----
+describe('correlateSpan', () => {
+  const index = fixtureIndex();
+  const orders = join(ROOTS.workspace, 'node/src/orders.ts');
+  it('the same file and line from two signals merge into one candidate with both evidences', () => {
+    const stack = 'TypeError: x\n    at priceOf (/usr/src/app/node/src/orders.ts:41:11)';
+    const span = modelSpan({
+      traceId: 'a', spanId: 'b',
+      attributes: [{ key: 'code.file.path', value: '/usr/src/app/node/src/orders.ts' }, { key: 'code.line.number', value: 41n }],
+      events: [{ timeUnixNano: 1n, name: 'exception', attributes: [{ key: 'exception.stacktrace', value: stack }], droppedAttributesCount: 0 }],
+    });
+    const c = correlateSpan({ span, resource: span.resource }, index);
+    assert.equal(c.length, 1);
+    assert.deepEqual(c[0]!.evidence.map((e) => e.kind).sort(), ['code.attributes', 'exception.stacktrace', 'path-mapping', 'path-mapping']);
+    assert.ok(c[0]!.confidence > 0.97 && c[0]!.path === orders && c[0]!.functionName === 'priceOf' && c[0]!.stack?.length === 1);
+  });
+  it('a 1.4 MB stack is read from its head: the innermost workspace frame, a bounded stack', () => {
+    const text = `RangeError: Maximum call stack size exceeded\n${'    at f (/usr/src/app/node/src/orders.ts:41:1)\n'.repeat(30000)}`;
+    const span = modelSpan({ traceId: 'a', spanId: 'b', attributes: [{ key: 'code.stacktrace', value: text }] });
+    const [c] = correlateSpan({ span, resource: span.resource }, index);
+    assert.deepEqual([c?.path, c?.line], [orders, 41]);
+    assert.ok((c?.stack?.length ?? 0) <= 300);
+  });
+  it('an unmapped foreign file is a candidate outside the workspace, with low confidence', () => {
+    const span = modelSpan({ traceId: 'a', spanId: 'b', attributes: [{ key: 'code.filepath', value: '/opt/vendor-lib/x.py' }, { key: 'code.lineno', value: 3n }] });
+    const [c] = correlateSpan({ span, resource: span.resource }, index);
+    assert.deepEqual([c?.path, c?.inWorkspace, (c?.confidence ?? 1) < 0.5], ['/opt/vendor-lib/x.py', false, true]);
+  });
+  it('hostile spans map to nothing and stay bounded', () => {
+    for (const [name, attributes] of [
+      ['a'.repeat(100_000), []],
+      ['users.load\u0000', []],
+      ['x', [{ key: 'db.statement', value: 'SELECT '.repeat(200_000) }]],
+      ['x', [{ key: 'http.route', value: '/'.repeat(200_000) }]],
+      ['x', [{ key: 'code.filepath', value: new Uint8Array(4) }, { key: 'code.lineno', value: 'NaN' }]],
+    ] as [string, Attributes][]) {
+      const span = modelSpan({ traceId: 'a', spanId: 'b', name, attributes, kind: SpanKind.SERVER });
+      assert.deepEqual(correlateSpan({ span, resource: span.resource }, index), []);
+    }
+  });
+});

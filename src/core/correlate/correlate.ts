@@ -6,7 +6,7 @@ import { SpanKind } from '../model';
 import { normaliseWhitespace } from './extract';
 import { cleanForeign, foldName, normaliseRoute } from './sourceIndex';
 import type { Occurrence, ResolvedPath, SourceIndex } from './sourceIndex';
-import { MAX_STACK_CHARS, isThirdPartyFrame, parseStackTrace } from './stack';
+import { isThirdPartyFrame, parseStackTrace } from './stack';
 import type { CorrelateOptions, Evidence, EvidenceKind, SourceCandidate, StackFrame } from './types';
 
 export interface SpanInput {
@@ -37,6 +37,7 @@ const MAX_NAME_CHARS = 500;
 const MAX_SQL_CHARS = 8000;
 const MAX_LOGS = 50;
 const MAX_EVENTS = 64;
+// eslint-disable-next-line no-control-regex -- span text with control characters is refused on purpose
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 interface Draft {
@@ -56,14 +57,15 @@ export function correlateSpan(input: SpanInput, index: SourceIndex, options?: Co
   const ctx = { index, options: options ?? {}, drafts };
   const attrs = input.span.attributes;
   fromCodeAttributes(ctx, attrs);
-  const stack = str(attrs, 'code.stacktrace', MAX_STACK_CHARS * 4);
+  // Stacks of any length: the parser reads only their head (innermost frames first in all but Python).
+  const stack = str(attrs, 'code.stacktrace', Infinity);
   if (stack) fromStack(ctx, stack, 'code.stacktrace');
   for (const ev of input.span.events.slice(0, MAX_EVENTS)) {
-    const s = str(ev.attributes, 'exception.stacktrace', MAX_STACK_CHARS * 4);
+    const s = str(ev.attributes, 'exception.stacktrace', Infinity);
     if (s) fromStack(ctx, s, 'exception.stacktrace');
   }
   for (const log of (input.logs ?? []).slice(0, MAX_LOGS)) {
-    const s = str(log.attributes, 'exception.stacktrace', MAX_STACK_CHARS * 4) ?? str(log.attributes, 'code.stacktrace', MAX_STACK_CHARS * 4) ?? (typeof log.body === 'string' ? log.body : undefined);
+    const s = str(log.attributes, 'exception.stacktrace', Infinity) ?? str(log.attributes, 'code.stacktrace', Infinity) ?? (typeof log.body === 'string' ? log.body : undefined);
     if (s) fromStack(ctx, s, 'log.stacktrace');
   }
   fromLiterals(ctx, input.span);
@@ -250,7 +252,7 @@ function addLocation(ctx: Ctx, path: string, line: number, column: number | unde
       const count = resolved ? ctx.index.lineCount(resolved.path) ?? 0 : 0;
       if (resolved && original.line <= count) {
         at = { path: resolved.path, line: original.line, column: original.column };
-        ev = [...evidence, { kind: 'source-map', detail: `${clip(baseName(path))}:${line} -> ${clip(baseName(resolved.path))}:${original.line}` }];
+        ev = [...evidence, { kind: 'source-map', detail: `${clip(fileName(path))}:${line} -> ${clip(fileName(resolved.path))}:${original.line}` }];
       }
     }
   }
@@ -323,8 +325,14 @@ function baseName(path: string): string {
   return dot > 0 ? b.slice(0, dot) : b;
 }
 
+function fileName(path: string): string {
+  const p = path.replace(/\\/g, '/');
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
 /** Span text in evidence: no control characters, bounded. */
 function clip(s: string, max = 120): string {
+  // eslint-disable-next-line no-control-regex -- evidence text is shown to people: no control characters
   const clean = s.replace(/[\u0000-\u001f\u007f]/g, '\uFFFD');
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

@@ -39,6 +39,7 @@ interface FileEntry {
 
 /** Foreign paths longer than this are not resolved (no real path is; a hostile one costs nothing). */
 export const MAX_PATH_CHARS = 2048;
+// eslint-disable-next-line no-control-regex -- span text with control characters is refused on purpose
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Folders whose files are build output: their paths resolve, their literals are not indexed (the sources' are). */
@@ -46,6 +47,8 @@ const GENERATED = /(?:^|\/)(?:dist|build|out|bin|obj|target|\.next|coverage)\//;
 
 /** Span-creating calls: the literal is the span name when it is the call's first argument (Go: after the context). */
 const SPAN_CALL = /(?:^|[^\w$])([\w$]*(?:[Ss]pan|[Tt]race|[Aa]ctivity)[\w$]*)\s*\(\s*$|\.Start\s*\(\s*[\w.]+(?:\(\))?\s*,\s*$/;
+/** Calls that name a tracer or its source, not a span: getTracer('x'), otel.Tracer("x"), new ActivitySource("x"). */
+const NOT_SPAN_CALL = /(?:tracer|source|provider)$/i;
 /** Route registrations: the callee names the method (get/post/...) or routes any method (route/use/HandleFunc/...). */
 const ROUTE_CALL = /(?:^|[^\w$])@?[\w$]+\.(get|post|put|delete|patch|head|options|all|route|api_route|HandleFunc|Handle|GET|POST|PUT|DELETE|PATCH|Get|Post|Put|Delete|Patch|MapGet|MapPost|MapPut|MapDelete|MapPatch|Map|MapMethods)\s*\(\s*$/;
 const SPRING = /@(Get|Post|Put|Delete|Patch|Request)Mapping\s*\(\s*(?:(?:value|path)\s*=\s*)?(?:\{\s*|\[\s*)?$/;
@@ -213,7 +216,8 @@ export class SourceIndex {
       const occ = { path, line: lit.line, column: lit.column };
       put('text', lit.value, occ);
       if (lit.value.length > 500) continue;
-      if (SPAN_CALL.test(lit.before)) put('span', lit.value, occ);
+      const call = SPAN_CALL.exec(lit.before);
+      if (call && !NOT_SPAN_CALL.test(call[1] ?? '')) put('span', lit.value, occ);
       const r = routeCall(lit.before, lang);
       if (r) {
         if (r.classLevel && lit.line < classLine) {

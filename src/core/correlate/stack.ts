@@ -102,7 +102,7 @@ function javaFrame(qualified: string, location: string, raw: string): StackFrame
   const fileName = colon >= 0 ? location.slice(0, colon) : location;
   const lineText = colon >= 0 ? location.slice(colon + 1) : '';
   if (!/\.(?:java|kt|kts|scala|groovy|clj)$/.test(fileName) || !/^\d+$/.test(lineText)) return undefined;
-  const name = qualified.replace(/^[^/]*\//, ''); // "java.base/" and "app//" module prefixes
+  const name = qualified.replace(/^[^/]*\/+/, ''); // "java.base/" and "app//" module prefixes
   const parts = name.split('.');
   const method = parts.pop();
   parts.pop(); // the class
