@@ -9,6 +9,7 @@
 //   POST /api/tracelens/rpc {method, params} -> {result} | {error}: the UI's typed requests (src/protocol/webview.ts).
 //   ws://HOST/api/tracelens/live -> the live feed (throttled store changes), for the web UI.
 //   GET / -> the web UI page (the same webview bundle VS Code uses).
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -36,6 +37,7 @@ import { WebSocketServer } from 'ws';
 import type { ExportFormat, LiveMessage } from '../protocol/messages';
 import { LIVE_PATH } from '../protocol/messages';
 import { isUiRequest, UI_REQUESTS } from '../protocol/webview';
+import { UI_STYLES, uiHtml } from '../webview/html';
 import { isLensRequest, lensHandlers } from './lens/service';
 import { dataHandlers } from './requests';
 import { originAllowed } from './config';
@@ -95,17 +97,19 @@ function serveLiveFeed(server: TraceServer, httpServer: http.Server): void {
 }
 
 /**
- * Standalone page: a strict CSP, the webview bundle, and nothing inline but the nonce-less config in a data attribute.
- * connect-src names the live feed's ws:// origin too ('self' does not cover it in every browser).
+ * Standalone page: the UI's one HTML page (src/webview/html.ts) with a fresh nonce per response; scripts and styles
+ * from 'self'. connect-src names the live feed's ws:// origin too ('self' does not cover it in every browser).
  */
 function page(host: string | undefined): string {
   const ws = host !== undefined && /^[\w.:[\]-]+$/.test(host) ? ` ws://${host}` : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'${ws}; img-src 'self' data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>TraceLens</title><link rel="stylesheet" href="/media/webview.css"></head>
-<body data-mode="standalone"><div id="app"></div><script src="/out/webview.js"></script></body></html>`;
+  return uiHtml({
+    cspSource: "'self'",
+    nonce: randomBytes(16).toString('base64'),
+    scriptUri: '/out/webview.js',
+    styleUris: UI_STYLES.map((name) => `/media/${name}`),
+    connectSrc: `'self'${ws}`,
+    mode: 'standalone',
+  });
 }
 
 /** The folder of package.json above this module (out/ when bundled, src/server/ from source); found once. */

@@ -1,122 +1,136 @@
-// The web UI bundle: one script for VS Code webview panels and the standalone page the trace server serves.
-// This first version lists recent traces and shows one trace's spans as an indented timeline; the full trace views
-// (waterfall, detail, search, compare) build on it. Span data is untrusted: only textContent, never innerHTML.
+// The web UI bundle: one script for VS Code webview panels and the standalone page the trace server serves. It picks
+// its host from document.body.dataset.mode (hosts.ts), draws the frame (name, navigation, live status) and mounts one
+// page per route, disposing the one before. Span data is untrusted: pages render it with textContent only.
+import { formatDuration, nanos, plural, serviceOf, spanDuration, buildSpanTree, STATUS_ERROR } from '../core/display';
 import type { SpanTreeNode } from '../core/display';
-import { buildSpanTree, formatDuration, nanos, serviceOf, spanDuration, STATUS_ERROR } from '../core/display';
-import type { LiveMessage } from '../protocol/messages';
-import { LIVE_PATH } from '../protocol/messages';
+import type { UiRoute } from '../protocol/webview';
+import { renderComparePage } from './compare/comparePage';
+import type { Page, UiContext } from './context';
+import { renderDepsPage } from './deps/depsPage';
 import { el } from './dom';
-import type { WireTrace, WireTraceSummary } from '../protocol/wire';
+import type { Host, HostEvents } from './hosts';
+import { standaloneHost, vscodeHost } from './hosts';
+import { renderSearchPage } from './search/searchPage';
 
-/** Without the live feed (it failed or closed), the list is polled this often, and the feed retried. */
-const REFRESH_MS = 2000;
-/** Live events arrive at most every 250 ms; the list is reloaded at most this often. */
-const LIVE_REFRESH_MS = 500;
+type MountedPage = Page & { update?(route: UiRoute): void };
 
-async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(path);
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return (await res.json()) as T;
-}
-
-function renderList(root: HTMLElement, traces: readonly WireTraceSummary[], open: (id: string) => void): void {
-  const rows = traces.map((t) => {
-    const row = el(
-      'tr',
-      { className: t.errorCount > 0 ? 'trace error' : 'trace' },
-      el('td', { text: t.rootService }),
-      el('td', { text: t.rootName }),
-      el('td', { className: 'num', text: formatDuration(nanos(t.durationNanos)) }),
-      el('td', { className: 'num', text: String(t.spanCount) }),
-      el('td', { className: 'num', text: t.errorCount > 0 ? String(t.errorCount) : '' }),
-      el('td', { text: new Date(Number(BigInt(t.startTimeUnixNano) / 1_000_000n)).toLocaleTimeString() }),
-    );
-    row.dataset['traceId'] = t.traceId;
-    row.tabIndex = 0;
-    row.addEventListener('click', () => open(t.traceId));
-    row.addEventListener('keydown', (e) => e.key === 'Enter' && open(t.traceId));
-    return row;
-  });
-  const head = el('tr', {}, ...['Service', 'Operation', 'Duration', 'Spans', 'Errors', 'Start'].map((h) => el('th', { text: h })));
-  const empty = el('p', { className: 'empty', text: 'No traces yet. Point an OpenTelemetry exporter at the receiver (OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318).' });
-  root.replaceChildren(traces.length ? el('table', { className: 'traces' }, el('thead', {}, head), el('tbody', {}, ...rows)) : empty);
-}
-
-function renderTrace(root: HTMLElement, trace: WireTrace, back: () => void): void {
-  const tree = buildSpanTree(trace);
-  const end = trace.spans.reduce((m, s) => (nanos(s.endTimeUnixNano) > m ? nanos(s.endTimeUnixNano) : m), tree.startNanos);
-  const total = Number(end - tree.startNanos) || 1;
-  const rows: HTMLElement[] = [];
-  const walk = (nodes: readonly SpanTreeNode[], depth: number): void => {
-    for (const { span, children } of nodes) {
-      const offset = Number(nanos(span.startTimeUnixNano) - tree.startNanos);
-      const dur = spanDuration(span);
-      const bar = el('div', { className: 'bar' });
-      bar.style.marginLeft = `${(offset / total) * 100}%`;
-      bar.style.width = `${Math.max((Number(dur) / total) * 100, 0.3)}%`;
-      const label = el('div', { className: 'label' }, el('span', { className: 'service', text: serviceOf(trace, span) }), document.createTextNode(` ${span.name}`));
-      label.style.paddingLeft = `${depth * 14}px`;
-      const error = span.status.code === STATUS_ERROR;
-      rows.push(el('div', { className: error ? 'span error' : 'span', title: span.status.message }, label, el('div', { className: 'lane' }, bar), el('div', { className: 'num', text: formatDuration(dur) })));
-      walk(children, depth + 1);
-    }
+/** Until the trace page lands (src/webview/trace): the trace's spans as an indented list with durations. */
+function renderTracePlaceholder(ctx: UiContext, route: Extract<UiRoute, { page: 'trace' }>): MountedPage {
+  const element = el('div', { className: 'page trace-placeholder' }, el('p', { className: 'muted', text: 'Loading trace…' }));
+  let disposed = false;
+  void ctx.request('tracelens/getTrace', { traceId: route.traceId }).then(
+    (trace) => {
+      if (disposed) return;
+      if (!trace) {
+        element.replaceChildren(el('p', { className: 'empty', text: `Trace ${route.traceId} is not stored (never received, or dropped by retention).` }));
+        return;
+      }
+      const rows: HTMLElement[] = [];
+      const walk = (nodes: readonly SpanTreeNode[], depth: number): void => {
+        for (const n of nodes) {
+          const label = el('span', { className: 'label' }, el('span', { className: 'service', text: serviceOf(trace, n.span) }), document.createTextNode(` ${n.span.name}`));
+          label.style.paddingLeft = `${depth * 14}px`;
+          const row = el('div', { className: n.span.status.code === STATUS_ERROR ? 'span error' : 'span' }, label, el('span', { className: 'num', text: formatDuration(spanDuration(n.span)) }));
+          row.dataset['spanId'] = n.span.spanId;
+          rows.push(row);
+          walk(n.children, depth + 1);
+        }
+      };
+      const tree = buildSpanTree(trace);
+      walk(tree.roots, 0);
+      const end = trace.spans.reduce((m, s) => (nanos(s.endTimeUnixNano) > m ? nanos(s.endTimeUnixNano) : m), tree.startNanos);
+      element.replaceChildren(el('h2', { className: 'trace-id', text: `Trace ${trace.traceId} · ${plural(trace.spans.length, 'span')} · ${formatDuration(end - tree.startNanos)}` }), el('div', { className: 'span-list' }, ...rows));
+    },
+    (e: unknown) => {
+      if (!disposed) element.replaceChildren(el('p', { className: 'problem', text: e instanceof Error ? e.message : String(e) }));
+    },
+  );
+  return {
+    element,
+    title: `Trace ${route.traceId.slice(0, 8)}`,
+    dispose() {
+      disposed = true;
+    },
   };
-  walk(tree.roots, 0);
-  const backButton = el('button', { text: '← Traces' });
-  backButton.addEventListener('click', back);
-  const heading = `Trace ${trace.traceId} · ${trace.spans.length} spans · ${formatDuration(end - tree.startNanos)}`;
-  root.replaceChildren(el('div', { className: 'toolbar' }, backButton, el('span', { className: 'trace-id', text: heading })), el('div', { className: 'waterfall' }, ...rows));
+}
+
+function mountPage(ctx: UiContext, route: UiRoute): MountedPage {
+  switch (route.page) {
+    case 'search':
+      return renderSearchPage(ctx, route);
+    case 'trace':
+      return renderTracePlaceholder(ctx, route);
+    case 'compare':
+      return renderComparePage(ctx, route);
+    case 'dependencies':
+      return renderDepsPage(ctx, route);
+  }
 }
 
 function start(): void {
   const app = document.getElementById('app');
   if (!app) return;
-  const status = el('div', { className: 'status', text: 'Connecting…' });
-  const content = el('div');
-  app.replaceChildren(el('header', {}, el('h1', { text: 'TraceLens' }), status), content);
-  let openTrace: string | undefined;
-  const refresh = async (): Promise<void> => {
-    try {
-      if (openTrace) {
-        renderTrace(content, await getJson<WireTrace>(`/api/tracelens/traces/${openTrace}`), () => {
-          openTrace = undefined;
-          void refresh();
-        });
-      } else {
-        renderList(content, await getJson<WireTraceSummary[]>('/api/tracelens/traces?limit=100'), (id) => {
-          openTrace = id;
-          void refresh();
-        });
-      }
-      const s = await getJson<{ spanCount: number; traceCount: number }>('/api/tracelens/status');
-      status.textContent = `${s.traceCount} traces · ${s.spanCount} spans`;
-      status.classList.remove('down');
-    } catch (e) {
-      status.textContent = `Trace server unreachable (${e instanceof Error ? e.message : String(e)}); retrying…`;
-      status.classList.add('down');
-    }
-  };
-  void refresh();
+  const status = el('span', { className: 'live-status', text: 'Connecting…' });
+  status.setAttribute('role', 'status');
+  const content = el('main', { className: 'content' });
+  const toasts = el('div', { className: 'toasts' });
+  toasts.setAttribute('aria-live', 'polite');
+  const navLinks: { page: UiRoute['page']; link: HTMLAnchorElement }[] = [];
+  const nav = el('nav', { className: 'nav' });
+  const header = el('header', { className: 'frame-header' }, el('span', { className: 'brand', text: 'TraceLens' }), nav, status);
+  app.replaceChildren(header, content, toasts);
 
-  // The live feed: reload the list when traces change; poll while it is down, and try it again.
-  let socket: WebSocket | undefined;
-  let pending: ReturnType<typeof setTimeout> | undefined;
-  const connect = (): void => {
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LIVE_PATH}`);
-    socket = ws;
-    ws.addEventListener('message', (m: MessageEvent<string>) => {
-      const message = JSON.parse(m.data) as LiveMessage;
-      const s = message.params.status;
-      status.textContent = `${s.traceCount} traces · ${s.spanCount} spans`;
-      if (!openTrace) pending ??= setTimeout(() => ((pending = undefined), void refresh()), LIVE_REFRESH_MS);
-    });
+  let current: { route: UiRoute; page: MountedPage } | undefined;
+  const events: HostEvents = {
+    show(route) {
+      // The same page for another route of its kind updates in place (a search, a span of the trace shown).
+      if (current && current.route.page === route.page && current.page.update) {
+        current.page.update(route);
+        current.route = route;
+      } else {
+        current?.page.dispose();
+        const page = mountPage(host.ctx, route);
+        current = { route, page };
+        content.replaceChildren(page.element);
+        window.scrollTo(0, 0);
+      }
+      for (const n of navLinks) n.link.classList.toggle('active', n.page === route.page || (n.page === 'search' && route.page === 'compare'));
+      host.shown(route, current.page.title);
+    },
+    connection(state) {
+      if (state.status) {
+        status.textContent = `${plural(state.status.traceCount, 'trace')} · ${plural(state.status.spanCount, 'span')}`;
+        status.classList.remove('down');
+        status.title = `Trace server ${state.status.version}, store: ${state.status.store.location}`;
+      } else {
+        status.textContent = `${state.error ?? 'Trace server unreachable'}; retrying…`;
+        status.classList.add('down');
+        status.title = '';
+      }
+    },
+    toast(text) {
+      const t = el('div', { className: 'toast', text });
+      toasts.append(t);
+      setTimeout(() => t.remove(), 4000);
+    },
   };
-  connect();
-  setInterval(() => {
-    if (socket?.readyState === WebSocket.OPEN) return;
-    if (!openTrace) void refresh();
-    if (socket?.readyState !== WebSocket.CONNECTING) connect();
-  }, REFRESH_MS);
+  // The events above reach `host` only once it has started (below).
+  const host: Host = document.body.dataset['mode'] === 'vscode' ? vscodeHost(events) : standaloneHost(events);
+
+  for (const [label, route] of [
+    ['Search', { page: 'search' }],
+    ['Dependencies', { page: 'dependencies' }],
+  ] as const) {
+    const link = el('a', { text: label });
+    link.href = host.ctx.deepLink(route);
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      host.ctx.navigate(route);
+    });
+    navLinks.push({ page: route.page, link });
+    nav.append(link);
+  }
+  host.start();
 }
 
 start();
