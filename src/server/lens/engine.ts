@@ -152,6 +152,7 @@ export class LensEngine {
     if (!settings) return;
     const d = settings.diagnostics;
     const folder = this.workspace.folders[0];
+    const before = this.settingsValue.windowMinutes;
     this.settingsValue = {
       enabled: settings.enabled ?? this.settingsValue.enabled,
       windowMinutes: settings.windowMinutes && settings.windowMinutes > 0 ? settings.windowMinutes : this.settingsValue.windowMinutes,
@@ -162,6 +163,11 @@ export class LensEngine {
         to: folder !== undefined ? m.to.split('${workspaceFolder}').join(folder) : m.to,
       })),
     };
+    if (this.settingsValue.windowMinutes > before) {
+      // Rows older than the old windows were not kept: read the store again for the wider one.
+      this.reset();
+      this.catchUp();
+    }
     this.scheduleCorrelate();
   }
 
@@ -362,6 +368,7 @@ export class LensEngine {
       const batch = this.queue.splice(0, EXEMPLARS_PER_TICK);
       const relocate = new Set<Operation>();
       for (const ex of batch) {
+        if (this.ops.get(ex.op.key) !== ex.op) continue; // the statistics were reset meanwhile
         if (ex.forLocation) ex.op.pending--;
         const spans = await this.store.getTrace(ex.traceId).catch(() => undefined);
         const span = spans?.find((s) => spanHash(s.spanId) === ex.spanHash);
@@ -429,6 +436,7 @@ export class LensEngine {
   }
 
   private moveOperation(op: Operation, to: Location | undefined): void {
+    if (this.ops.get(op.key) !== op) return; // reset meanwhile
     const from = op.location;
     if (from?.path === to?.path && from?.line === to?.line && from?.functionName === to?.functionName) return;
     if (from) {
