@@ -1,14 +1,14 @@
 // Span <-> code as a person sees it: the real VS Code workbench (code-server) in Chromium with TraceLens installed,
 // the demo app sending traces with the real OpenTelemetry SDK. The lens above the orders service's handler shows
 // how often it ran; a click lists its spans and opens the chosen one; "Go to Span Source" from the palette lands on
-// the line of the span's withSpan( call; the lens line's hover summarises it. Screenshots go to test-results/.
+// the line of the span's withSpan( call; a hover on the lens line summarises it. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import type { Workbench } from './workbench';
 import { freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
 
@@ -66,6 +66,21 @@ describe('span <-> code in the real workbench', () => {
   const quickInput = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget input').first();
   const quickRows = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
   const quickTitle = async (): Promise<string> => (await page.locator('.quick-input-widget .quick-input-title').first().textContent()) ?? '';
+  const callsLens = (): Locator => page.locator('.codelens-decoration a', { hasText: new RegExp(`● ${REQUESTS} calls`) }).first();
+  /** The editor line right below a code lens (the line it belongs to). */
+  async function lineBelow(lens: Locator): Promise<Locator> {
+    const box = await lens.boundingBox();
+    assert.ok(box, 'the lens is on screen');
+    const lines = page.locator('.view-lines .view-line');
+    let best = -1;
+    let bestTop = Infinity;
+    for (let i = 0; i < (await lines.count()); i++) {
+      const b = await lines.nth(i).boundingBox();
+      if (b && b.y >= box.y + box.height - 2 && b.y < bestTop) [best, bestTop] = [i, b.y];
+    }
+    assert.ok(best >= 0, 'a line below the lens');
+    return lines.nth(best);
+  }
   /** "Ln 16, Col 1 (40 selected)" from the status bar. */
   const cursorLine = async (): Promise<number> => Number(/Ln (\d+)/.exec((await page.locator('.statusbar').textContent()) ?? '')?.[1] ?? 0);
 
@@ -83,14 +98,17 @@ describe('span <-> code in the real workbench', () => {
     await page.locator('.tabs-container .tab.active', { hasText: 'orders.js' }).waitFor({ timeout: 10_000 });
 
     // Every request reaches orders.place once: REQUESTS calls, one of them failed (the error path).
-    const lens = page.locator('.codelens-decoration a', { hasText: new RegExp(`● ${REQUESTS} calls`) }).first();
+    const lens = callsLens();
     await lens.waitFor({ timeout: 60_000 });
     assert.match((await lens.textContent()) ?? '', new RegExp(`● ${REQUESTS} calls · p50 .* · p95 .* · 20\\.0% errors`));
+    // Above the handler: its first line, or the line of its withSpan( call.
+    assert.match((await (await lineBelow(lens)).textContent()) ?? '', /async function placeOrder\(|withSpan\('orders\.place'/);
     await page.screenshot({ path: join(RESULTS, 'workbench-lens.png') });
 
     await lens.click();
     await quickRows().first().waitFor({ timeout: 15_000 });
-    assert.match(await quickTitle(), new RegExp(`${REQUESTS} spans of placeOrder, slowest first`));
+    // Named after the function when the server knows it, else after the file and line.
+    assert.match(await quickTitle(), new RegExp(`${REQUESTS} spans of (placeOrder|orders\\.js:\\d+), slowest first`));
     assert.equal(await quickRows().count(), REQUESTS);
     const first = await quickRows().first().innerText();
     assert.match(first, /[\d.]+ (ms|s)\s+orders\.place[\s\S]*orders/, first);
@@ -115,12 +133,14 @@ describe('span <-> code in the real workbench', () => {
     await quickRows().filter({ hasText: 'Go to Span Source' }).first().waitFor({ timeout: 10_000 });
     await quickInput().press('Enter');
     // Without a selected span: a trace first (unless the Spans view shows one), then its span.
-    await quickRows().first().waitFor({ timeout: 15_000 });
+    const titled = (re: RegExp): Promise<unknown> =>
+      page.waitForFunction((source) => new RegExp(source).test(document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? ''), re.source, { timeout: 15_000 });
+    await titled(/Go to Span Source: which (trace|span)\?/);
     if (/which trace\?/.test(await quickTitle())) {
       await quickInput().fill('GET /checkout');
       await quickRows().filter({ hasText: 'GET /checkout' }).first().waitFor({ timeout: 10_000 });
       await quickInput().press('Enter');
-      await page.waitForFunction(() => /which span/.test(document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      await titled(/which span\?/);
     }
     assert.match(await quickTitle(), /Go to Span Source: which span\?/);
     await quickInput().fill('orders.place');
@@ -135,14 +155,16 @@ describe('span <-> code in the real workbench', () => {
     await page.screenshot({ path: join(RESULTS, 'workbench-lens-source.png') });
   });
 
-  it('hovering the handler shows the lens summary', async () => {
-    const name = page.locator('.view-line', { hasText: 'async function placeOrder(' }).locator('span span', { hasText: /^placeOrder$/ }).first();
-    await name.hover();
+  it('hovering the lens line shows the lens summary and why the line is marked', async () => {
+    const line = await lineBelow(callsLens());
+    await line.locator('span span', { hasText: /\w/ }).first().hover();
     const hover = page.locator('.monaco-hover', { hasText: 'TraceLens' }).first();
     await hover.waitFor({ timeout: 15_000 });
     const text = await hover.innerText();
     assert.match(text, new RegExp(`${REQUESTS} calls`), text);
     assert.match(text, /orders\.place/, text);
+    // The line's failing gutter mark adds its reason, as plain text (appendText keeps spaces as no-break spaces).
+    assert.match(text, new RegExp(`20\\.0%\\sof\\s${REQUESTS}\\scalls\\sfailed\\sin\\sthe\\slast\\s15\\smin`), text);
     await page.screenshot({ path: join(RESULTS, 'workbench-lens-hover.png') });
   });
 });
