@@ -31,6 +31,10 @@ export function chargeCard(amount: number): number {
 export function loadCart(id: string): string {
   return 'cart ' + id;
 }
+
+export function shipOrder(tracer: Tracer): void {
+  tracer.startActiveSpan('ship-order', (span) => span.end());
+}
 `;
 
 interface CodeLens {
@@ -116,7 +120,7 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
   let provider: TracerProvider;
   const sent: { traceId: string; spanId: string; ms: number; name: string }[] = [];
 
-  /** Ends spans now with the given durations (their code.* attributes point at `line` of the fixture). */
+  /** Ends spans now with the given durations (their code.* attributes point at `line` of the fixture; none for line 0). */
   const send = async (name: string, line: number, durationsMs: readonly number[], failing: ReadonlySet<number> = new Set()): Promise<void> => {
     const tracer = provider.getTracer('shop');
     durationsMs.forEach((ms, i) => {
@@ -124,7 +128,7 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
       const span = tracer.startSpan(name, {
         kind: SpanKind.SERVER,
         startTime: new Date(end - ms),
-        attributes: { 'code.file.path': file, 'code.line.number': line, 'code.function.name': name },
+        attributes: line > 0 ? { 'code.file.path': file, 'code.line.number': line, 'code.function.name': name } : {},
       });
       if (failing.has(i)) span.setStatus({ code: SpanStatusCode.ERROR, message: HOSTILE });
       span.end(new Date(end));
@@ -167,11 +171,13 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
     // chargeCard: 7 calls of 20 ms and 3 of 200 ms, one failing; loadCart: 2 calls.
     await send('chargeCard', 2, [20, 20, 200, 20, 20, 200, 20, 20, 200, 20], new Set([2]));
     await send('loadCart', 6, [5, 5]);
+    // ship-order has no code.* attributes: its name is a literal in shipOrder (the correlation engine finds it).
+    await send('ship-order', 0, [7]);
     let lenses: CodeLens[] = [];
     await waitFor(
       async () => {
         lenses = await client.codeLens(uri);
-        return lenses.length === 2 && lenses.some((l) => l.command.title.includes('10 calls'));
+        return lenses.length === 3 && lenses.some((l) => l.command.title.includes('10 calls'));
       },
       15_000,
       () => `${JSON.stringify(lenses)}\n${client.stderr}`,
@@ -185,6 +191,8 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
     assert.ok(near(percentile(charge.command.title, 'p99'), 200e6), charge.command.title);
     assert.match(charge.command.title, / · 10\.0% errors · \d+ s ago$/);
     assert.match(load.command.title, /^● 2 calls · /);
+    const ship = lenses.find((l) => l.range.start.line === 9);
+    assert.match(ship?.command.title ?? '', /^● 1 call · /, 'the span-name literal maps ship-order to the function around it');
     assert.doesNotMatch(load.command.title, /errors/);
     assert.equal(charge.command.command, 'tracelens.showLocationSpans');
     assert.deepEqual(charge.command.arguments, [{ uri, line: 2 }]);
@@ -233,6 +241,10 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
     const spans = (await client.rpc.sendRequest('tracelens/locationSpans', { uri, line: 2, limit: 5 })) as LocationSpansResult;
     assert.equal(spans.location?.line, 2);
     assert.equal(spans.spans.length, 5);
+    // A line inside the function means the function.
+    const inside = (await client.rpc.sendRequest('tracelens/locationSpans', { uri, line: 3, limit: 1 })) as LocationSpansResult;
+    assert.deepEqual(inside.location, { uri, line: 2, functionName: 'chargeCard' });
+    assert.equal(Number(inside.spans[0]?.durationNanos) / 1e6, 200);
     const durations = spans.spans.map((s) => Number(s.durationNanos) / 1e6);
     assert.deepEqual(
       durations.map((d) => Math.round(d)),
@@ -260,11 +272,12 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
   });
 
   it('unsaved edits move the lens with the code', async () => {
-    // Two lines inserted above: the spans still say line 2 (code.line.number), so the lens stays at line 2 whatever
-    // the text; this checks the document overlay is used without breaking the lens (the correlation engine decides
-    // how far text edits move a location).
+    // Two lines inserted above, not saved: ship-order's literal (and its function) moves down two lines.
+    const shipAt = async (): Promise<number | undefined> => (await client.codeLens(uri)).find((l) => l.command.title.startsWith('● 1 call'))?.range.start.line;
     await client.rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: `// new\n// lines\n${SOURCE}` }] });
-    await waitFor(async () => (await client.codeLens(uri)).length === 2, 10_000);
+    await waitFor(async () => (await shipAt()) === 11, 10_000);
+    await client.rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: SOURCE }] });
+    await waitFor(async () => (await shipAt()) === 9, 10_000);
   });
 
   it('a second run attaches to a running `serve` on the same data dir and gets the same lenses', async () => {
