@@ -116,12 +116,15 @@ export function renderDepsPage(ctx: UiContext, route: Extract<UiRoute, { page: '
       count(d.parent).out += d.callCount;
       count(d.child).in += d.callCount;
     }
+    // dagre keys plain objects by node id: service names (untrusted, "__proto__" included) go in the labels only.
+    const ids = new Map<string, string>();
     for (const [name, c] of calls) {
       const sub = `${plural(c.in, 'call')} in · ${c.out} out`;
       const width = Math.max(truncate(name, 40).length * NAME_CHAR_PX, sub.length * SMALL_CHAR_PX) + 28;
-      g.setNode(name, { width, height: 46, label: name, sub });
+      ids.set(name, `n${ids.size}`);
+      g.setNode(ids.get(name)!, { width, height: 46, name, sub });
     }
-    for (const d of deps) g.setEdge(d.parent, d.child, { width: edgeLabel(d).length * SMALL_CHAR_PX + 10, height: 18, labelpos: 'c', dep: d });
+    for (const d of deps) g.setEdge(ids.get(d.parent)!, ids.get(d.child)!, { width: edgeLabel(d).length * SMALL_CHAR_PX + 10, height: 18, labelpos: 'c', dep: d });
     layout(g);
     const size = g.graph();
     const width = Math.max(200, Math.ceil(size.width ?? 200));
@@ -159,8 +162,9 @@ export function renderDepsPage(ctx: UiContext, route: Extract<UiRoute, { page: '
       edges.append(group);
     }
     const nodes = svg('g', { class: 'nodes' });
-    for (const name of g.nodes()) {
-      const n = g.node(name) as { x: number; y: number; width: number; height: number; sub: string };
+    for (const id of g.nodes()) {
+      const n = g.node(id) as { x: number; y: number; width: number; height: number; name: string; sub: string };
+      const name = n.name;
       const box = svg('rect', { x: (n.x - n.width / 2).toFixed(1), y: (n.y - n.height / 2).toFixed(1), width: n.width.toFixed(1), height: n.height, rx: 6 });
       const stripe = svg('rect', { class: 'stripe', x: (n.x - n.width / 2).toFixed(1), y: (n.y - n.height / 2).toFixed(1), width: 5, height: n.height, rx: 2 });
       stripe.style.setProperty('--chip-hue', String(serviceHue(name)));
