@@ -106,6 +106,8 @@ export class LensEngine {
   private sourceMaps: SourceMaps | undefined;
   private recomputeTimer: NodeJS.Timeout | undefined;
   private correlateTimer: NodeJS.Timeout | undefined;
+  /** Files changed since the last correlation pass; undefined in the set: everything. */
+  private readonly changedFiles = new Set<string | undefined>();
   private readonly minuteTimer: NodeJS.Timeout;
   private generationValue = 0;
   private readonly listeners = new Set<(changedPaths: ReadonlySet<string> | 'all') => void>();
@@ -124,9 +126,9 @@ export class LensEngine {
       if (change.cleared) this.reset();
       this.catchUp();
     });
-    this.unwatchWorkspace = this.workspace.onDidChange(() => {
+    this.unwatchWorkspace = this.workspace.onDidChange((path) => {
       this.sourceMaps = undefined; // maps may have changed with the files
-      this.scheduleCorrelate();
+      this.scheduleCorrelate(path);
     });
     // The window slides every minute: every summary is recomputed then.
     this.minuteTimer = setInterval(() => this.recomputeAll(), BUCKET_MS);
@@ -168,7 +170,7 @@ export class LensEngine {
       this.reset();
       this.catchUp();
     }
-    this.scheduleCorrelate();
+    this.scheduleCorrelate(undefined);
   }
 
   /** Called with the paths whose lenses changed (or 'all'), debounced. Returns the unsubscribe function. */
@@ -456,13 +458,24 @@ export class LensEngine {
     }
   }
 
-  /** The workspace text changed (or the settings): every operation is placed again from its kept exemplars. */
-  private scheduleCorrelate(): void {
+  /**
+   * The workspace text changed (or the settings): operations are placed again from their kept exemplars. After an
+   * edit of one file, only the operations placed in it and those placed nowhere (an edit elsewhere leaves a location
+   * where it is; typing must not re-correlate everything); after a walk or a settings change, all of them.
+   */
+  private scheduleCorrelate(path?: string): void {
+    this.changedFiles.add(path);
     if (this.correlateTimer) return;
     this.correlateTimer = setTimeout(() => {
       this.correlateTimer = undefined;
+      const files = new Set(this.changedFiles);
+      this.changedFiles.clear();
+      const all = files.has(undefined);
       void (async () => {
-        for (const op of this.ops.values()) if (op.exemplars.length > 0) await this.locate(op);
+        for (const op of this.ops.values()) {
+          if (op.exemplars.length === 0) continue;
+          if (all || !op.location || files.has(op.location.path)) await this.locate(op);
+        }
         this.allChanged = true;
         this.scheduleRecompute();
       })().catch((e: unknown) => this.log(`lens: ${e instanceof Error ? e.message : String(e)}`));

@@ -36,7 +36,7 @@ export class Workspace {
   private readonly open = new Map<string, string>();
   private walking: Promise<void> = Promise.resolve();
   private walkGeneration = 0;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(path: string | undefined) => void>();
   private fileCount = 0;
 
   constructor(private readonly log: (line: string) => void) {}
@@ -54,8 +54,8 @@ export class Workspace {
     return this.walking;
   }
 
-  /** Called (not debounced) whenever the indexed text changes. */
-  onDidChange(listener: () => void): () => void {
+  /** Called (not debounced) whenever the indexed text changes: with the file's path, or undefined after a walk. */
+  onDidChange(listener: (path: string | undefined) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -78,7 +78,7 @@ export class Workspace {
     if (this.open.get(path) === text) return;
     this.open.set(path, text);
     this.index.setFile(path, text);
-    this.changed();
+    this.changed(path);
   }
 
   /** The editor closed a document: the file on disk counts again. */
@@ -92,7 +92,7 @@ export class Workspace {
     if (this.open.has(path)) return;
     if (deleted) {
       this.index.removeFile(path);
-      this.changed();
+      this.changed(path);
     } else {
       this.refreshFromDisk(path);
     }
@@ -119,11 +119,11 @@ export class Workspace {
     const text = this.readText(path);
     if (text === undefined || text.includes('\u0000')) this.index.removeFile(path);
     else this.index.setFile(path, text);
-    this.changed();
+    this.changed(path);
   }
 
-  private changed(): void {
-    for (const l of this.listeners) l();
+  private changed(path?: string): void {
+    for (const l of this.listeners) l(path);
   }
 
   private async walk(generation: number): Promise<void> {
@@ -161,7 +161,7 @@ export class Workspace {
     for (const [path, text] of this.open) this.index.setFile(path, text);
     if (this.fileCount >= MAX_FILES) this.log(`lens: indexed the first ${MAX_FILES} files of ${this.roots.join(', ')}; the rest are not mapped to spans`);
     this.log(`lens: indexed ${this.fileCount} files in ${Math.round(performance.now() - started)} ms`);
-    this.changed();
+    this.changed(undefined);
   }
 }
 
