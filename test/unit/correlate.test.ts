@@ -355,7 +355,7 @@ describe('SourceIndex literals and functions', () => {
     assert.equal(fn('python/shop/db.py', 'raise LookupError'), 'fetch_product');
     assert.equal(fn('java/src/main/java/com/example/shop/OrderService.java', 'throw new IllegalArgumentException'), 'OrderService.validate');
     assert.equal(fn('kotlin/src/main/kotlin/com/example/payments/PaymentService.kt', 'require(orderId.isNotBlank())'), 'PaymentService.amountFor');
-    assert.equal(fn('go/internal/orders/handler.go', 'row := h.db.QueryRowContext'), 'load');
+    assert.equal(fn('go/internal/orders/handler.go', 'row := h.db.QueryRowContext'), 'Handler.load');
     assert.equal(fn('dotnet/Shop.Api/Services/InvoiceService.cs', 'PublishAsync("invoices.sent"'), 'InvoiceService.SendAsync');
     assert.equal(fn('ruby/app/services/checkout_service.rb', 'raise ArgumentError'), 'CheckoutService.call');
     const r = index.enclosingFunction(ws('ruby/app/controllers/carts_controller.rb'), lineIn('ruby/app/controllers/carts_controller.rb', 'CheckoutService.new(cart).call'));

@@ -3,7 +3,8 @@
 // merge into one candidate that keeps all the evidence. Everything read from the span is capped first.
 import type { AttrValue, Attributes, LogRecord, Resource, Span } from '../model';
 import { SpanKind } from '../model';
-import { normaliseWhitespace } from './extract';
+import { languageOf, normaliseWhitespace } from './extract';
+import type { Lang } from './extract';
 import { cleanForeign, foldName, normaliseRoute } from './sourceIndex';
 import type { Occurrence, ResolvedPath, SourceIndex } from './sourceIndex';
 import { isThirdPartyFrame, parseStackTrace } from './stack';
@@ -54,7 +55,9 @@ interface Draft {
 /** Candidates for where the span's code is, best first; empty when nothing maps it. */
 export function correlateSpan(input: SpanInput, index: SourceIndex, options?: CorrelateOptions): SourceCandidate[] {
   const drafts: Draft[] = [];
-  const ctx = { index, options: options ?? {}, drafts };
+  const sdk = str(input.resource.attributes, 'telemetry.sdk.language', 20);
+  const langs = sdk !== undefined ? SDK_LANGS[sdk] : undefined;
+  const ctx: Ctx = { index, options: options ?? {}, drafts, ...(langs ? { langs } : {}) };
   const attrs = input.span.attributes;
   fromCodeAttributes(ctx, attrs);
   // Stacks of any length: the parser reads only their head (innermost frames first in all but Python).
@@ -76,7 +79,14 @@ interface Ctx {
   readonly index: SourceIndex;
   readonly options: CorrelateOptions;
   readonly drafts: Draft[];
+  /** Source languages of the span's runtime (resource telemetry.sdk.language), when it names one. */
+  readonly langs?: readonly Lang[];
 }
+
+/** telemetry.sdk.language -> the source languages that runtime runs. */
+const SDK_LANGS: Record<string, readonly Lang[]> = {
+  nodejs: ['js'], webjs: ['js'], python: ['py'], java: ['java'], go: ['go'], dotnet: ['cs'], ruby: ['rb'],
+};
 
 // ---- Code attributes ----
 
@@ -152,13 +162,26 @@ function fromStack(ctx: Ctx, text: string, kind: EvidenceKind): void {
     const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings);
     if (!resolved) continue;
     if (resolved.how === 'suffix' && (resolved.matchedSegments ?? 0) < 2 && (resolved.foreignSegments ?? 0) > 1 && f.format !== 'java') continue;
-    const count = ctx.index.lineCount(resolved.path) ?? 0;
-    if (f.line > count) continue;
-    const base = resolved.how !== 'suffix' ? CONFIDENCE.frameExact : suffixConfidence(resolved, CONFIDENCE.frameSuffix, CONFIDENCE.frameBasename);
-    const evidence: Evidence[] = [{ kind, detail: `${f.format} frame ${clip(f.raw, 200)}` }, ...mappingEvidence(resolved)];
-    addLocation(ctx, resolved.path, f.line, f.column, base, evidence, frames, f.function);
-    return;
+    if (addFrame(ctx, f, resolved, kind, frames, 1)) return;
   }
+  // An application installed as a Python package runs from site-packages: its frames count when everything after
+  // site-packages/ names a workspace file.
+  for (const f of frames) {
+    const at = f.format === 'python' ? f.file.replace(/\\/g, '/').search(/\/(?:site|dist)-packages\//) : -1;
+    if (at < 0 || f.line === undefined) continue;
+    const tail = f.file.replace(/\\/g, '/').slice(at).split('/').length - 2;
+    const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings);
+    if (resolved?.how === 'suffix' && tail >= 2 && resolved.matchedSegments === tail && addFrame(ctx, f, resolved, kind, frames, 0.9)) return;
+  }
+}
+
+function addFrame(ctx: Ctx, f: StackFrame, resolved: ResolvedPath, kind: EvidenceKind, frames: readonly StackFrame[], factor: number): boolean {
+  const count = ctx.index.lineCount(resolved.path) ?? 0;
+  if (f.line === undefined || f.line > count) return false;
+  const base = resolved.how !== 'suffix' ? CONFIDENCE.frameExact : suffixConfidence(resolved, CONFIDENCE.frameSuffix, CONFIDENCE.frameBasename);
+  const evidence: Evidence[] = [{ kind, detail: `${f.format} frame ${clip(f.raw, 200)}` }, ...mappingEvidence(resolved)];
+  addLocation(ctx, resolved.path, f.line, f.column, base * factor, evidence, frames, f.function);
+  return true;
 }
 
 // ---- Literals: span names, routes, RPC methods, SQL, message destinations ----
@@ -217,17 +240,22 @@ function fromRoute(ctx: Ctx, route: string, method: string | undefined): void {
   const key = normaliseRoute(route);
   if (key === '' || key.length > MAX_NAME_CHARS) return;
   const matching = (list: readonly Occurrence[]): Occurrence[] => list.filter((o) => !method || !o.method || o.method === method);
+  const own = (list: Occurrence[]): Occurrence[] => (ctx.langs ? list.filter((o) => ctx.langs!.includes(languageOf(o.path))) : list);
   let hits = matching(ctx.index.find('route', key));
   let confidence: number = CONFIDENCE.route;
-  if (hits.length === 0) {
+  if (own(hits).length === 0) {
     // A router mounted under a prefix (app.use('/api', router)) registers only the route's tail.
     const segs = key.split('/');
-    for (let drop = 1; drop < segs.length && hits.length === 0; drop++) {
+    let tailHits: Occurrence[] = [];
+    for (let drop = 1; drop < segs.length && own(tailHits).length === 0; drop++) {
       const tail = segs.slice(drop);
       if (!tail.some((s) => s !== '{}')) break;
-      hits = matching(ctx.index.find('route', tail.join('/')));
+      tailHits = matching(ctx.index.find('route', tail.join('/')));
     }
-    confidence = CONFIDENCE.route * 0.75;
+    if (own(tailHits).length > 0 || hits.length === 0) {
+      hits = tailHits;
+      confidence = CONFIDENCE.route * 0.75;
+    }
   }
   addOccurrences(ctx, hits, confidence, { kind: 'http.route', detail: `${method ? `${method} ` : ''}${clip(route)}` });
 }
@@ -235,8 +263,15 @@ function fromRoute(ctx: Ctx, route: string, method: string | undefined): void {
 // ---- Shared ----
 
 /** A literal found once: the given confidence; found n times: each gets a share, so none opens without asking. */
-function addOccurrences(ctx: Ctx, hits: readonly Occurrence[], confidence: number, evidence: Evidence): void {
-  if (hits.length === 0) return;
+function addOccurrences(ctx: Ctx, all: readonly Occurrence[], confidence: number, evidence: Evidence): void {
+  if (all.length === 0) return;
+  // Literals in the span's own language first: the same route in a Java and a TypeScript service is not ambiguous.
+  let hits = all;
+  if (ctx.langs) {
+    const own = all.filter((o) => ctx.langs!.includes(languageOf(o.path)));
+    if (own.length > 0) hits = own;
+    else confidence *= 0.5;
+  }
   const each = hits.length === 1 ? confidence : Math.min(0.5, confidence / hits.length);
   for (const h of hits.slice(0, 10)) addLocation(ctx, h.path, h.line, h.column, each, [evidence]);
 }

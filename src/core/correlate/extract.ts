@@ -70,15 +70,15 @@ const JVM_DEFS = [
   /^(?:(?:public|private|protected|internal|static|final|abstract|synchronized|async|override|virtual|sealed|native|default|partial|unsafe|extern|new)\s+){0,8}(?:<[^>]{0,100}>\s+)?[\w.?[\]]+(?:<[^;=]{0,200}>)?[\w.?[\]]*\s+(\w+)\s*(?:<[^>]{0,100}>)?\s*\(/,
   /^(?:public|private|protected|internal)\s+(\w+)\s*\(/,
 ];
-const GO_DEF = /^func\s+(?:\([^)]{0,200}\)\s*)?(\w+)/;
+const GO_DEF = /^func\s+(?:\(\s*\w*\s*\*?\s*(\w+)[^)]{0,200}\)\s*)?(\w+)/;
 const CLASS_DEF = /\b(?:class|interface|record|object|enum|struct|trait)\s+(\w+)/;
 
-function defOf(lang: Lang, line: string): { name: string; isClass: boolean } | undefined {
+function defOf(lang: Lang, line: string): { name: string; isClass: boolean; receiver?: string } | undefined {
   const t = line.trim();
   if (t === '' || t.length > MAX_DEF_LINE || t.startsWith('//') || t.startsWith('*') || t.startsWith('/*')) return undefined;
   if (lang === 'go') {
     const m = GO_DEF.exec(t);
-    return m ? { name: m[1]!, isClass: false } : undefined;
+    return m ? { name: m[2]!, isClass: false, ...(m[1] ? { receiver: m[1] } : {}) } : undefined;
   }
   if (lang !== 'js' && lang !== 'java' && lang !== 'cs') return undefined;
   const c = CLASS_DEF.exec(t);
@@ -100,7 +100,7 @@ export function extract(path: string, text: string): Extracted {
   let lineStart = 0;
   // Brace languages: a definition waits for its opening brace; each brace remembers the range it opens.
   const braces: (FunctionRange | undefined)[] = [];
-  let pending: { name: string; isClass: boolean; line: number } | undefined;
+  let pending: { name: string; isClass: boolean; line: number; receiver?: string } | undefined;
   const containers: FunctionRange[] = [];
   const braceLang = lang === 'js' || lang === 'java' || lang === 'go' || lang === 'cs';
   const hashComments = lang === 'py' || lang === 'rb';
@@ -185,7 +185,8 @@ export function extract(path: string, text: string): Extracted {
     if (braceLang && ch === 123 /* { */) {
       let range: FunctionRange | undefined;
       if (pending) {
-        range = { name: pending.name, startLine: pending.line, endLine: pending.line, isClass: pending.isClass, ...(containers.length > 0 ? { container: containers[containers.length - 1]!.name } : {}) };
+        const container = pending.receiver ?? containers[containers.length - 1]?.name;
+        range = { name: pending.name, startLine: pending.line, endLine: pending.line, isClass: pending.isClass, ...(container !== undefined ? { container } : {}) };
         functions.push(range);
         if (range.isClass) containers.push(range);
         pending = undefined;

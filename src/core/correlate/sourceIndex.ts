@@ -90,7 +90,7 @@ export class SourceIndex {
     this.removeFile(path);
     const key = keyOf(path);
     if (!this.rootKeys.some((r) => key.startsWith(`${r}/`))) return;
-    const generated = GENERATED.test(key.slice(this.rootKeys.find((r) => key.startsWith(`${r}/`))!.length)) || /\.min\.js$/.test(key) || text.includes('//# sourceMappingURL=');
+    const generated = GENERATED.test(key.slice(this.rootKeys.find((r) => key.startsWith(`${r}/`))!.length)) || /\.(?:min\.js|map)$/.test(key) || text.includes('//# sourceMappingURL=');
     const x = extract(path, generated ? '' : text);
     const lineCount = generated ? countLines(text) : x.lineCount;
     const keys: string[] = [];
@@ -101,7 +101,8 @@ export class SourceIndex {
       list.push(occ);
       keys.push(k);
     };
-    if (!generated) this.indexLiterals(path, x, text, put);
+    // Literals of code only: prose, lockfiles and data files would make every SQL text and topic ambiguous.
+    if (!generated && languageOf(path) !== 'other') this.indexLiterals(path, x, text, put);
     const entry: FileEntry = { path, key, segments: key.split('/'), lineCount, functions: x.functions, keys, generated };
     this.files.set(key, entry);
     const base = entry.segments[entry.segments.length - 1]!.toLowerCase();
