@@ -41,8 +41,11 @@ const EXEMPLARS_KEPT = 4;
 const EXEMPLAR_EVERY_MS = 30_000;
 /** Failing spans decoded per operation and minute for their messages. */
 const ERROR_SAMPLES_PER_MINUTE = 5;
-/** Operations tracked at most (hostile senders can make a new span name per span). */
-const MAX_OPERATIONS = 20_000;
+/**
+ * Operations tracked at most: a sender with a new span name per span (ids in names) must not grow memory without
+ * bound (each operation keeps a sketch per minute it ran in).
+ */
+const MAX_OPERATIONS = 5_000;
 /** Below this confidence a candidate does not get a lens. */
 const MIN_CONFIDENCE = 0.3;
 const RECOMPUTE_DEBOUNCE_MS = 10;
@@ -116,6 +119,7 @@ export class LensEngine {
   private readonly unsubscribe: () => void;
   private readonly unwatchWorkspace: () => void;
   private disposed = false;
+  private tooMany = false;
 
   constructor(
     private readonly store: EmbeddedStore,
@@ -293,6 +297,7 @@ export class LensEngine {
     this.ops.clear();
     this.queue.length = 0;
     this.dirtyOps.clear();
+    this.tooMany = false;
     this.opsAt.clear();
     this.byFile = new Map();
     this.allChanged = true;
@@ -322,7 +327,11 @@ export class LensEngine {
     const key = (r.name * 65536 + r.service) * 8 + r.kind;
     let op = this.ops.get(key);
     if (!op) {
-      if (this.ops.size >= MAX_OPERATIONS) return;
+      if (this.ops.size >= MAX_OPERATIONS) {
+        if (!this.tooMany) this.log(`lens: more than ${MAX_OPERATIONS} operations (service, span name, kind); the others get no lenses (span names with ids in them?)`);
+        this.tooMany = true;
+        return;
+      }
       op = { key, service: names.services[r.service]!, name: names.spans[r.name]!, kind: r.kind, stats: new OperationStats(), exemplars: [], lastExemplarMs: 0, pending: 0, errorSamples: new Map() };
       this.ops.set(key, op);
     }

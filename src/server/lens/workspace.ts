@@ -10,6 +10,8 @@ import { SourceIndex } from '../../core/correlate';
 export const MAX_FILE_BYTES = 1024 * 1024;
 /** At most this many files are indexed per workspace (a home folder opened by mistake must not eat the memory). */
 export const MAX_FILES = 20_000;
+/** And at most this much text in all. */
+export const MAX_TOTAL_BYTES = 256 * 1024 * 1024;
 const SKIP_DIRS = new Set(['.git', 'node_modules', 'out', '.hg', '.svn', '.venv', '__pycache__', 'target', '.tox', '.next']);
 const BINARY = /\.(png|jpe?g|gif|webp|ico|bmp|tiff?|pdf|zip|gz|tgz|bz2|xz|7z|jar|war|class|so|dylib|dll|exe|o|a|wasm|woff2?|ttf|otf|eot|mp[34]|mov|avi|webm|sqlite|db|bin|pyc|log|lock|idx)$/i;
 /** Files read per slice before yielding to the event loop. */
@@ -38,6 +40,7 @@ export class Workspace {
   private walkGeneration = 0;
   private readonly listeners = new Set<(path: string | undefined) => void>();
   private fileCount = 0;
+  private totalBytes = 0;
 
   constructor(private readonly log: (line: string) => void) {}
 
@@ -68,6 +71,7 @@ export class Workspace {
     // The index takes its roots at construction: a new one, walked again (roots change rarely).
     this.index = new SourceIndex(this.roots);
     this.fileCount = 0;
+    this.totalBytes = 0;
     const generation = ++this.walkGeneration;
     this.walking = this.walk(generation).catch((e: unknown) => this.log(`lens: indexing the workspace failed: ${e instanceof Error ? e.message : String(e)}`));
     return true;
@@ -140,10 +144,12 @@ export class Workspace {
         if (text === undefined || this.open.has(files[i]!)) continue;
         this.index.setFile(files[i]!, text);
         this.fileCount++;
+        this.totalBytes += text.length;
       }
       await new Promise((r) => setImmediate(r));
     };
-    while (stack.length > 0 && this.fileCount + batch.length < MAX_FILES) {
+    const full = (): boolean => this.fileCount + batch.length >= MAX_FILES || this.totalBytes >= MAX_TOTAL_BYTES;
+    while (stack.length > 0 && !full()) {
       const dir = stack.pop()!;
       const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
@@ -153,13 +159,14 @@ export class Workspace {
           batch.push(join(dir, e.name));
           if (batch.length >= SLICE) await flush();
           if (generation !== this.walkGeneration) return;
+          if (full()) break;
         }
       }
     }
     await flush();
     if (generation !== this.walkGeneration) return;
     for (const [path, text] of this.open) this.index.setFile(path, text);
-    if (this.fileCount >= MAX_FILES) this.log(`lens: indexed the first ${MAX_FILES} files of ${this.roots.join(', ')}; the rest are not mapped to spans`);
+    if (full()) this.log(`lens: indexed the first ${this.fileCount} files (${Math.round(this.totalBytes / 1048576)} MiB) of ${this.roots.join(', ')}; the rest are not mapped to spans`);
     this.log(`lens: indexed ${this.fileCount} files in ${Math.round(performance.now() - started)} ms`);
     this.changed(undefined);
   }
