@@ -1,8 +1,7 @@
 // The web UI bundle: one script for VS Code webview panels and the standalone page the trace server serves. It picks
 // its host from document.body.dataset.mode (hosts.ts), draws the frame (name, navigation, live status) and mounts one
 // page per route, disposing the one before. Span data is untrusted: pages render it with textContent only.
-import { formatDuration, nanos, plural, serviceOf, spanDuration, buildSpanTree, STATUS_ERROR } from '../core/display';
-import type { SpanTreeNode } from '../core/display';
+import { plural } from '../core/display';
 import type { UiRoute } from '../protocol/webview';
 import { renderComparePage } from './compare/comparePage';
 import type { Page, UiContext } from './context';
@@ -11,55 +10,16 @@ import { el } from './dom';
 import type { Host, HostEvents } from './hosts';
 import { standaloneHost, vscodeHost } from './hosts';
 import { renderSearchPage } from './search/searchPage';
+import { renderTracePage } from './trace/tracePage';
 
 type MountedPage = Page & { update?(route: UiRoute): void };
-
-/** Until the trace page lands (src/webview/trace): the trace's spans as an indented list with durations. */
-function renderTracePlaceholder(ctx: UiContext, route: Extract<UiRoute, { page: 'trace' }>): MountedPage {
-  const element = el('div', { className: 'page trace-placeholder' }, el('p', { className: 'muted', text: 'Loading trace…' }));
-  let disposed = false;
-  void ctx.request('tracelens/getTrace', { traceId: route.traceId }).then(
-    (trace) => {
-      if (disposed) return;
-      if (!trace) {
-        element.replaceChildren(el('p', { className: 'empty', text: `Trace ${route.traceId} is not stored (never received, or dropped by retention).` }));
-        return;
-      }
-      const rows: HTMLElement[] = [];
-      const walk = (nodes: readonly SpanTreeNode[], depth: number): void => {
-        for (const n of nodes) {
-          const label = el('span', { className: 'label' }, el('span', { className: 'service', text: serviceOf(trace, n.span) }), document.createTextNode(` ${n.span.name}`));
-          label.style.paddingLeft = `${depth * 14}px`;
-          const row = el('div', { className: n.span.status.code === STATUS_ERROR ? 'span error' : 'span' }, label, el('span', { className: 'num', text: formatDuration(spanDuration(n.span)) }));
-          row.dataset['spanId'] = n.span.spanId;
-          rows.push(row);
-          walk(n.children, depth + 1);
-        }
-      };
-      const tree = buildSpanTree(trace);
-      walk(tree.roots, 0);
-      const end = trace.spans.reduce((m, s) => (nanos(s.endTimeUnixNano) > m ? nanos(s.endTimeUnixNano) : m), tree.startNanos);
-      element.replaceChildren(el('h2', { className: 'trace-id', text: `Trace ${trace.traceId} · ${plural(trace.spans.length, 'span')} · ${formatDuration(end - tree.startNanos)}` }), el('div', { className: 'span-list' }, ...rows));
-    },
-    (e: unknown) => {
-      if (!disposed) element.replaceChildren(el('p', { className: 'problem', text: e instanceof Error ? e.message : String(e) }));
-    },
-  );
-  return {
-    element,
-    title: `Trace ${route.traceId.slice(0, 8)}`,
-    dispose() {
-      disposed = true;
-    },
-  };
-}
 
 function mountPage(ctx: UiContext, route: UiRoute): MountedPage {
   switch (route.page) {
     case 'search':
       return renderSearchPage(ctx, route);
     case 'trace':
-      return renderTracePlaceholder(ctx, route);
+      return renderTracePage(ctx, route);
     case 'compare':
       return renderComparePage(ctx, route);
     case 'dependencies':
@@ -83,8 +43,9 @@ function start(): void {
   let current: { route: UiRoute; page: MountedPage } | undefined;
   const events: HostEvents = {
     show(route) {
-      // The same page for another route of its kind updates in place (a search, a span of the trace shown).
-      if (current && current.route.page === route.page && current.page.update) {
+      // The same page for another route of its kind updates in place (another search, another span of the same trace).
+      const sameTrace = route.page !== 'trace' || (current?.route.page === 'trace' && current.route.traceId === route.traceId);
+      if (current && current.route.page === route.page && current.page.update && sameTrace) {
         current.page.update(route);
         current.route = route;
       } else {

@@ -47,14 +47,10 @@ export function renderComparePage(ctx: UiContext, route: Extract<UiRoute, { page
       { className: 'compare-header' },
       el('h2', { text: 'Compare traces' }),
       el(
-        'p',
-        {},
-        el('span', { className: 'side-label', text: 'A ' }),
-        traceLink(short(a.traceId), a.traceId),
-        document.createTextNode(` ${formatDuration(c.durationA)} · ${plural(a.spans.length, 'span')}   `),
-        el('span', { className: 'side-label', text: 'B ' }),
-        traceLink(short(b.traceId), b.traceId),
-        document.createTextNode(` ${formatDuration(c.durationB)} · ${plural(b.spans.length, 'span')}   `),
+        'div',
+        { className: 'compare-sides' },
+        el('span', { className: 'side' }, el('span', { className: 'side-label', text: 'A' }), traceLink(short(a.traceId), a.traceId), el('span', { text: `${formatDuration(c.durationA)} · ${plural(a.spans.length, 'span')}` })),
+        el('span', { className: 'side' }, el('span', { className: 'side-label', text: 'B' }), traceLink(short(b.traceId), b.traceId), el('span', { text: `${formatDuration(c.durationB)} · ${plural(b.spans.length, 'span')}` })),
         el('strong', { className: `total-delta ${diff > 0n ? 'slower' : diff < 0n ? 'faster' : ''}`, text: `B − A: ${formatDelta(diff)}` }),
       ),
     );

@@ -8,7 +8,8 @@ import type { UiRoute } from '../../protocol/webview';
 import type { WireTraceSummary } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
 import { el, svg } from '../dom';
-import { serviceChip, serviceHue } from '../search/searchPage';
+import { serviceChip } from '../search/searchPage';
+import { serviceColor } from '../trace/common';
 
 export const WINDOWS: readonly { readonly minutes: number; readonly label: string }[] = [
   { minutes: 15, label: 'Last 15 minutes' },
@@ -167,7 +168,7 @@ export function renderDepsPage(ctx: UiContext, route: Extract<UiRoute, { page: '
       const name = n.name;
       const box = svg('rect', { x: (n.x - n.width / 2).toFixed(1), y: (n.y - n.height / 2).toFixed(1), width: n.width.toFixed(1), height: n.height, rx: 6 });
       const stripe = svg('rect', { class: 'stripe', x: (n.x - n.width / 2).toFixed(1), y: (n.y - n.height / 2).toFixed(1), width: 5, height: n.height, rx: 2 });
-      stripe.style.setProperty('--chip-hue', String(serviceHue(name)));
+      stripe.style.setProperty('--chip-color', serviceColor(name));
       const title = svg('text', { class: 'node-name', x: n.x.toFixed(1), y: (n.y - 3).toFixed(1), 'text-anchor': 'middle' });
       title.textContent = truncate(name, 40);
       const sub = svg('text', { class: 'node-sub', x: n.x.toFixed(1), y: (n.y + 13).toFixed(1), 'text-anchor': 'middle' });

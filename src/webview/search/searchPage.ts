@@ -7,6 +7,7 @@ import type { UiRoute } from '../../protocol/webview';
 import type { WireTraceSummary } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
 import { el, svg } from '../dom';
+import { serviceColor } from '../trace/common';
 import { scatterLayout } from './scatterScale';
 import type { SearchForm } from './searchQuery';
 import { checkAttributes, EMPTY_FORM, formToLine, formToQuery, isLive, lineToForm, RANGES, SPAN_KINDS } from './searchQuery';
@@ -14,16 +15,10 @@ import { checkAttributes, EMPTY_FORM, formToLine, formToQuery, isLive, lineToFor
 /** Live events come at most every 250 ms; a search reruns at most this often. */
 const LIVE_DEBOUNCE_MS = 600;
 
-/** A stable hue per service name, for its chips (and anywhere else a service is coloured). */
-export function serviceHue(service: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < service.length; i++) h = Math.imul(h ^ service.charCodeAt(i), 16777619);
-  return (h >>> 0) % 360;
-}
-
+/** A service name as a small chip in the service's colour (the trace page's colours), with its span count. */
 export function serviceChip(service: string, spans?: number): HTMLElement {
   const chip = el('span', { className: 'chip', text: spans === undefined ? service : `${service} ${spans}`, title: service });
-  chip.style.setProperty('--chip-hue', String(serviceHue(service)));
+  chip.style.setProperty('--chip-color', serviceColor(service));
   return chip;
 }
 
@@ -92,7 +87,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
   const limit = el('input', { className: 'limit-input' });
   limit.type = 'number';
   limit.min = '1';
-  limit.placeholder = '100';
+  limit.placeholder = '20';
   const formEl = el(
     'form',
     { className: 'search-form' },
