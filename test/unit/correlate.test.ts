@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join, relative, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
@@ -264,6 +265,13 @@ describe('SourceIndex.resolvePath', () => {
     const unique = modelSpan({ traceId: 'a', spanId: 'b', attributes: [{ key: 'code.filepath', value: '/billing/src/invoice.ts' }, { key: 'code.lineno', value: 3n }] });
     assert.ok(correlateSpan({ span: unique, resource: unique.resource }, index)[0]!.confidence >= 0.9);
   });
+  it('a Windows workspace: drive letters and case do not matter, container paths still match by suffix', () => {
+    const ix = new SourceIndex(['C:\\Users\\dev\\shop']);
+    ix.setFile('C:\\Users\\dev\\shop\\Src\\Orders.cs', 'class Orders {}\n');
+    assert.deepEqual(ix.resolvePath('c:/users/DEV/shop/src/orders.cs'), { path: 'C:\\Users\\dev\\shop\\Src\\Orders.cs', how: 'exact' });
+    assert.equal(ix.resolvePath('/app/Src/Orders.cs')?.path, 'C:\\Users\\dev\\shop\\Src\\Orders.cs');
+    assert.equal(ix.hasFile('C:/Users/dev/shop/Src/Orders.cs'), true);
+  });
   it('never resolves outside the roots: traversal, control characters, absurd lengths', () => {
     assert.equal(index.resolvePath(`${ROOTS.workspace}/../../../../etc/passwd`), undefined);
     assert.equal(index.resolvePath(`${ROOTS.workspace}/node/../../correlate.test.ts`), undefined);
@@ -306,6 +314,30 @@ describe('createSourceMaps', () => {
     writeFileSync(join(tmp, 'out/bad.js'), 'x\n//# sourceMappingURL=bad.js.map\n');
     writeFileSync(join(tmp, 'out/bad.js.map'), '{ not json');
     assert.equal(maps.resolve(join(tmp, 'out/bad.js'), 1), undefined);
+  });
+});
+
+// A real bundle (esbuild, inline map) of an app and a dependency, run in Node: the dependency's frames map into
+// node_modules and are skipped; the app's frame maps to its TypeScript line.
+describe('bundled dependencies', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tracelens-bundle-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+  it('skips frames that map into node_modules and lands on the app', async () => {
+    const { build } = await import('esbuild');
+    mkdirSync(join(tmp, 'src'));
+    mkdirSync(join(tmp, 'node_modules/dep'), { recursive: true });
+    writeFileSync(join(tmp, 'node_modules/dep/index.js'), "exports.check = function check(v) {\n  if (!v) {\n    throw new Error('dep: invalid');\n  }\n};\n");
+    writeFileSync(join(tmp, 'src/app.ts'), "import { check } from 'dep';\n\nexport function run(value: string): void {\n  check(value);\n}\n");
+    await build({ entryPoints: [join(tmp, 'src/app.ts')], outfile: join(tmp, 'dist/app.js'), bundle: true, format: 'cjs', platform: 'node', sourcemap: 'inline', logLevel: 'silent' });
+    // A plain Node child (this process maps stacks itself through tsx's source map support).
+    const stack = execFileSync(process.execPath, ['-e', `try { require(${JSON.stringify(join(tmp, 'dist/app.js'))}).run(''); } catch (e) { console.log(e.stack); }`], { encoding: 'utf8' });
+    assert.match(stack, /dist[\\/]app\.js:\d+:\d+/);
+    const ix = new SourceIndex([tmp]);
+    for (const f of ['src/app.ts', 'dist/app.js']) ix.setFile(join(tmp, f), readFileSync(join(tmp, f), 'utf8'));
+    const span = modelSpan({ traceId: 'a', spanId: 'b', events: [{ timeUnixNano: 1n, name: 'exception', attributes: [{ key: 'exception.stacktrace', value: stack.replaceAll(tmp, '/srv/app') }], droppedAttributesCount: 0 }] });
+    const [top] = correlateSpan({ span, resource: span.resource }, ix, { sourceMaps: createSourceMaps(readReal) });
+    assert.deepEqual([top?.path, top?.line, top?.functionName], [join(tmp, 'src/app.ts'), 4, 'run']);
+    assert.ok(top!.evidence.some((e) => e.kind === 'source-map'));
   });
 });
 

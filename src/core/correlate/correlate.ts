@@ -180,8 +180,7 @@ function addFrame(ctx: Ctx, f: StackFrame, resolved: ResolvedPath, kind: Evidenc
   if (f.line === undefined || f.line > count) return false;
   const base = resolved.how !== 'suffix' ? CONFIDENCE.frameExact : suffixConfidence(resolved, CONFIDENCE.frameSuffix, CONFIDENCE.frameBasename);
   const evidence: Evidence[] = [{ kind, detail: `${f.format} frame ${clip(f.raw, 200)}` }, ...mappingEvidence(resolved)];
-  addLocation(ctx, resolved.path, f.line, f.column, base * factor, evidence, frames, f.function);
-  return true;
+  return addLocation(ctx, resolved.path, f.line, f.column, base * factor, evidence, frames, f.function);
 }
 
 // ---- Literals: span names, routes, RPC methods, SQL, message destinations ----
@@ -277,17 +276,22 @@ function addOccurrences(ctx: Ctx, all: readonly Occurrence[], confidence: number
 }
 
 /** A location in an indexed file; generated JavaScript goes through its source map first when there is one. */
-function addLocation(ctx: Ctx, path: string, line: number, column: number | undefined, confidence: number, evidence: Evidence[], stack?: readonly StackFrame[], functionName?: string): void {
+function addLocation(ctx: Ctx, path: string, line: number, column: number | undefined, confidence: number, evidence: Evidence[], stack?: readonly StackFrame[], functionName?: string): boolean {
   let at = { path, line, column };
   let ev = evidence;
   if (ctx.options.sourceMaps && ctx.index.isGenerated(path)) {
     const original = ctx.options.sourceMaps.resolve(path, line, column);
     if (original) {
-      const resolved = ctx.index.resolvePath(original.path);
-      const count = resolved ? ctx.index.lineCount(resolved.path) ?? 0 : 0;
+      // A bundle holds its dependencies too: a frame that maps into node_modules is not the application's code.
+      if (isThirdPartyFrame({ file: original.path, raw: '', format: 'v8' })) return false;
+      const resolved = ctx.index.resolvePath(original.path, ctx.options.pathMappings);
+      const trusted = resolved && (resolved.how !== 'suffix' || (resolved.matchedSegments ?? 0) >= 2);
+      const count = resolved && trusted ? ctx.index.lineCount(resolved.path) ?? 0 : 0;
       if (resolved && original.line <= count) {
         at = { path: resolved.path, line: original.line, column: original.column };
         ev = [...evidence, { kind: 'source-map', detail: `${clip(fileName(path))}:${line} -> ${clip(fileName(resolved.path))}:${original.line}` }];
+      } else {
+        confidence *= 0.8; // the map names a source the workspace does not have: the generated line it is
       }
     }
   }
@@ -302,6 +306,7 @@ function addLocation(ctx: Ctx, path: string, line: number, column: number | unde
     evidence: ev,
     ...(stack ? { stack } : {}),
   });
+  return true;
 }
 
 function suffixConfidence(r: ResolvedPath, full: number, basenameOnly: number): number {

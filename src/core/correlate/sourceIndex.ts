@@ -35,6 +35,8 @@ interface FileEntry {
   readonly functions: readonly FunctionRange[];
   readonly keys: readonly string[];
   readonly generated: boolean;
+  /** A Windows drive path: its segments compare without case. */
+  readonly windows: boolean;
 }
 
 /** Foreign paths longer than this are not resolved (no real path is; a hostile one costs nothing). */
@@ -103,7 +105,7 @@ export class SourceIndex {
     };
     // Literals of code only: prose, lockfiles and data files would make every SQL text and topic ambiguous.
     if (!generated && languageOf(path) !== 'other') this.indexLiterals(path, x, text, put);
-    const entry: FileEntry = { path, key, segments: key.split('/'), lineCount, functions: x.functions, keys, generated };
+    const entry: FileEntry = { path, key, segments: key.split('/'), lineCount, functions: x.functions, keys, generated, windows: /^[a-z]:\//.test(key) };
     this.files.set(key, entry);
     const base = entry.segments[entry.segments.length - 1]!.toLowerCase();
     let same = this.byBase.get(base);
@@ -191,7 +193,7 @@ export class SourceIndex {
     let bestCount = 0;
     let ties = 0;
     for (const e of same) {
-      const c = commonSuffix(segs, e.segments, clean.windows);
+      const c = commonSuffix(segs, e.segments, clean.windows || e.windows);
       if (c > bestCount) {
         best = e;
         bestCount = c;
@@ -277,9 +279,10 @@ function countLines(text: string): number {
   return n;
 }
 
-/** A path as a comparison key: forward slashes, no trailing slash. */
+/** A path as a comparison key: forward slashes; Windows drive paths (case-insensitive file systems) in lower case. */
 function keyOf(path: string): string {
-  return path.replace(/\\/g, '/');
+  const p = path.replace(/\\/g, '/');
+  return /^[a-zA-Z]:\//.test(p) ? p.toLowerCase() : p;
 }
 
 function commonSuffix(a: readonly string[], b: readonly string[], insensitive: boolean): number {
