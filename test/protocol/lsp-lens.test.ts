@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -321,6 +322,25 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
       await exited;
     }
     assert.ok(!existsSync(join(dataDir, 'server.json')), 'serve removes its discovery file on exit');
+  });
+
+  it('a stale discovery file (its process is gone) is ignored: lsp runs its own server', async () => {
+    const stale = join(base, 'stale');
+    mkdirSync(stale, { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(stale, 'server.json'), JSON.stringify({ pid: Number(gone.stdout), version: '0.1.0', queryUrl: 'http://127.0.0.1:9' }));
+    const [http, query] = await freePorts(2);
+    const own = new Client(spawn(process.execPath, [SERVER, 'lsp', '--stdio', '--data-dir', stale, '--otlp-http', `127.0.0.1:${http}`, '--otlp-grpc', 'off', '--zipkin', 'off', '--query', `127.0.0.1:${query}`]));
+    try {
+      await own.initialize(workspace);
+      const status = (await own.rpc.sendRequest('tracelens/status', {})) as { pid: number; store: { location: string } };
+      assert.equal(status.pid, own.child.pid, 'the lsp process serves the store itself');
+      assert.equal(status.store.location, stale);
+      await waitFor(async () => JSON.parse((await readFile(join(stale, 'server.json'), 'utf8').catch(() => '{}')) || '{}').pid === own.child.pid, 10_000);
+      assert.doesNotMatch(own.stderr, /attached/);
+    } finally {
+      await own.close();
+    }
   });
 
   it('a data dir locked by a process that does not answer: a clear error naming the pid', () => {
