@@ -57,6 +57,8 @@ interface Sent {
   fast: string;
   slow: string;
   hostile: string;
+  /** Unix ms the traces are drawn from. */
+  t0: number;
 }
 
 async function sendTraces(endpoint: string): Promise<Sent> {
@@ -93,7 +95,7 @@ async function sendTraces(endpoint: string): Promise<Sent> {
   h.span.end(t0 + 3020);
   await s.flush();
   await s.shutdown();
-  return { checkout: fe.span.spanContext().traceId, fast, slow, hostile: h.span.spanContext().traceId };
+  return { checkout: fe.span.spanContext().traceId, fast, slow, hostile: h.span.spanContext().traceId, t0 };
 }
 
 describe('standalone web UI: search, compare, dependencies', () => {
@@ -186,6 +188,10 @@ describe('standalone web UI: search, compare, dependencies', () => {
     await searchFor('service=payment kind=server since=1h', [sent.checkout]);
     assert.equal(await page.locator('select.kind-select').inputValue(), 'server');
     assert.equal(await page.locator('select.range-select').inputValue(), '1h');
+    // A custom time range (from= and to= in the line): only the slow orders trace started in it.
+    await searchFor(`service=orders from=${sent.t0 + 1500} to=${sent.t0 + 2500}`, [sent.slow]);
+    assert.equal(await page.locator('select.range-select').inputValue(), 'custom');
+    assert.equal(await page.locator('.custom-range').isVisible(), true);
     await searchFor('db.system=mysql', []);
     await page.getByText('No traces match this search.').waitFor();
     // A mistake is explained, and the last results stay.
