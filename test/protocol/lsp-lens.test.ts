@@ -351,5 +351,10 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, new RegExp(`locked by process ${process.pid}.*kill ${process.pid}`));
     assert.equal(r.stdout, '', 'stdout belongs to the protocol');
+    // The same with a discovery file whose query API does not answer: the error names the pid and the address.
+    writeFileSync(join(locked, 'server.json'), JSON.stringify({ pid: process.pid, version: '0.1.0', queryUrl: 'http://127.0.0.1:9' }));
+    const r2 = spawnSync(process.execPath, [SERVER, 'lsp', '--stdio', '--data-dir', locked], { encoding: 'utf8', input: '' });
+    assert.equal(r2.status, 1);
+    assert.match(r2.stderr, new RegExp(`held by tracelens process ${process.pid}, which does not answer at http://127\\.0\\.0\\.1:9; stop it \\(kill ${process.pid}\\)`));
   });
 });

@@ -70,7 +70,10 @@ export type RunningServer =
   /** A live process holds the folder but does not answer (or does not publish a query API): a clear error. */
   | { readonly kind: 'unresponsive'; readonly pid: number; readonly message: string };
 
-/** Is a trace server running on this data dir, and can we talk to it? A stale file (dead pid) is ignored. */
+/**
+ * Is a trace server running on this data dir, and can we talk to it? A discovery file whose process is gone (or
+ * whose pid now belongs to another program while the store's lock is free) is ignored.
+ */
 export async function findRunningServer(dataDir: string): Promise<RunningServer> {
   const d = await readDiscovery(dataDir);
   if (d && d.pid !== process.pid && alive(d.pid)) {
@@ -79,21 +82,16 @@ export async function findRunningServer(dataDir: string): Promise<RunningServer>
       const status = (await res.json()) as ServerStatus;
       if (status.pid === d.pid) return { kind: 'attach', discovery: d };
     } catch {
-      // falls through to the error below
+      // does not answer: what the lock says decides below
     }
-    return {
-      kind: 'unresponsive',
-      pid: d.pid,
-      message: `the trace store in ${dataDir} is held by tracelens process ${d.pid}, which does not answer at ${d.queryUrl}; stop it (kill ${d.pid}) or give this one its own folder with --data-dir`,
-    };
   }
   const lockPid = Number((await fs.readFile(join(dataDir, LOCK_FILE), 'utf8').catch(() => '')).trim());
   if (Number.isInteger(lockPid) && lockPid > 0 && lockPid !== process.pid && alive(lockPid)) {
-    return {
-      kind: 'unresponsive',
-      pid: lockPid,
-      message: `the trace store in ${dataDir} is locked by process ${lockPid}, which publishes no query API to attach to (started with --query off, or an older TraceLens); stop it (kill ${lockPid}), restart it with a query API, or give this one its own folder with --data-dir`,
-    };
+    const message =
+      d?.pid === lockPid
+        ? `the trace store in ${dataDir} is held by tracelens process ${lockPid}, which does not answer at ${d.queryUrl}; stop it (kill ${lockPid}) or give this one its own folder with --data-dir`
+        : `the trace store in ${dataDir} is locked by process ${lockPid}, which publishes no query API to attach to (started with --query off, or an older TraceLens); stop it (kill ${lockPid}), restart it with a query API, or give this one its own folder with --data-dir`;
+    return { kind: 'unresponsive', pid: lockPid, message };
   }
   return { kind: 'none' };
 }
