@@ -30,7 +30,7 @@ async function sendTrace(endpoint: string): Promise<string> {
   const tracer = provider.getTracer('web-ui-test');
   const root = tracer.startSpan('GET /orders/:id', { kind: SpanKind.SERVER });
   const ctx = trace.setSpan(ROOT_CONTEXT, root);
-  const db = tracer.startSpan('SELECT orders', { kind: SpanKind.CLIENT, attributes: { 'db.query.text': HOSTILE } }, ctx);
+  const db = tracer.startSpan('SELECT orders', { kind: SpanKind.CLIENT, attributes: { 'db.query.text': HOSTILE, 'code.file.path': '/app/src/orders.ts', 'code.line.number': 42 } }, ctx);
   db.end();
   const bad = tracer.startSpan(HOSTILE, {}, ctx);
   bad.setStatus({ code: SpanStatusCode.ERROR, message: HOSTILE });
@@ -91,6 +91,24 @@ describe('standalone web UI in Chromium', () => {
     await page.screenshot({ path: join(RESULTS, 'web-ui-trace.png') });
     assert.deepEqual(consoleErrors, []);
     await page.close();
+  });
+
+  it('copies with a confirmation, and says that source opens from VS Code', async () => {
+    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await context.newPage();
+    const [found] = await srv.findTraces({ service: 'web-ui-test' });
+    const t = await srv.getTrace(found!.traceId);
+    const root = t!.spans.find((s) => s.parentSpanId === '')!;
+    await page.goto(`${srv.query}/#/trace/${root.traceId}?span=${root.spanId}`);
+    await page.locator('button.tl-copy-trace').click();
+    await page.locator('.toast', { hasText: 'Copied trace id' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), root.traceId);
+    const db = t!.spans.find((s) => s.name === 'SELECT orders')!;
+    await page.goto(`${srv.query}/#/trace/${db.traceId}?span=${db.spanId}`);
+    await page.locator('button.tl-open-source').click();
+    await page.locator('.toast', { hasText: 'Source opens from VS Code' }).waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('.toast', { hasText: 'Source opens from VS Code' }).innerText(), new RegExp(db.spanId));
+    await context.close();
   });
 
   it('says when the trace server is unreachable, and recovers when it is back', async () => {
