@@ -67,19 +67,33 @@ describe('span <-> code in the real workbench', () => {
   const quickRows = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
   const quickTitle = async (): Promise<string> => (await page.locator('.quick-input-widget .quick-input-title').first().textContent()) ?? '';
   const callsLens = (): Locator => page.locator('.codelens-decoration a', { hasText: new RegExp(`● ${REQUESTS} calls`) }).first();
-  /** The editor line right below a code lens (the line it belongs to). */
-  async function lineBelow(lens: Locator): Promise<Locator> {
-    const box = await lens.boundingBox();
-    assert.ok(box, 'the lens is on screen');
-    const lines = page.locator('.view-lines .view-line');
-    let best = -1;
-    let bestTop = Infinity;
-    for (let i = 0; i < (await lines.count()); i++) {
-      const b = await lines.nth(i).boundingBox();
-      if (b && b.y >= box.y + box.height - 2 && b.y < bestTop) [best, bestTop] = [i, b.y];
-    }
-    assert.ok(best >= 0, 'a line below the lens');
-    return lines.nth(best);
+  /** The text of the editor line right below the calls lens (the line it belongs to), and a point on its first word.
+   * Read in one go in the page: lenses are re-rendered whenever the server refreshes them. */
+  async function lineBelowLens(): Promise<{ text: string; x: number; y: number }> {
+    const handle = await page.waitForFunction(
+      (pattern) => {
+        const lens = [...document.querySelectorAll('.codelens-decoration a')].find((a) => new RegExp(pattern).test(a.textContent ?? ''));
+        if (!lens) return undefined;
+        const bottom = lens.getBoundingClientRect().bottom;
+        const below = [...document.querySelectorAll('.view-lines .view-line')]
+          .filter((l) => l.getBoundingClientRect().top >= bottom - 2)
+          .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)[0];
+        const word = below ? [...below.querySelectorAll('span span')].find((s) => /\w/.test(s.textContent ?? '')) : undefined;
+        if (!below || !word) return undefined;
+        const r = word.getBoundingClientRect();
+        return { text: below.textContent ?? '', x: r.left + r.width / 2, y: r.top + r.height / 2 };
+      },
+      `● ${REQUESTS} calls`,
+      { timeout: 15_000 },
+    );
+    return (await handle.jsonValue()) as { text: string; x: number; y: number };
+  }
+  async function runCommand(title: string): Promise<void> {
+    await page.keyboard.press('F1');
+    await quickInput().waitFor({ timeout: 10_000 });
+    await quickInput().fill(`>${title}`);
+    await quickRows().filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
+    await quickInput().press('Enter');
   }
   /** "Ln 16, Col 1 (40 selected)" from the status bar. */
   const cursorLine = async (): Promise<number> => Number(/Ln (\d+)/.exec((await page.locator('.statusbar').textContent()) ?? '')?.[1] ?? 0);
@@ -102,7 +116,9 @@ describe('span <-> code in the real workbench', () => {
     await lens.waitFor({ timeout: 60_000 });
     assert.match((await lens.textContent()) ?? '', new RegExp(`● ${REQUESTS} calls · p50 .* · p95 .* · 20\\.0% errors`));
     // Above the handler: its first line, or the line of its withSpan( call.
-    assert.match((await (await lineBelow(lens)).textContent()) ?? '', /async function placeOrder\(|withSpan\('orders\.place'/);
+    assert.match((await lineBelowLens()).text, /async function placeOrder\(|withSpan\('orders\.place'/);
+    // The failing gutter mark (one of five calls failed): the red icon in the glyph margin.
+    await page.waitForFunction(() => [...document.querySelectorAll('.cgmr')].some((e) => getComputedStyle(e).backgroundImage.includes('lens-failing.svg')), undefined, { timeout: 15_000 });
     await page.screenshot({ path: join(RESULTS, 'workbench-lens.png') });
 
     await lens.click();
@@ -127,11 +143,7 @@ describe('span <-> code in the real workbench', () => {
 
   it('"Go to Span Source" from the palette opens orders.js at the span\'s line', async () => {
     await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await quickInput().waitFor({ timeout: 10_000 });
-    await quickInput().fill('>TraceLens: Go to Span Source');
-    await quickRows().filter({ hasText: 'Go to Span Source' }).first().waitFor({ timeout: 10_000 });
-    await quickInput().press('Enter');
+    await runCommand('TraceLens: Go to Span Source');
     // Without a selected span: a trace first (unless the Spans view shows one), then its span.
     const titled = (re: RegExp): Promise<unknown> =>
       page.waitForFunction((source) => new RegExp(source).test(document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? ''), re.source, { timeout: 15_000 });
@@ -155,9 +167,25 @@ describe('span <-> code in the real workbench', () => {
     await page.screenshot({ path: join(RESULTS, 'workbench-lens-source.png') });
   });
 
+  it('unticking "Lens: Enabled" in the Settings editor hides the lens at once; ticking it shows it again', async () => {
+    // orders.js stays visible on the left; the Settings editor opens in a group on the right.
+    await runCommand('View: Split Editor Right');
+    await runCommand('Preferences: Open Settings (UI)');
+    await page.locator('.settings-editor').waitFor({ timeout: 15_000 });
+    await page.keyboard.type('tracelens.lens.enabled');
+    const checkbox = page.locator('.settings-editor .setting-item-bool', { hasText: 'Code lenses above functions' }).locator('.setting-value-checkbox').first();
+    await checkbox.waitFor({ timeout: 15_000 });
+    assert.equal(await checkbox.getAttribute('aria-checked'), 'true');
+    await checkbox.click();
+    await page.waitForFunction(() => document.querySelectorAll('.codelens-decoration a').length === 0, undefined, { timeout: 15_000 });
+    await page.screenshot({ path: join(RESULTS, 'workbench-lens-off.png') });
+    await checkbox.click();
+    await callsLens().waitFor({ timeout: 15_000 });
+  });
+
   it('hovering the lens line shows the lens summary and why the line is marked', async () => {
-    const line = await lineBelow(callsLens());
-    await line.locator('span span', { hasText: /\w/ }).first().hover();
+    const line = await lineBelowLens();
+    await page.mouse.move(line.x, line.y);
     const hover = page.locator('.monaco-hover', { hasText: 'TraceLens' }).first();
     await hover.waitFor({ timeout: 15_000 });
     const text = await hover.innerText();
