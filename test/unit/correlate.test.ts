@@ -12,6 +12,7 @@ import type { AttrValue, Attributes, LogRecord, Span, SpanEvent } from '../../sr
 import { EMPTY_RESOURCE, EMPTY_SCOPE } from '../../src/core/model';
 import { SourceIndex, correlateSpan, createSourceMaps, parseStackTrace } from '../../src/core/correlate';
 import type { PathMapping, SourceCandidate } from '../../src/core/correlate';
+import { sqlShape } from '../../src/core/correlate/sourceIndex';
 import { modelSpan } from '../helpers/spans';
 
 const FIXTURES = resolve(__dirname, '../fixtures/correlation');
@@ -369,6 +370,17 @@ describe('SourceIndex literals and functions', () => {
     assert.equal(route('products/{}').length, 1);
     assert.equal(route('shipments/{}')[0]?.startsWith('GET go/cmd/server/main.go'), true);
     assert.equal(route('carts/{}/checkout')[0]?.startsWith('POST ruby/config/routes.rb'), true);
+  });
+  it('map and config lookups are not routes; SQL meets its sanitised form', () => {
+    const ix = new SourceIndex([ROOTS.workspace]);
+    ix.setFile(ws('c.py'), 'url = os.environ.get("users")\nsql = "SELECT name FROM users WHERE id = :id AND state = \'open\'"\n');
+    assert.deepEqual(ix.find('route', 'users'), []);
+    assert.equal(sqlShape('SELECT name FROM users WHERE id = ? AND state = ?'), sqlShape("select name  from users where id=:id and state='open';"));
+    const span = modelSpan({ traceId: 'a', spanId: 'b', kind: SpanKind.CLIENT, attributes: [{ key: 'db.statement', value: 'SELECT name FROM users WHERE id = ? AND state = ?' }] });
+    const [c] = correlateSpan({ span, resource: span.resource }, ix);
+    assert.deepEqual([c?.line, c?.evidence[0]?.kind], [2, 'db.query']);
+    const get = modelSpan({ traceId: 'a', spanId: 'b', name: 'GET /users', kind: SpanKind.SERVER, attributes: [{ key: 'http.route', value: '/users' }] });
+    assert.deepEqual(correlateSpan({ span: get, resource: get.resource }, ix), []);
   });
   it('an ambiguous literal gives several candidates, none confident', () => {
     const ix = new SourceIndex([ROOTS.workspace]);

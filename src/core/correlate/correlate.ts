@@ -5,7 +5,7 @@ import type { AttrValue, Attributes, LogRecord, Resource, Span } from '../model'
 import { SpanKind } from '../model';
 import { languageOf, normaliseWhitespace } from './extract';
 import type { Lang } from './extract';
-import { cleanForeign, foldName, normaliseRoute } from './sourceIndex';
+import { cleanForeign, foldName, normaliseRoute, sqlShape } from './sourceIndex';
 import type { Occurrence, ResolvedPath, SourceIndex } from './sourceIndex';
 import { isThirdPartyFrame, parseStackTrace } from './stack';
 import type { CorrelateOptions, Evidence, EvidenceKind, SourceCandidate, StackFrame } from './types';
@@ -226,7 +226,12 @@ function fromLiterals(ctx: Ctx, span: Span): void {
     const text = normaliseWhitespace(sql);
     let hits = index.find('text', text);
     if (hits.length === 0 && text.endsWith(';')) hits = index.find('text', text.slice(0, -1).trimEnd());
-    addOccurrences(ctx, hits, CONFIDENCE.db, { kind: 'db.query', detail: `SQL ${clip(text, 80)}` });
+    let confidence: number = CONFIDENCE.db;
+    if (hits.length === 0) {
+      hits = index.find('sql', sqlShape(text));
+      confidence *= 0.9;
+    }
+    addOccurrences(ctx, hits, confidence, { kind: 'db.query', detail: `SQL ${clip(text, 80)}` });
   }
   // Message destinations named by a literal (temporary queues are generated names).
   const dest = str(attrs, 'messaging.destination.name', MAX_NAME_CHARS);

@@ -15,7 +15,7 @@ export interface Occurrence {
   readonly container?: string;
 }
 
-export type LiteralKind = 'span' | 'route' | 'text' | 'function';
+export type LiteralKind = 'span' | 'route' | 'text' | 'sql' | 'function';
 
 export interface ResolvedPath {
   readonly path: string;
@@ -58,6 +58,23 @@ const ASPNET = /\[\s*(?:Http(Get|Post|Put|Delete|Patch)|(Route))\s*\(\s*$/;
 const RAILS = /^\s*(get|post|put|patch|delete|match)\s+$/;
 const BARE_MAPPING = /^\s*(?:@(Get|Post|Put|Delete|Patch)Mapping|\[\s*Http(Get|Post|Put|Delete|Patch)\s*\])\s*$/;
 const HTTP_METHOD_PREFIX = /^(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+(\S+)$/;
+
+const SQL_START = /^\s*(?:select|insert|update|delete|with|merge|upsert|replace)\s/i;
+
+/**
+ * SQL without its values and placeholder styles: agents that sanitise statements (the Java agent sends
+ * "VALUES (?, ?)") and code that writes $1, :name, @name or literals meet on one key.
+ */
+export function sqlShape(sql: string): string {
+  return sql
+    .replace(/'(?:[^']|'')*'/g, '?')
+    .replace(/\$\d+|[:@][A-Za-z_]\w*|\b\d+(?:\.\d+)?\b/g, '?')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),=<>])\s*/g, '$1')
+    .replace(/;\s*$/, '')
+    .trim()
+    .toLowerCase();
+}
 
 /** A route template without its parameter names, so Express, Flask, FastAPI, Spring, ASP.NET and Rails forms meet. */
 export function normaliseRoute(route: string): string {
@@ -218,11 +235,13 @@ export class SourceIndex {
     for (const lit of x.literals) {
       const occ = { path, line: lit.line, column: lit.column };
       put('text', lit.value, occ);
+      if (SQL_START.test(lit.value)) put('sql', sqlShape(lit.value), occ);
       if (lit.value.length > 500) continue;
       const call = SPAN_CALL.exec(lit.before);
       if (call && !NOT_SPAN_CALL.test(call[1] ?? '')) put('span', lit.value, occ);
       const r = routeCall(lit.before, lang);
-      if (r) {
+      // .get("...") is also every map and config lookup: a call-style route must look like a path.
+      if (r && (r.annotation || lit.value.includes('/'))) {
         if (r.classLevel && lit.line < classLine) {
           prefix = lit.value.replace('[controller]', (x.className ?? '').replace(/Controller$/, ''));
           continue;
@@ -256,14 +275,14 @@ export class SourceIndex {
   }
 }
 
-function routeCall(before: string, lang: string): { method?: string; classLevel?: boolean } | undefined {
+function routeCall(before: string, lang: string): { method?: string; classLevel?: boolean; annotation?: boolean } | undefined {
   let m = ROUTE_CALL.exec(before);
   if (m) {
     const verb = m[1]!.replace(/^Map/, '').toUpperCase();
     return ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'].includes(verb) ? { method: verb } : {};
   }
-  if (lang === 'java' && (m = SPRING.exec(before))) return m[1] === 'Request' ? { classLevel: true } : { method: m[1]!.toUpperCase() };
-  if (lang === 'cs' && (m = ASPNET.exec(before))) return m[2] ? { classLevel: true } : { method: m[1]!.toUpperCase() };
+  if (lang === 'java' && (m = SPRING.exec(before))) return m[1] === 'Request' ? { classLevel: true, annotation: true } : { method: m[1]!.toUpperCase(), annotation: true };
+  if (lang === 'cs' && (m = ASPNET.exec(before))) return m[2] ? { classLevel: true, annotation: true } : { method: m[1]!.toUpperCase(), annotation: true };
   if (lang === 'rb' && (m = RAILS.exec(before))) return m[1] === 'match' ? {} : { method: m[1]!.toUpperCase() };
   return undefined;
 }
