@@ -50,6 +50,8 @@ const MAX_OPERATIONS = 5_000;
 const MIN_CONFIDENCE = 0.3;
 const RECOMPUTE_DEBOUNCE_MS = 10;
 const CORRELATE_DEBOUNCE_MS = 100;
+/** Operations placed again before yielding to the event loop. */
+const LOCATE_PER_SLICE = 16;
 
 interface Exemplar {
   readonly op: Operation;
@@ -481,9 +483,13 @@ export class LensEngine {
       this.changedFiles.clear();
       const all = files.has(undefined);
       void (async () => {
-        for (const op of this.ops.values()) {
+        let placed = 0;
+        for (const op of [...this.ops.values()]) {
           if (op.exemplars.length === 0) continue;
-          if (all || !op.location || files.has(op.location.path)) await this.locate(op);
+          if (!all && op.location && !files.has(op.location.path)) continue;
+          await this.locate(op);
+          // Requests are answered between slices of operations.
+          if (++placed % LOCATE_PER_SLICE === 0) await new Promise((r) => setImmediate(r));
         }
         this.allChanged = true;
         this.scheduleRecompute();
