@@ -281,6 +281,24 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
     await waitFor(async () => (await shipAt()) === 9, 10_000);
   });
 
+  it('a file created on disk (a watched-file event) gets the lenses of spans that had nowhere to go', async () => {
+    await send('place-order', 0, [9, 9]);
+    const created = join(workspace, 'src', 'orders.ts');
+    const createdUri = pathToFileURL(created).href;
+    // The spans are stored (and their operation read) while no file has the literal.
+    await waitFor(async () => ((await client.rpc.sendRequest('tracelens/findTraces', { service: 'checkout', operation: 'place-order' })) as unknown[]).length === 2, 10_000);
+    writeFileSync(created, `export function placeOrder(tracer: Tracer): void {\n  tracer.startActiveSpan('place-order', (span) => span.end());\n}\n`);
+    await client.rpc.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: createdUri, type: 1 }] });
+    let lenses: CodeLens[] = [];
+    await waitFor(
+      async () => (lenses = await client.codeLens(createdUri)).length === 1,
+      10_000,
+      () => JSON.stringify(lenses),
+    );
+    assert.equal(lenses[0]!.range.start.line, 0);
+    assert.match(lenses[0]!.command.title, /^● 2 calls · /);
+  });
+
   it('a second run attaches to a running `serve` on the same data dir and gets the same lenses', async () => {
     const want = (await client.codeLens(uri)).map((l) => [l.range.start.line, stable(l.command.title)]);
     await client.close();
