@@ -11,7 +11,7 @@ import type { Ctx } from '../ctx';
 import { UserError } from '../ctx';
 import type { SpansView } from '../views/spansView';
 import { spanOfElement } from '../views/spansView';
-import { candidatePickText, missingFileMessage, noSourceMessage, openDirectly, spanPickText, spansTitle, uriPath } from './format';
+import { candidatePickText, missingFileMessage, noSourceMessage, openDirectly, plain, spanPickText, spansTitle, uriPath } from './format';
 
 /** How many spans a location's quick pick lists. */
 const SPAN_LIMIT = 50;
@@ -73,7 +73,7 @@ export class LensCommands {
     const file = vscode.workspace.asRelativePath(vscode.Uri.parse(at.uri), false);
     const fn = result.location?.functionName;
     if (result.spans.length === 0) {
-      const what = fn ? `function ${truncate(fn, 80)}` : `${file}:${result.location?.line ?? at.line}`;
+      const what = fn ? `function ${plain(fn, 80)}` : `${file}:${result.location?.line ?? at.line}`;
       void vscode.window.showInformationMessage(
         `TraceLens: no spans of ${what} in the stored traces. Spans map to code through their code.* attributes or exception stack traces; run the code with tracing on and try again.`,
       );
@@ -100,7 +100,7 @@ export class LensCommands {
     const chosen =
       openDirectly(candidates) ??
       (await this.pick(
-        `TraceLens: where "${truncate(span.name ?? span.spanId, 60)}" may come from`,
+        `TraceLens: where "${plain(span.name ?? span.spanId, 60)}" may come from`,
         candidates.map((c) => ({ ...candidatePickText(c, shownPath(c)), value: c })),
       ));
     if (!chosen) return undefined;
@@ -120,8 +120,8 @@ export class LensCommands {
     return this.pick(
       'TraceLens: Go to Span Source: which span?',
       trace.spans.map((s) => ({
-        label: truncate(s.name, 120),
-        description: `${truncate(serviceOf(trace, s), 60)} · ${formatDuration(spanDuration(s))}${s.status.code === STATUS_ERROR ? ' · error' : ''}`,
+        label: plain(s.name, 120),
+        description: `${plain(serviceOf(trace, s), 60)} · ${formatDuration(spanDuration(s))}${s.status.code === STATUS_ERROR ? ' · error' : ''}`,
         detail: `span ${s.spanId}`,
         value: { traceId: s.traceId, spanId: s.spanId, name: s.name },
       })),

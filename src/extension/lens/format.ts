@@ -5,6 +5,14 @@ import { fileURLToPath } from 'node:url';
 import type { LocationSpan, WireSourceCandidate } from '../../protocol/messages';
 import { formatAge, formatDuration, nanos, plural, truncate } from '../../core/display';
 
+/**
+ * Untrusted text for quick picks and notifications: one line, at most `max` characters, and inert: no `$(icon)`
+ * syntax and no `[label](command:…)` link (a zero-width space keeps both as written).
+ */
+export function plain(text: string, max: number): string {
+  return truncate(text, max).replace(/\$\(/g, '$\u200b(').replace(/\]\(/g, ']\u200b(');
+}
+
 export interface PickText {
   readonly label: string;
   readonly description: string;
@@ -16,24 +24,24 @@ export function spanPickText(s: LocationSpan, nowMs: number): PickText {
   const startMs = Number(nanos(s.trace.startTimeUnixNano) / 1_000_000n);
   const when = startMs > 0 ? `${formatAge(nowMs - startMs)} · ${new Date(startMs).toLocaleString()}` : 'start unknown';
   return {
-    label: `${formatDuration(nanos(s.durationNanos))}  ${truncate(s.spanName, 120)}`,
-    description: [truncate(s.service, 60), ...(s.error ? ['error'] : [])].join(' · '),
-    detail: `${when} · trace ${s.trace.traceId} (${truncate(s.trace.rootService, 40)}: ${truncate(s.trace.rootName, 60)}, ${plural(s.trace.spanCount, 'span')})`,
+    label: `${formatDuration(nanos(s.durationNanos))}  ${plain(s.spanName, 120)}`,
+    description: [plain(s.service, 60), ...(s.error ? ['error'] : [])].join(' · '),
+    detail: `${when} · trace ${s.trace.traceId} (${plain(s.trace.rootService, 40)}: ${plain(s.trace.rootName, 60)}, ${plural(s.trace.spanCount, 'span')})`,
   };
 }
 
 /** The quick pick's title for the spans of a location. */
 export function spansTitle(count: number, functionName: string | undefined, file: string, line: number): string {
-  return `TraceLens: ${plural(count, 'span')} of ${functionName ? truncate(functionName, 60) : `${file}:${line}`}, slowest first`;
+  return `TraceLens: ${plural(count, 'span')} of ${functionName ? plain(functionName, 60) : `${file}:${line}`}, slowest first`;
 }
 
 /** A source candidate row: file:line and function; confidence and where it is; the evidence. */
 export function candidatePickText(c: WireSourceCandidate, shownPath: string): PickText {
   const where = c.inWorkspace ? '' : ' · outside the workspace';
   return {
-    label: `${truncate(shownPath, 120)}:${c.line}`,
-    description: `${c.functionName ? `${truncate(c.functionName, 60)} · ` : ''}${Math.round(c.confidence * 100)}% sure${where}`,
-    detail: c.evidence.map((e) => `${e.kind}: ${truncate(e.detail, 100)}`).join(' · ') || 'no evidence given',
+    label: `${plain(shownPath, 120)}:${c.line}`,
+    description: `${c.functionName ? `${plain(c.functionName, 60)} · ` : ''}${Math.round(c.confidence * 100)}% sure${where}`,
+    detail: c.evidence.map((e) => `${plain(e.kind, 40)}: ${plain(e.detail, 100)}`).join(' · ') || 'no evidence given',
   };
 }
 
@@ -45,7 +53,7 @@ export function openDirectly(candidates: readonly WireSourceCandidate[]): WireSo
 
 export function noSourceMessage(spanName: string | undefined): string {
   return (
-    `TraceLens: no source is known for ${spanName ? `span "${truncate(spanName, 80)}"` : 'this span'}. ` +
+    `TraceLens: no source is known for ${spanName ? `span "${plain(spanName, 80)}"` : 'this span'}. ` +
     'Nothing maps it to a file of the workspace: it has no code.* attributes (code.file.path, code.line.number, ' +
     'code.function.name), no exception stack trace, and its name matches no literal in the workspace. ' +
     'When the application ran in a container or on another machine, map its paths with "tracelens.pathMappings".'
@@ -54,7 +62,7 @@ export function noSourceMessage(spanName: string | undefined): string {
 
 export function missingFileMessage(path: string): string {
   return (
-    `TraceLens: ${truncate(path, 200)} does not exist here. If the application ran in a container or on another ` +
+    `TraceLens: ${plain(path, 200)} does not exist here. If the application ran in a container or on another ` +
     'machine, add a "tracelens.pathMappings" entry, e.g. { "from": "/app", "to": "${workspaceFolder}" }.'
   );
 }
