@@ -157,6 +157,9 @@ export function serveAttachedLsp(connection: Connection, discovery: Discovery, l
   }));
   const call = rpcClient(discovery.queryUrl);
   for (const method of UI_REQUESTS) connection.onRequest(method, (params: ServerRequests[typeof method]['params'] | null) => call(method, params ?? ({} as ServerRequests[typeof method]['params'])));
-  connection.onShutdown(() => backend.dispose());
+  connection.onShutdown(async () => {
+    await lens.shutdown().catch(() => undefined);
+    backend.dispose();
+  });
   connection.onExit(() => process.exit(0));
 }

@@ -60,6 +60,8 @@ export function rootsOf(params: InitializeParams): string[] {
 export interface LensFeatures {
   /** The capabilities to announce in initialize. */
   initialize(params: InitializeParams): ServerCapabilities;
+  /** Closes this editor's documents in the backend (an attached process's unsaved text must not outlive it). */
+  shutdown(): Promise<void>;
 }
 
 /** Registers the lens features on a connection; call initialize from the connection's onInitialize. */
@@ -191,6 +193,13 @@ export function serveLensFeatures(connection: Connection, backend: LensBackend, 
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
       };
+    },
+    async shutdown() {
+      const open = documents.all().map((d) => d.uri);
+      if (open.length === 0) return;
+      pending.documents = [];
+      pending.closed = [...(pending.closed ?? []), ...open];
+      await flush();
     },
   };
 }
