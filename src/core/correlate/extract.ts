@@ -76,6 +76,8 @@ const CLASS_DEF = /\b(?:class|interface|record|object|enum|struct|trait)\s+(\w+)
 function defOf(lang: Lang, line: string): { name: string; isClass: boolean; receiver?: string } | undefined {
   const t = line.trim();
   if (t === '' || t.length > MAX_DEF_LINE || t.startsWith('//') || t.startsWith('*') || t.startsWith('/*')) return undefined;
+  // Statements end with ";" and calls with ");": no definition opens a body there (cheap before the regexes).
+  if (t.endsWith(';') && !t.endsWith('{') && !/\b(?:class|interface|record|struct|enum)\b/.test(t)) return undefined;
   if (lang === 'go') {
     const m = GO_DEF.exec(t);
     return m ? { name: m[2]!, isClass: false, ...(m[1] ? { receiver: m[1] } : {}) } : undefined;

@@ -33,7 +33,7 @@ interface FileEntry {
   readonly segments: readonly string[];
   readonly lineCount: number;
   readonly functions: readonly FunctionRange[];
-  readonly keys: readonly string[];
+  readonly keys: ReadonlySet<string>;
   readonly generated: boolean;
   /** A Windows drive path: its segments compare without case. */
   readonly windows: boolean;
@@ -112,13 +112,13 @@ export class SourceIndex {
     const generated = GENERATED.test(key.slice(this.rootKeys.find((r) => key.startsWith(`${r}/`))!.length)) || /\.(?:min\.js|map)$/.test(key) || text.includes('//# sourceMappingURL=');
     const x = extract(path, generated ? '' : text);
     const lineCount = generated ? countLines(text) : x.lineCount;
-    const keys: string[] = [];
+    const keys = new Set<string>();
     const put = (kind: LiteralKind, value: string, occ: Occurrence): void => {
       const k = `${kind}\u0000${value}`;
       let list = this.lookup.get(k);
       if (!list) this.lookup.set(k, (list = []));
       list.push(occ);
-      keys.push(k);
+      keys.add(k);
     };
     // Literals of code only: prose, lockfiles and data files would make every SQL text and topic ambiguous.
     if (!generated && languageOf(path) !== 'other') this.indexLiterals(path, x, text, put);
