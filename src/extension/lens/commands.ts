@@ -6,6 +6,7 @@ import type { LocationSpan, LocationSpansResult, WireSourceCandidate } from '../
 import { SHOW_LOCATION_SPANS_COMMAND } from '../../protocol/messages';
 import { formatDuration, serviceOf, spanDuration, STATUS_ERROR, truncate } from '../../core/display';
 import type { OpenPick } from '../api';
+import { readLensConfig } from '../config';
 import { pickTrace } from '../commands';
 import type { Ctx } from '../ctx';
 import { UserError } from '../ctx';
@@ -75,7 +76,7 @@ export class LensCommands {
     if (result.spans.length === 0) {
       const what = fn ? `function ${plain(fn, 80)}` : `${file}:${result.location?.line ?? at.line}`;
       void vscode.window.showInformationMessage(
-        `TraceLens: no spans of ${what} in the stored traces. Spans map to code through their code.* attributes or exception stack traces; run the code with tracing on and try again.`,
+        `TraceLens: no spans of ${what} in the last ${readLensConfig().settings.windowMinutes} min ("tracelens.lens.windowMinutes"). Spans map to code through their code.* attributes or exception stack traces; run the code with tracing on and try again.`,
       );
       return undefined;
     }
@@ -105,7 +106,7 @@ export class LensCommands {
       ));
     if (!chosen) return undefined;
     if (!chosen.inWorkspace) {
-      const open = await vscode.window.showWarningMessage(`Open ${uriPath(chosen.uri)}? It is outside the workspace.`, { modal: true }, 'Open');
+      const open = await vscode.window.showWarningMessage(`Open ${plain(uriPath(chosen.uri), 300)}? It is outside the workspace.`, { modal: true }, 'Open');
       if (open !== 'Open') return undefined;
     }
     return openCandidate(chosen);
