@@ -4,8 +4,8 @@
 //      page fetching the trace from the query API and JSON.parse-ing it, measured in the same page right after;
 //  (b) frame intervals while scrolling the waterfall by one page per frame, against the frame interval of the same
 //      page idle.
-// Traces are sent as OTLP/HTTP JSON (the protocol's own JSON form) in batches. Results also go to
-// bench/results/ui.json (git-ignored).
+// The page is the standalone one the server serves (out/webview.js: run `npm run build` first). Traces are sent as
+// OTLP/HTTP JSON (the protocol's own JSON form) in batches. Results also go to bench/results/ui.json (git-ignored).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -15,7 +15,6 @@ import type { RunningServer } from '../test/helpers/server';
 import { startServer } from '../test/helpers/server';
 import { parseArgs, runMain } from './options';
 import { median, percentile } from './stats';
-import { HARNESS_PATH, routeHarness } from './ui/serve';
 
 const ROOT = resolve(__dirname, '..');
 const HELP = `npx tsx bench/ui.ts [options]
@@ -130,7 +129,7 @@ async function markTime(page: Page, name: string, timeoutMs: number): Promise<nu
 }
 
 async function loadOnce(page: Page, query: string, traceId: string): Promise<LoadResult> {
-  await page.goto(`${query}${HARNESS_PATH}#/trace/${traceId}`);
+  await page.goto(`${query}/#/trace/${traceId}`);
   const painted = await markTime(page, 'tracelens:waterfall-painted', 120_000);
   const request = await markTime(page, 'tracelens:trace-request', 1000);
   const fetchParse = await page.evaluate(async (id) => {
@@ -200,13 +199,11 @@ async function main(argv: readonly string[]): Promise<number> {
     // One warm-up load (bundle compiled, connections open), then the measured ones, each in a fresh page.
     for (let run = 0; run <= runs; run++) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await routeHarness(page, srv.query);
       const r = await loadOnce(page, srv.query, t.traceId);
       if (run > 0) loads.push(r);
       await page.close();
     }
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await routeHarness(page, srv.query);
     await loadOnce(page, srv.query, t.traceId);
     const idle = await frames(page, frameCount, false);
     const scrolling = await frames(page, frameCount, true);

@@ -2,9 +2,7 @@
 // figures, collapse and expand, the span detail (typed attributes, an exception's stack trace, a link that opens the
 // linked trace, copy buttons), search in the trace, the critical path, every tab, the keyboard, and a hostile trace
 // whose text must render as text with no script run. Screenshots go to test-results/ for a person to look at.
-//
-// Until the shell's standalone page routes #/trace/<id> to the trace page, the page is mounted by its own harness
-// (bench/ui/harness.ts), served on the trace server's origin so it calls the real query API.
+// The page is the standalone one the trace server serves (out/webview.js: run `npm run build` first), at #/trace/<id>.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +13,6 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Browser, Page } from 'playwright-core';
-import { HARNESS_PATH, routeHarness } from '../../bench/ui/serve';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
@@ -141,14 +138,19 @@ describe('trace page in Chromium', () => {
   });
 
   const open = async (hash: string): Promise<{ page: Page; errors: string[] }> => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 800 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await context.newPage();
+    page.on('close', () => void context.close());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/WebSocket/.test(m.text())) errors.push(m.text());
+      // Failed loads are reported below with their URL (the browser's own favicon request is not the page's).
+      if (m.type() === 'error' && !/WebSocket|Failed to load resource/.test(m.text())) errors.push(m.text());
     });
-    await routeHarness(page, srv.query);
-    await page.goto(`${srv.query}${HARNESS_PATH}${hash}`);
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
+    });
+    await page.goto(`${srv.query}/${hash}`);
     return { page, errors };
   };
   const rowNames = (page: Page): Promise<string[]> => page.locator('.tl-waterfall .tl-row .tl-name').allInnerTexts();
@@ -250,17 +252,17 @@ describe('trace page in Chromium', () => {
     assert.equal(await exception.locator('.tl-exception').innerText(), 'Error: card declined');
     assert.match(await exception.locator('pre.tl-stack').innerText(), /^Error: card declined\n\s+at /);
     assert.equal(await row(page, 'charge card').locator('.tl-event.exception').count(), 1, 'the event on the bar');
-    // Copy buttons and Open in editor (the span has code.* attributes).
+    // Copy buttons (the standalone page writes the clipboard and says so) and Open in editor (code.* attributes).
+    const clipboard = (): Promise<string> => page.evaluate(() => navigator.clipboard.readText());
+    const spanId = await dd('Span ID').innerText();
     await detail.locator('.tl-copy-traceparent').click();
+    await waitFor(async () => (await clipboard()) === `00-${ids.traceId}-${spanId}-01`, 5000, () => 'traceparent not copied');
     await detail.locator('.tl-copy-span').click();
+    await waitFor(async () => (await clipboard()) === spanId, 5000, () => 'span id not copied');
+    await detail.locator('.tl-copy-json').click();
+    await waitFor(async () => ((JSON.parse(await clipboard()) as { spanId?: string }).spanId ?? '') === spanId, 5000, () => 'span JSON not copied');
     await detail.locator('.tl-open-source').click();
-    const recorded = await page.evaluate(() => (window as unknown as { __tracelens: { copies: { text: string; what: string }[]; openSource: unknown[] } }).__tracelens);
-    const spanId = recorded.copies[1]!.text;
-    assert.deepEqual(recorded.copies, [
-      { text: `00-${ids.traceId}-${spanId}-01`, what: 'traceparent' },
-      { text: spanId, what: 'span id' },
-    ]);
-    assert.deepEqual(recorded.openSource, [{ traceId: ids.traceId, spanId }]);
+    await page.getByText(`span ${spanId} of trace ${ids.traceId}`).waitFor({ timeout: 5000 });
     await page.screenshot({ path: join(RESULTS, 'web-trace-detail.png') });
     // A span without code attributes has no Open in editor.
     await row(page, 'render').click();
