@@ -11,7 +11,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
@@ -286,6 +286,29 @@ describe('standalone web UI: search, compare, dependencies', () => {
     await page.locator('select.window-select').selectOption('15');
     await waitFor(() => page.url().endsWith('#/dependencies?lookback=15'), 10_000, () => page.url());
     await page.locator('.deps-graph .node').first().waitFor({ timeout: 10_000 });
+  });
+
+  it('draws the first 200 of many results and the rest on demand; the scatter plot has them all', async () => {
+    const provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'bulk' }),
+      spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${srv.otlpHttp}/v1/traces` }), maxExportBatchSize: 512, maxQueueSize: 1024 })],
+    });
+    const start = Date.now() - 30_000;
+    for (let i = 0; i < 450; i++) provider.getTracer('bulk').startSpan(`job ${i}`, { startTime: start + i }).end(start + i + 1 + (i % 7));
+    await provider.forceFlush();
+    await provider.shutdown();
+    await page.goto(`${srv.query}/#/search?q=${encodeURIComponent('service=bulk limit=1000')}`);
+    await page.locator('.scatter .dot').nth(449).waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('.scatter .dot').count(), 450);
+    assert.equal(await page.locator('table.traces tbody tr').count(), 200);
+    const more = page.locator('button.more-button');
+    assert.equal(await more.innerText(), 'Show 200 more of 250');
+    await more.click();
+    assert.equal(await page.locator('table.traces tbody tr').count(), 400);
+    assert.equal(await more.innerText(), 'Show 50 more of 50');
+    await more.click();
+    assert.equal(await page.locator('table.traces tbody tr').count(), 450);
+    assert.equal(await more.isVisible(), false);
   });
 
   it('renders hostile service names, span names and attribute values as text, runs no script, breaks no CSP rule', async () => {

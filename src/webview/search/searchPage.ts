@@ -14,6 +14,8 @@ import { checkAttributes, EMPTY_FORM, formToLine, formToQuery, isLive, lineToFor
 
 /** Live events come at most every 250 ms; a search reruns at most this often. */
 const LIVE_DEBOUNCE_MS = 600;
+/** Rows of the result list drawn at first, and per "Show more". */
+const LIST_PAGE = 200;
 
 /** A service name as a small chip in the service's colour (the trace page's colours), with its span count. */
 export function serviceChip(service: string, spans?: number): HTMLElement {
@@ -38,11 +40,14 @@ function startMs(t: WireTraceSummary): number {
   return Number(nanos(t.startTimeUnixNano) / 1_000_000n);
 }
 
+const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const DATE = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
 /** "20:05:10.123" for today, with the date otherwise. */
 function startLabel(ms: number): string {
   const d = new Date(ms);
-  const time = `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
-  return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
+  const time = `${TIME.format(d)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  return d.toDateString() === new Date().toDateString() ? time : `${DATE.format(d)} ${time}`;
 }
 
 export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page: 'search' }>): Page & { update(route: UiRoute): void } {
@@ -52,6 +57,8 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
   const selected: string[] = [];
   let generation = 0;
   let disposed = false;
+  /** Rows of the list to draw: LIST_PAGE, more after "Show more", back to LIST_PAGE for a new search. */
+  let listRows = LIST_PAGE;
 
   // ---- controls ----
   const line = el('input', { className: 'search-line', title: 'service=checkout op="GET /cart" kind=server http.response.status_code>=500 has:db.statement minDuration=100ms since=1h error limit=50' });
@@ -206,6 +213,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
       return;
     }
     writeControls(form);
+    listRows = LIST_PAGE;
     void loadOperations().catch(() => undefined);
     void run();
   };
@@ -275,44 +283,70 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
     return el('div', { className: 'empty' }, el('p', { text: 'No traces match this search.' }), el('p', { text: 'Loosen the filters: a wider time range, a lower minimum duration, fewer attribute conditions, or all services.' }));
   };
 
+  const traceRow = (t: WireTraceSummary): HTMLTableRowElement => {
+    const box = el('input', { className: 'select' });
+    box.type = 'checkbox';
+    box.setAttribute('aria-label', `Select trace ${t.traceId}`);
+    box.checked = selected.includes(t.traceId);
+    const row = el(
+      'tr',
+      { className: t.errorCount > 0 ? 'trace error' : 'trace' },
+      el('td', { className: 'check' }, box),
+      el('td', { className: 'root-service', text: truncate(t.rootService, 120), title: t.rootService }),
+      el('td', { className: 'root-name', text: truncate(t.rootName, 200), title: t.rootName }),
+      el('td', { className: 'start', text: startLabel(startMs(t)) }),
+      el('td', { className: 'num duration', text: formatDuration(nanos(t.durationNanos)) }),
+      el('td', { className: 'num', text: String(t.spanCount) }),
+      el('td', { className: 'num errors', text: t.errorCount > 0 ? String(t.errorCount) : '' }),
+      el('td', { className: 'chips' }, ...t.services.map((s) => serviceChip(s.service, s.spans))),
+    );
+    row.dataset['traceId'] = t.traceId;
+    row.tabIndex = 0;
+    return row;
+  };
+
+  /** The first LIST_PAGE rows, and a button for each next page: thousands of rows would take seconds to lay out. */
   const renderList = (): HTMLElement => {
     const head = el('tr', {}, el('th', { text: '' }), ...['Service', 'Operation', 'Start', 'Duration', 'Spans', 'Errors', 'Services'].map((h) => el('th', { text: h })));
-    const rows = results.map((t) => {
-      const box = el('input', { className: 'select' });
-      box.type = 'checkbox';
-      box.setAttribute('aria-label', `Select trace ${t.traceId}`);
-      box.checked = selected.includes(t.traceId);
-      box.addEventListener('click', (e) => e.stopPropagation());
-      box.addEventListener('change', () => {
-        const at = selected.indexOf(t.traceId);
-        if (box.checked && at < 0) {
-          selected.push(t.traceId);
-          if (selected.length > 2) selected.shift();
-        } else if (!box.checked && at >= 0) selected.splice(at, 1);
-        updateCompare();
-      });
-      const chips = el('td', { className: 'chips' }, ...t.services.map((s) => serviceChip(s.service, s.spans)));
-      const row = el(
-        'tr',
-        { className: t.errorCount > 0 ? 'trace error' : 'trace' },
-        el('td', { className: 'check' }, box),
-        el('td', { className: 'root-service', text: truncate(t.rootService, 120), title: t.rootService }),
-        el('td', { className: 'root-name', text: truncate(t.rootName, 200), title: t.rootName }),
-        el('td', { className: 'start', text: startLabel(startMs(t)) }),
-        el('td', { className: 'num duration', text: formatDuration(nanos(t.durationNanos)) }),
-        el('td', { className: 'num', text: String(t.spanCount) }),
-        el('td', { className: 'num errors', text: t.errorCount > 0 ? String(t.errorCount) : '' }),
-        chips,
-      );
-      row.dataset['traceId'] = t.traceId;
-      row.tabIndex = 0;
-      row.addEventListener('click', () => openTrace(t.traceId));
-      row.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') openTrace(t.traceId);
-      });
-      return row;
+    const body = el('tbody');
+    const more = el('button', { className: 'more-button' });
+    let shown = 0;
+    const showUpTo = (n: number): void => {
+      const next = results.slice(shown, n);
+      body.append(...next.map(traceRow));
+      shown += next.length;
+      more.textContent = `Show ${Math.min(LIST_PAGE, results.length - shown)} more of ${results.length - shown}`;
+      more.hidden = shown >= results.length;
+    };
+    more.addEventListener('click', () => {
+      listRows = shown + LIST_PAGE;
+      showUpTo(listRows);
     });
-    return el('table', { className: 'traces' }, el('thead', {}, head), el('tbody', {}, ...rows));
+    // A live refresh keeps as many rows as were shown.
+    showUpTo(listRows);
+    // One set of listeners for all rows.
+    const id = (e: Event): string | undefined => (e.target as Element).closest<HTMLElement>('tr[data-trace-id]')?.dataset['traceId'];
+    body.addEventListener('click', (e) => {
+      const traceId = id(e);
+      // The checkbox cell selects; the rest of the row opens the trace.
+      if (traceId && !(e.target as Element).closest('td.check')) openTrace(traceId);
+    });
+    body.addEventListener('keydown', (e) => {
+      const traceId = id(e);
+      if (traceId && e.key === 'Enter' && !(e.target as Element).matches('input.select')) openTrace(traceId);
+    });
+    body.addEventListener('change', (e) => {
+      const box = e.target as HTMLInputElement;
+      const traceId = id(e);
+      if (!traceId || !box.matches('input.select')) return;
+      const at = selected.indexOf(traceId);
+      if (box.checked && at < 0) {
+        selected.push(traceId);
+        if (selected.length > 2) selected.shift();
+      } else if (!box.checked && at >= 0) selected.splice(at, 1);
+      updateCompare();
+    });
+    return el('div', {}, el('table', { className: 'traces' }, el('thead', {}, head), body), more);
   };
 
   const showTooltip = (t: WireTraceSummary, x: number, y: number): void => {
@@ -353,15 +387,26 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
       const r = Math.min(9, 3.5 + Math.sqrt(t.spanCount) * 0.6);
       const dot = svg('circle', { class: t.errorCount > 0 ? 'dot error' : 'dot', cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: r.toFixed(1), tabindex: 0 });
       dot.dataset['traceId'] = t.traceId;
-      dot.setAttribute('aria-label', `${t.rootService} ${t.rootName} ${formatDuration(nanos(t.durationNanos))}`);
-      dot.addEventListener('mouseenter', (e) => showTooltip(t, e.clientX, e.clientY));
-      dot.addEventListener('mousemove', (e) => showTooltip(t, e.clientX, e.clientY));
-      dot.addEventListener('mouseleave', () => (tooltip.hidden = true));
-      dot.addEventListener('click', () => openTrace(t.traceId));
-      dot.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') openTrace(t.traceId);
-      });
+      dot.dataset['index'] = String(i);
+      dot.setAttribute('aria-label', `${truncate(t.rootService, 60)} ${truncate(t.rootName, 100)} ${formatDuration(nanos(t.durationNanos))}`);
       dots.append(dot);
+    });
+    // One set of listeners for all dots.
+    const at = (e: Event): WireTraceSummary | undefined => results[Number((e.target as SVGElement).dataset?.['index'] ?? NaN)];
+    const hover = (e: MouseEvent): void => {
+      const t = at(e);
+      if (t) showTooltip(t, e.clientX, e.clientY);
+    };
+    dots.addEventListener('mouseover', hover);
+    dots.addEventListener('mousemove', hover);
+    dots.addEventListener('mouseout', () => (tooltip.hidden = true));
+    dots.addEventListener('click', (e) => {
+      const t = at(e);
+      if (t) openTrace(t.traceId);
+    });
+    dots.addEventListener('keydown', (e) => {
+      const t = at(e);
+      if (t && e.key === 'Enter') openTrace(t.traceId);
     });
     const chart = svg('svg', { class: 'scatter-plot', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Trace duration over start time' }, axis, dots);
     scatter.replaceChildren(chart);
