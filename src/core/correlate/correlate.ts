@@ -161,7 +161,7 @@ function fromStack(ctx: Ctx, text: string, kind: EvidenceKind): void {
     if (f.line === undefined || isThirdPartyFrame(f)) continue;
     const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings);
     if (!resolved) continue;
-    if (resolved.how === 'suffix' && (resolved.matchedSegments ?? 0) < 2 && (resolved.foreignSegments ?? 0) > 1 && f.format !== 'java') continue;
+    if (!plausibleSuffix(f, resolved)) continue;
     if (addFrame(ctx, f, resolved, kind, frames, 1)) return;
   }
   // An application installed as a Python package runs from site-packages: its frames count when everything after
@@ -173,6 +173,18 @@ function fromStack(ctx: Ctx, text: string, kind: EvidenceKind): void {
     const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings);
     if (resolved?.how === 'suffix' && tail >= 2 && resolved.matchedSegments === tail && addFrame(ctx, f, resolved, kind, frames, 0.9)) return;
   }
+}
+
+/**
+ * A suffix match names the frame's file only when enough of the path agrees: two segments at least, and for Java the
+ * whole package (its folders are the package by convention; com/acme/OrderService.java is not com/example's).
+ */
+function plausibleSuffix(f: StackFrame, r: ResolvedPath): boolean {
+  if (r.how !== 'suffix') return true;
+  const matched = r.matchedSegments ?? 0;
+  const of = r.foreignSegments ?? 0;
+  if (f.format === 'java' && f.file.endsWith('.java')) return matched === of;
+  return matched >= 2 || of <= 1;
 }
 
 function addFrame(ctx: Ctx, f: StackFrame, resolved: ResolvedPath, kind: EvidenceKind, frames: readonly StackFrame[], factor: number): boolean {
