@@ -34,7 +34,7 @@ export const DEFAULT_LENS_SETTINGS: LensSettings = {
 
 /** Rows read per slice while catching up with a full store (then the event loop answers requests). */
 const ROWS_PER_SLICE = 25_000;
-const EXEMPLARS_PER_TICK = 16;
+const EXEMPLARS_PER_TICK = 8;
 const EXEMPLAR_QUEUE = 4096;
 /** Exemplars an operation keeps for correlation (re-run when the workspace text changes). */
 const EXEMPLARS_KEPT = 4;
