@@ -156,6 +156,7 @@ suite('trace views in webview panels', () => {
     const damaged = vscode.window.createWebviewPanel('tracelens.ui', 'damaged', vscode.ViewColumn.Active, {});
     await api.restorePanel(damaged, { route: { page: 'trace', traceId: '<img src=x onerror=alert(1)>' } });
     assert.deepEqual(api.panels().at(-1)?.route, { page: 'search' });
+    await readyPanel(api, 'the search page of the damaged state', (x) => x.route.page === 'search');
     damaged.dispose();
     restored.dispose();
     assert.equal(api.panels().length, 0, 'closing a panel forgets it');

@@ -21,6 +21,14 @@ export const UI_VIEW_TYPE = 'tracelens.ui';
 export const GO_TO_SOURCE_COMMAND = 'tracelens.goToSpanSource';
 const TITLE_MAX = 80;
 const STATUS_MESSAGE_MS = 3000;
+/** workspaceState key: the open panels' routes and titles (see UiPanels.restore). */
+const OPEN_PANELS_KEY = 'tracelens.openPanels';
+
+interface SavedPanel {
+  readonly route: unknown;
+  /** Every title the panel had: the workbench restores it with one of them. */
+  readonly titles: readonly string[];
+}
 
 /** The title a panel has before its page names itself. */
 export function routeTitle(route: UiRoute): string {
@@ -46,6 +54,8 @@ function sameView(shown: UiRoute, wanted: UiRoute): boolean {
 class UiPanel {
   route: UiRoute;
   title: string;
+  /** Every title it had (UiPanels.restore matches a restored panel's title against them). */
+  readonly titles = new Set<string>();
   /** The UI's listeners are in place (its 'ready' arrived); false again when the webview is hidden and unloaded. */
   ready = false;
   private readonly subs: vscode.Disposable[] = [];
@@ -54,11 +64,12 @@ class UiPanel {
     readonly panel: vscode.WebviewPanel,
     route: UiRoute,
     private readonly ctx: Ctx,
-    private readonly host: { open(route: UiRoute): void; forget(p: UiPanel): void },
+    private readonly host: { open(route: UiRoute): void; forget(p: UiPanel): void; changed(): void },
   ) {
     this.route = route;
     this.title = routeTitle(route);
     panel.title = this.title;
+    this.titles.add(panel.title).add(this.title);
     panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'tracelens.svg');
     panel.webview.options = webviewOptions(ctx.extCtx.extensionUri);
     this.subs.push(
@@ -84,6 +95,7 @@ class UiPanel {
   /** Shows another route in this panel (the UI navigates when it is loaded; else it gets it with 'show' on 'ready'). */
   show(route: UiRoute): void {
     this.route = route;
+    this.host.changed();
     if (this.ready) this.post({ type: 'show', route });
   }
 
@@ -112,6 +124,8 @@ class UiPanel {
         this.route = m.route;
         this.title = truncate(m.title, TITLE_MAX) || routeTitle(m.route);
         this.panel.title = this.title;
+        this.titles.add(this.title);
+        this.host.changed();
         return undefined;
       case 'open':
         this.host.open(m.route);
@@ -141,8 +155,13 @@ class UiPanel {
 /** Every open trace view: opens routes (reusing a panel that shows the same trace), restores panels, closes them all. */
 export class UiPanels {
   private readonly panels: UiPanel[] = [];
+  /** The panels open when the extension last ran, for restores that come without a saved state. */
+  private readonly lastOpen: SavedPanel[];
+  private closing = false;
 
   constructor(private readonly ctx: Ctx) {
+    const saved = ctx.extCtx.workspaceState.get<unknown>(OPEN_PANELS_KEY);
+    this.lastOpen = Array.isArray(saved) ? saved.filter((x): x is SavedPanel => typeof x === 'object' && x !== null && Array.isArray((x as SavedPanel).titles)) : [];
     ctx.pushExt(
       vscode.window.registerWebviewPanelSerializer(UI_VIEW_TYPE, {
         deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state),
@@ -167,10 +186,16 @@ export class UiPanels {
     this.adopt(panel, route);
   }
 
-  /** The serializer's half: a panel VS Code restored after a reload, with the state its UI saved (PanelState). */
+  /**
+   * The serializer's half: a panel VS Code restored after a reload, with the state its UI saved (PanelState). A browser
+   * workbench (code-server) reloaded soon after the UI saved its state may restore the panel without it: then the
+   * route comes from the panels this extension saw open, matched by the panel's title; else the search page.
+   */
   restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    const route = cleanRoute(typeof state === 'object' && state !== null ? (state as Partial<PanelState>).route : undefined) ?? { page: 'search' };
-    this.adopt(panel, route);
+    const saved = cleanRoute(typeof state === 'object' && state !== null ? (state as Partial<PanelState>).route : undefined);
+    const route = saved ?? this.claimLastOpen(panel.title);
+    if (!route) this.ctx.log.warn(`trace view: restoring a panel without a valid saved route (${truncate(safeJson(state), 200)}): showing the search page`);
+    this.adopt(panel, route ?? { page: 'search' });
     return Promise.resolve();
   }
 
@@ -186,6 +211,8 @@ export class UiPanels {
   }
 
   closeAll(): void {
+    // Closed by the extension's end: what was open stays saved for the restore after a reload.
+    this.closing = true;
     for (const p of [...this.panels]) p.panel.dispose();
   }
 
@@ -196,9 +223,26 @@ export class UiPanels {
         forget: (p) => {
           const at = this.panels.indexOf(p);
           if (at >= 0) this.panels.splice(at, 1);
+          this.save();
         },
+        changed: () => this.save(),
       }),
     );
+    this.save();
+  }
+
+  private save(): void {
+    if (this.closing) return;
+    const open: SavedPanel[] = this.panels.map((p) => ({ route: p.route, titles: [...p.titles] }));
+    void this.ctx.extCtx.workspaceState.update(OPEN_PANELS_KEY, open);
+  }
+
+  /** The route of a panel open last time with this title (each one claimed once). */
+  private claimLastOpen(title: string): UiRoute | undefined {
+    const at = this.lastOpen.findIndex((s) => s.titles.includes(title));
+    if (at < 0) return undefined;
+    const [claimed] = this.lastOpen.splice(at, 1);
+    return cleanRoute(claimed?.route);
   }
 }
 
