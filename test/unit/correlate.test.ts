@@ -53,7 +53,7 @@ interface CorpusEntry {
   readonly id: string;
   readonly signal: string;
   readonly resource: Record<string, unknown>;
-  readonly span: { name: string; kind: string; attributes: Record<string, unknown>; events: { name: string; attributes: Record<string, unknown> }[] };
+  readonly span: { name: unknown; kind: string; attributes: Record<string, unknown>; events: { name: string; attributes: Record<string, unknown> }[] };
   readonly logs?: { severityText: string; body: unknown; attributes: Record<string, unknown> }[];
   readonly pathMappings?: PathMapping[];
   readonly expect: { root: RootName; file: string; line: number } | null;
@@ -63,9 +63,17 @@ interface CorpusEntry {
 function expand(s: string): string {
   return s.replaceAll('{workspace}', ROOTS.workspace);
 }
+/** Compact huge values: {"$concat": [string | {"$repeat": [text, times]}, ...]}. */
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return expand(v);
+  const parts = (v as { $concat?: unknown[] } | null)?.$concat;
+  if (!Array.isArray(parts)) return undefined;
+  return parts.map((p) => (typeof p === 'string' ? p : ((r: [string, number]) => r[0].repeat(r[1]))((p as { $repeat: [string, number] }).$repeat))).join('');
+}
 /** JSON integers are OTLP int64 (bigint in the model), as the SDKs send code.lineno and friends. */
 function value(v: unknown): AttrValue {
-  if (typeof v === 'string') return expand(v);
+  const t = text(v);
+  if (t !== undefined) return t;
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
   if (typeof v === 'boolean') return v;
   if (Array.isArray(v)) return v.map(value);
@@ -77,7 +85,7 @@ function attributes(o: Record<string, unknown>): Attributes {
 function toInput(c: CorpusEntry): { span: Span; logs: LogRecord[] } {
   const resource = { ...EMPTY_RESOURCE, attributes: attributes(c.resource) };
   const events: SpanEvent[] = c.span.events.map((e) => ({ timeUnixNano: 1n, name: e.name, attributes: attributes(e.attributes), droppedAttributesCount: 0 }));
-  const span = modelSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: c.span.name, kind: SpanKind[c.span.kind as keyof typeof SpanKind], attributes: attributes(c.span.attributes), events, resource });
+  const span = modelSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: text(c.span.name) ?? '', kind: SpanKind[c.span.kind as keyof typeof SpanKind], attributes: attributes(c.span.attributes), events, resource });
   const logs: LogRecord[] = (c.logs ?? []).map((l) => ({
     timeUnixNano: 1n, observedTimeUnixNano: 1n, severityNumber: 17, severityText: l.severityText, body: value(l.body), attributes: attributes(l.attributes),
     droppedAttributesCount: 0, flags: 0, traceId: span.traceId, spanId: span.spanId, eventName: '', resource, scope: EMPTY_SCOPE,
@@ -95,6 +103,11 @@ describe('correlation corpus', () => {
     const signals = new Set(corpus.map((c) => c.signal));
     for (const s of ['code.attributes', 'code.stacktrace', 'exception.stacktrace', 'log.stacktrace', 'span-name', 'http.route', 'rpc.method', 'db.query', 'messaging.destination', 'path-mapping']) assert.ok(signals.has(s), s);
     assert.ok(corpus.filter((c) => c.expect === null).length >= 30);
+    // The compact hostile values expand to what the engine must survive.
+    const huge = corpus.find((c) => c.id === 'hostile-huge-name')!;
+    assert.equal(toInput(huge).span.name.length, 100_000);
+    const mb = toInput(corpus.find((c) => c.id === 'hostile-megabyte-stack')!).span.events[0]!.attributes[2]!.value;
+    assert.ok(typeof mb === 'string' && mb.length > 1_000_000);
   });
 
   // "Correct": the top workspace candidate is the expected file at exactly the expected line. Candidates outside the
