@@ -76,24 +76,27 @@ function side(node: SpanTreeNode): CompareSide {
 
 const abs = (n: bigint): bigint => (n < 0n ? -n : n);
 
-/** Merges two lists of sibling subtrees: same (service, name) paired in order of start. */
+/** Merges two lists of sibling subtrees: same (service, name) paired in order of start. Linear in the siblings. */
 function merge(ta: WireTrace, tb: WireTrace, as: readonly SpanTreeNode[], bs: readonly SpanTreeNode[]): CompareNode[] {
-  const key = (t: WireTrace, n: SpanTreeNode): string => JSON.stringify([serviceOf(t, n.span), n.span.name]);
-  const queues = new Map<string, SpanTreeNode[]>();
+  const key = (t: WireTrace, n: SpanTreeNode): string => `${serviceOf(t, n.span)}\u0000${n.span.name}`;
+  const queues = new Map<string, { readonly items: SpanTreeNode[]; next: number }>();
   for (const b of bs) {
     const k = key(tb, b);
-    const q = queues.get(k) ?? [];
-    q.push(b);
-    queues.set(k, q);
+    const q = queues.get(k);
+    if (q) q.items.push(b);
+    else queues.set(k, { items: [b], next: 0 });
   }
   const out: { node: CompareNode; order: number }[] = [];
+  const matched = new Set<SpanTreeNode>();
   as.forEach((a, i) => {
-    const match = queues.get(key(ta, a))?.shift();
+    const q = queues.get(key(ta, a));
+    const match = q && q.next < q.items.length ? q.items[q.next++] : undefined;
+    if (match) matched.add(match);
     out.push({ node: node(ta, tb, a, match), order: i });
   });
   // What is left in B was added; it sorts after A's spans of equal contribution.
   let order = as.length;
-  for (const b of bs) if (queues.get(key(tb, b))?.includes(b)) out.push({ node: node(ta, tb, undefined, b), order: order++ });
+  for (const b of bs) if (!matched.has(b)) out.push({ node: node(ta, tb, undefined, b), order: order++ });
   return out
     .sort((x, y) => {
       const d = abs(y.node.contributionNanos) - abs(x.node.contributionNanos);

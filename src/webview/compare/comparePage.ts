@@ -15,6 +15,9 @@ export function formatDelta(n: bigint): string {
   return n > 0n ? `+${formatDuration(n)}` : `−${formatDuration(-n)}`;
 }
 
+/** Rows drawn at first, and per "Show more". */
+const ROWS_PAGE = 500;
+
 function short(id: string): string {
   return id.slice(0, 8);
 }
@@ -56,12 +59,13 @@ export function renderComparePage(ctx: UiContext, route: Extract<UiRoute, { page
     );
     if (c.warning) header.append(el('p', { className: 'warning', text: c.warning }));
     const head = el('tr', {}, ...['Span', 'A', 'B', 'Difference', ''].map((h) => el('th', { text: h })));
-    const rows = compareRows(c.roots).map(({ node, depth }) => {
+    const all = compareRows(c.roots);
+    const row = ({ node, depth }: (typeof all)[number]): HTMLTableRowElement => {
       const name = el('td', { className: 'name' }, serviceChip(node.service), el('span', { className: 'span-name', text: ` ${truncate(node.name, 160)}`, title: node.name }));
       name.style.paddingLeft = `${8 + depth * 16}px`;
       const dur = (s: CompareNode['a'], traceId: string): HTMLElement =>
         s ? el('td', { className: s.error ? 'num error' : 'num' }, traceLink(formatDuration(s.durationNanos), traceId, s.spanId)) : el('td', { className: 'num muted', text: '—' });
-      const row = el(
+      const tr = el(
         'tr',
         { className: `compare-row ${node.state}` },
         name,
@@ -70,10 +74,23 @@ export function renderComparePage(ctx: UiContext, route: Extract<UiRoute, { page
         deltaCell(node),
         el('td', { className: 'state', text: node.state === 'both' ? '' : node.state }),
       );
-      row.dataset['depth'] = String(depth);
-      return row;
-    });
-    element.replaceChildren(header, el('table', { className: 'compare' }, el('thead', {}, head), el('tbody', {}, ...rows)));
+      tr.dataset['depth'] = String(depth);
+      return tr;
+    };
+    // Rows in pages: a trace of thousands of spans would take seconds to lay out at once.
+    const body = el('tbody');
+    const more = el('button', { className: 'more-button' });
+    let shown = 0;
+    const showMore = (): void => {
+      const next = all.slice(shown, shown + ROWS_PAGE);
+      body.append(...next.map(row));
+      shown += next.length;
+      more.textContent = `Show ${Math.min(ROWS_PAGE, all.length - shown)} more of ${all.length - shown}`;
+      more.hidden = shown >= all.length;
+    };
+    more.addEventListener('click', showMore);
+    showMore();
+    element.replaceChildren(header, el('table', { className: 'compare' }, el('thead', {}, head), body), more);
   };
 
   void Promise.all([ctx.request('tracelens/getTrace', { traceId: route.left }), ctx.request('tracelens/getTrace', { traceId: route.right })]).then(
