@@ -8,9 +8,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Span, Tracer } from '@opentelemetry/api';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SeverityNumber, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../helpers/server';
@@ -56,6 +58,7 @@ function providers(endpoint: string, frontendResource: Record<string, string> = 
  *       payments charge card (error)            30 ..... 75      (exception event, links)
  *         payments SELECT card                     35 . 60
  *     render                                                 82 .. 95
+ * and a log record (OTLP logs) emitted inside charge card at 50.
  */
 async function sendTraces(endpoint: string): Promise<{ traceId: string; linkedTraceId: string; linkedSpanId: string }> {
   const p = providers(endpoint);
@@ -94,6 +97,13 @@ async function sendTraces(endpoint: string): Promise<{ traceId: string; linkedTr
     inPay,
   );
   child(p.payments, 'SELECT card', 35, 60, trace.setSpan(ROOT_CONTEXT, charge), { kind: SpanKind.CLIENT });
+  const logs = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'payments' }),
+    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${endpoint}/v1/logs` }) })],
+  });
+  logs.getLogger('payments-log').emit({ context: trace.setSpan(ROOT_CONTEXT, charge), timestamp: at(50), severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: 'retrying the card' });
+  await logs.forceFlush();
+  await logs.shutdown();
   charge.recordException(new Error('card declined'), at(70));
   charge.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
   charge.end(at(75));
@@ -252,6 +262,10 @@ describe('trace page in Chromium', () => {
     assert.equal(await exception.locator('.tl-exception').innerText(), 'Error: card declined');
     assert.match(await exception.locator('pre.tl-stack').innerText(), /^Error: card declined\n\s+at /);
     assert.equal(await row(page, 'charge card').locator('.tl-event.exception').count(), 1, 'the event on the bar');
+    // The log record joined to the span, like an event.
+    const log = detail.locator('.tl-section:has(h3:text-is("Logs (1)")) .tl-event-item');
+    assert.equal(await log.locator('.tl-event-name').innerText(), 'WARN retrying the card');
+    assert.equal(await log.locator('.tl-event-time').innerText(), '+20.0 ms');
     // Copy buttons (the standalone page writes the clipboard and says so) and Open in editor (code.* attributes).
     const clipboard = (): Promise<string> => page.evaluate(() => navigator.clipboard.readText());
     const spanId = await dd('Span ID').innerText();
@@ -268,6 +282,10 @@ describe('trace page in Chromium', () => {
     await row(page, 'render').click();
     await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === 'render', 5000);
     assert.equal(await detail.locator('.tl-open-source').count(), 0);
+    // Back in history: the span selected before.
+    await page.goBack();
+    await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === 'charge card', 5000, () => page.url());
+    assert.equal(await page.locator('.tl-row.selected .tl-name').innerText(), 'charge card');
     // Links: a missing trace says so; a stored one opens it at the span.
     await row(page, 'charge card').click();
     const links = detail.locator('.tl-links li');
@@ -350,6 +368,31 @@ describe('trace page in Chromium', () => {
     await page.screenshot({ path: join(RESULTS, 'web-trace-shortcuts.png') });
     await page.keyboard.press('Escape');
     await waitFor(async () => (await page.locator('.tl-shortcuts').count()) === 0, 5000);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('reloads the trace when new spans arrive, keeping the selection', async () => {
+    const first = providers(srv.otlpHttp);
+    const root = first.frontend.startSpan('GET /live', { kind: SpanKind.SERVER });
+    const inRoot = trace.setSpan(ROOT_CONTEXT, root);
+    first.frontend.startSpan('step one', {}, inRoot).end();
+    root.end();
+    await first.flush();
+    const traceId = root.spanContext().traceId;
+    await srv.waitForTrace(traceId, 2);
+    const { page, errors } = await open(`#/trace/${traceId}`);
+    await page.locator('.tl-row').nth(1).waitFor({ timeout: 15_000 });
+    await waitFor(() => srv.server.live.subscribers > 0, 10_000, () => 'the page did not subscribe to the live feed');
+    await row(page, 'step one').click();
+    await page.locator('.tl-detail .tl-detail-name').waitFor();
+    const later = providers(srv.otlpHttp);
+    later.payments.startSpan('step two', {}, inRoot).end();
+    await later.flush();
+    await waitFor(async () => (await page.locator('.tl-field[data-field="spans"] .tl-field-value').innerText()) === '3', 15_000, () => 'no reload');
+    assert.deepEqual(await rowNames(page), ['GET /live', 'step one', 'step two']);
+    assert.equal(await page.locator('.tl-row.selected .tl-name').innerText(), 'step one');
+    assert.equal(await page.locator('.tl-detail .tl-detail-name').innerText(), 'step one');
     assert.deepEqual(errors, []);
     await page.close();
   });
