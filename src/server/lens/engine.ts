@@ -15,6 +15,7 @@ import type { SourceCandidate, SourceMaps } from '../../core/correlate';
 import { correlateSpan, createSourceMaps } from '../../core/correlate';
 import type { LogRecord, Span } from '../../core/model';
 import { attr } from '../../core/model';
+import { truncate } from '../../core/display';
 import type { SlowSpan, WindowSummary } from '../../core/lensStats';
 import { BUCKET_MS, OperationStats, summarize } from '../../core/lensStats';
 import type { EmbeddedStore } from '../../core/store/embeddedStore';
@@ -221,7 +222,7 @@ export class LensEngine {
       const s = lens.summary;
       if (s.count === 0) continue;
       const rate = s.errors / s.count;
-      const what = lens.functionName ?? lens.operations[0]?.name ?? 'this code';
+      const what = truncate(lens.functionName ?? lens.operations[0]?.name ?? 'this code', 120); // span text: one short line
       if (rate >= errorRate && s.errors > 0) {
         lines.push({ line: lens.line, kind: 'failing', message: `${what}: ${(rate * 100).toFixed(1)}% of ${s.count} calls failed in the last ${this.settingsValue.windowMinutes} min` });
       } else if (s.p95 !== undefined && s.p95 / 1e6 >= p95Millis) {
