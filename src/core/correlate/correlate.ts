@@ -68,6 +68,7 @@ export function correlateSpan(input: SpanInput, index: SourceIndex, options?: Co
     if (s) fromStack(ctx, s, 'exception.stacktrace');
   }
   for (const log of (input.logs ?? []).slice(0, MAX_LOGS)) {
+    fromCodeAttributes(ctx, log.attributes, true);
     const s = str(log.attributes, 'exception.stacktrace', Infinity) ?? str(log.attributes, 'code.stacktrace', Infinity) ?? (typeof log.body === 'string' ? log.body : undefined);
     if (s) fromStack(ctx, s, 'log.stacktrace');
   }
@@ -90,24 +91,40 @@ const SDK_LANGS: Record<string, readonly Lang[]> = {
 
 // ---- Code attributes ----
 
-function fromCodeAttributes(ctx: Ctx, attrs: Attributes): void {
-  const file = str(attrs, 'code.file.path') ?? str(attrs, 'code.filepath');
+/**
+ * code.* attributes of the span, or of a log record joined to it (the line that logged: weaker evidence, and never a
+ * foreign candidate). Java's logging appenders name the class and a bare file name: the package makes the path.
+ */
+function fromCodeAttributes(ctx: Ctx, attrs: Attributes, fromLog = false): void {
+  let file = str(attrs, 'code.file.path') ?? str(attrs, 'code.filepath');
   const line = int(attrs, 'code.line.number') ?? int(attrs, 'code.lineno');
   const column = int(attrs, 'code.column.number') ?? int(attrs, 'code.column');
   const fn = str(attrs, 'code.function.name', MAX_NAME_CHARS) ?? str(attrs, 'code.function', MAX_NAME_CHARS);
   const ns = str(attrs, 'code.namespace', MAX_NAME_CHARS);
   const fileKey = attrs.some((a) => a.key === 'code.file.path') ? 'code.file.path' : 'code.filepath';
+  const javaClass = ns !== undefined && /^[a-z_][\w]*(?:\.[\w$]+)+$/.test(ns) ? ns.replace(/\$.*$/, '') : undefined;
+  if (javaClass && line !== undefined) {
+    const pkg = javaClass.slice(0, javaClass.lastIndexOf('.')).replace(/\./g, '/');
+    if (file !== undefined && !/[\\/]/.test(file)) file = `${pkg}/${file}`;
+    else if (file === undefined) {
+      const base = javaClass.slice(javaClass.lastIndexOf('.') + 1);
+      file = [`${pkg}/${base}.java`, `${pkg}/${base}.kt`].find((f) => ctx.index.resolvePath(f)?.matchedSegments === f.split('/').length);
+    }
+  }
+  if (fromLog && file !== undefined && isThirdPartyFrame({ file, raw: '', format: 'v8' })) return;
+  const factor = fromLog ? 0.75 : 1;
   if (file !== undefined) {
-    const detail = `${fileKey}=${clip(file)}${line !== undefined ? `:${line}` : ''}`;
+    const detail = `${fromLog ? 'log record ' : ''}${fileKey}=${clip(file)}${line !== undefined ? `:${line}` : ''}`;
     const resolved = ctx.index.resolvePath(file, ctx.options.pathMappings);
     if (!resolved) {
+      if (fromLog) return;
       const clean = cleanForeign(file);
       if (clean && !clean.escapes && line !== undefined && line >= 1) {
         ctx.drafts.push({ path: file, line, ...(column !== undefined && column >= 1 ? { column } : {}), ...(fn ? { functionName: fn } : {}), confidence: CONFIDENCE.foreign, inWorkspace: false, evidence: [{ kind: 'code.attributes', detail }] });
       }
       return;
     }
-    const base = resolved.how !== 'suffix' ? CONFIDENCE.attrExact : suffixConfidence(resolved, CONFIDENCE.attrSuffix, CONFIDENCE.attrBasename);
+    const base = factor * (resolved.how !== 'suffix' ? CONFIDENCE.attrExact : suffixConfidence(resolved, CONFIDENCE.attrSuffix, CONFIDENCE.attrBasename));
     const evidence: Evidence[] = [{ kind: 'code.attributes', detail }, ...mappingEvidence(resolved)];
     if (line !== undefined) {
       const count = ctx.index.lineCount(resolved.path) ?? 0;
@@ -120,7 +137,7 @@ function fromCodeAttributes(ctx: Ctx, attrs: Attributes): void {
     else ctx.drafts.push({ path: resolved.path, line: 1, confidence: CONFIDENCE.attrNoLine * base, inWorkspace: true, evidence });
     return;
   }
-  if (fn !== undefined) {
+  if (fn !== undefined && !fromLog) {
     const defs = findDefinition(ctx.index, fn, ns);
     if (!defs || defs.length === 0) return;
     const detail = `${ns ? `code.namespace=${clip(ns)} ` : ''}code.function=${clip(fn)}`;
