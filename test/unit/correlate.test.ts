@@ -384,6 +384,18 @@ describe('SourceIndex literals and functions', () => {
     assert.equal(route('shipments/{}')[0]?.startsWith('GET go/cmd/server/main.go'), true);
     assert.equal(route('carts/{}/checkout')[0]?.startsWith('POST ruby/config/routes.rb'), true);
   });
+  it('comments, escapes, raw and interpolated strings do not derail extraction', () => {
+    const ix = new SourceIndex([ROOTS.workspace]);
+    ix.setFile(ws('c1.py'), "# don't stop here\nwith tracer.start_as_current_span('py.one'):\n    tracer.start_as_current_span(f'py.{x}')\n");
+    ix.setFile(ws('c2.ts'), "// it's a comment\n/* it's a block\n */\nconst a = 'it\\'s';\ntracer.startSpan(`ts.${dyn}`);\ntracer.startSpan('ts.one');\n");
+    ix.setFile(ws('c3.cs'), 'var q = @"SELECT ""Id""\n  FROM T";\nusing var a = Source.StartActivity($"cs.{x}");\nusing var b = Source.StartActivity("cs.one");\n');
+    ix.setFile(ws('c4.go'), 'const q = `SELECT 1\n\tFROM t`\nfunc f() { _, span := tracer.Start(ctx, "go.one") }\n');
+    ix.setFile(ws('c5.rb'), '# it\'s\nTRACER.in_span("rb.#{x}") do\nend\nTRACER.in_span("rb.one") do\nend\n');
+    assert.deepEqual(['py.one', 'ts.one', 'cs.one', 'go.one', 'rb.one'].map((n) => ix.find('span', n)[0]?.line), [2, 6, 4, 3, 4]);
+    assert.deepEqual(['py.{x}', 'ts.${dyn}', 'cs.{x}', 'rb.#{x}'].map((n) => ix.find('span', n).length), [0, 0, 0, 0]);
+    assert.deepEqual(ix.find('text', 'SELECT "Id" FROM T').map((o) => o.line), [1]);
+    assert.deepEqual(ix.find('text', 'SELECT 1 FROM t').map((o) => o.line), [1]);
+  });
   it('map and config lookups are not routes; SQL meets its sanitised form', () => {
     const ix = new SourceIndex([ROOTS.workspace]);
     ix.setFile(ws('c.py'), 'url = os.environ.get("users")\nsql = "SELECT name FROM users WHERE id = :id AND state = \'open\'"\n');
