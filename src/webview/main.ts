@@ -36,6 +36,8 @@ function start(): void {
   const toasts = el('div', { className: 'toasts' });
   toasts.setAttribute('aria-live', 'polite');
   const navLinks: { page: UiRoute['page']; link: HTMLAnchorElement }[] = [];
+  /** The nav links go back to the last search and graph window shown, as a person left them. */
+  const lastRoute: Partial<Record<UiRoute['page'], UiRoute>> = {};
   const nav = el('nav', { className: 'nav' });
   const header = el('header', { className: 'frame-header' }, el('span', { className: 'brand', text: 'TraceLens' }), nav, status);
   app.replaceChildren(header, content, toasts);
@@ -55,7 +57,11 @@ function start(): void {
         content.replaceChildren(page.element);
         window.scrollTo(0, 0);
       }
-      for (const n of navLinks) n.link.classList.toggle('active', n.page === route.page || (n.page === 'search' && route.page === 'compare'));
+      lastRoute[route.page] = route;
+      for (const n of navLinks) {
+        n.link.classList.toggle('active', n.page === route.page || (n.page === 'search' && route.page === 'compare'));
+        if (n.page === route.page) n.link.href = host.ctx.deepLink(route);
+      }
       host.shown(route, current.page.title);
     },
     connection(state) {
@@ -78,17 +84,17 @@ function start(): void {
   // The events above reach `host` only once it has started (below).
   const host: Host = document.body.dataset['mode'] === 'vscode' ? vscodeHost(events) : standaloneHost(events);
 
-  for (const [label, route] of [
-    ['Search', { page: 'search' }],
-    ['Dependencies', { page: 'dependencies' }],
+  for (const [label, page] of [
+    ['Search', 'search'],
+    ['Dependencies', 'dependencies'],
   ] as const) {
     const link = el('a', { text: label });
-    link.href = host.ctx.deepLink(route);
+    link.href = host.ctx.deepLink({ page });
     link.addEventListener('click', (e) => {
       e.preventDefault();
-      host.ctx.navigate(route);
+      host.ctx.navigate(lastRoute[page] ?? { page });
     });
-    navLinks.push({ page: route.page, link });
+    navLinks.push({ page, link });
     nav.append(link);
   }
   host.start();

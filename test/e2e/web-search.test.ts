@@ -261,6 +261,10 @@ describe('standalone web UI: search, compare, dependencies', () => {
     assert.match(await page.locator('.total-delta').innerText(), /B − A: \+50\.0 ms/);
     assert.equal(await page.locator('.compare-page .warning').count(), 0);
     await shot('compare');
+    // The nav's Search goes back to the last search, as it was left.
+    await page.locator('nav a', { hasText: 'Search' }).click();
+    await waitForRows([sent.fast, sent.slow], 'the last search');
+    assert.equal(await page.locator('input.search-line').inputValue(), 'service=orders');
   });
 
   it('draws the dependency graph with labelled edges; clicking an edge lists its traces, and a trace opens', async () => {

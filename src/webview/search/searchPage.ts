@@ -452,9 +452,8 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
   operation.append(option('', 'All operations'));
   custom.hidden = true;
   problem.hidden = true;
-  void loadServices()
-    .then(() => writeControls(form))
-    .catch((e: unknown) => showProblem(e instanceof Error ? e.message : String(e)));
+  // (It keeps the service chosen meanwhile, and leaves the other controls alone: a person may be typing.)
+  void loadServices().catch((e: unknown) => showProblem(e instanceof Error ? e.message : String(e)));
   apply(route.query ?? '');
   // The scatter plot needs the page's width, known once the page is in the document.
   requestAnimationFrame(() => results.length && renderScatter());
