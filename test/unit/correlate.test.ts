@@ -383,6 +383,9 @@ describe('SourceIndex literals and functions', () => {
     assert.equal(route('products/{}').length, 1);
     assert.equal(route('shipments/{}')[0]?.startsWith('GET go/cmd/server/main.go'), true);
     assert.equal(route('carts/{}/checkout')[0]?.startsWith('POST ruby/config/routes.rb'), true);
+    assert.deepEqual(route('accounts'), [`POST node/src/users.controller.ts:${lineIn('node/src/users.controller.ts', '@Post()')}`]);
+    assert.deepEqual(route('accounts/{}/sessions'), [`DELETE node/src/users.controller.ts:${lineIn('node/src/users.controller.ts', "@Delete(':accountId/sessions')")}`]);
+    assert.deepEqual(route('admin/products/{}'), [`* python/shop/urls.py:${lineIn('python/shop/urls.py', 'path("admin/products/')}`]);
   });
   it('comments, escapes, raw and interpolated strings do not derail extraction', () => {
     const ix = new SourceIndex([ROOTS.workspace]);

@@ -56,7 +56,11 @@ const ROUTE_CALL = /(?:^|[^\w$])@?[\w$]+\.(get|post|put|delete|patch|head|option
 const SPRING = /@(Get|Post|Put|Delete|Patch|Request)Mapping\s*\(\s*(?:(?:value|path)\s*=\s*)?(?:\{\s*|\[\s*)?$/;
 const ASPNET = /\[\s*(?:Http(Get|Post|Put|Delete|Patch)|(Route))\s*\(\s*$/;
 const RAILS = /^\s*(get|post|put|patch|delete|match)\s+$/;
-const BARE_MAPPING = /^\s*(?:@(Get|Post|Put|Delete|Patch)Mapping|\[\s*Http(Get|Post|Put|Delete|Patch)\s*\])\s*$/;
+const BARE_MAPPING = /^\s*(?:@(Get|Post|Put|Delete|Patch)Mapping|\[\s*Http(Get|Post|Put|Delete|Patch)\s*\]|@(Get|Post|Put|Delete|Patch)\(\s*\))\s*$/;
+/** NestJS: @Controller('users') on the class, @Get(':id') on the handler. */
+const NEST = /@(Get|Post|Put|Delete|Patch|All|Controller)\(\s*$/;
+/** Django: path('users/<int:id>/', view) in urls.py. */
+const DJANGO = /(?:^|[^\w.])(?:re_)?path\(\s*$/;
 const HTTP_METHOD_PREFIX = /^(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+(\S+)$/;
 
 const SQL_START = /^\s*(?:select|insert|update|delete|with|merge|upsert|replace)\s/i;
@@ -269,7 +273,7 @@ export class SourceIndex {
       const lines = text.split('\n');
       for (let k = 0; k < lines.length; k++) {
         const m = lines[k]!.length <= 200 ? BARE_MAPPING.exec(lines[k]!) : null;
-        if (m) put('route', normaliseRoute(prefix), { path, line: k + 1, column: 1, method: (m[1] ?? m[2])!.toUpperCase() });
+        if (m) put('route', normaliseRoute(prefix), { path, line: k + 1, column: 1, method: (m[1] ?? m[2] ?? m[3])!.toUpperCase() });
       }
     }
   }
@@ -284,6 +288,8 @@ function routeCall(before: string, lang: string): { method?: string; classLevel?
   if (lang === 'java' && (m = SPRING.exec(before))) return m[1] === 'Request' ? { classLevel: true, annotation: true } : { method: m[1]!.toUpperCase(), annotation: true };
   if (lang === 'cs' && (m = ASPNET.exec(before))) return m[2] ? { classLevel: true, annotation: true } : { method: m[1]!.toUpperCase(), annotation: true };
   if (lang === 'rb' && (m = RAILS.exec(before))) return m[1] === 'match' ? {} : { method: m[1]!.toUpperCase() };
+  if (lang === 'js' && (m = NEST.exec(before))) return m[1] === 'Controller' ? { classLevel: true, annotation: true } : m[1] === 'All' ? { annotation: true } : { method: m[1]!.toUpperCase(), annotation: true };
+  if (lang === 'py' && DJANGO.test(before)) return { annotation: true };
   return undefined;
 }
 
