@@ -485,5 +485,11 @@ describe('correlateSpan', () => {
       const span = modelSpan({ traceId: 'a', spanId: 'b', name, attributes, kind: SpanKind.SERVER });
       assert.deepEqual(correlateSpan({ span, resource: span.resource }, index), []);
     }
+    for (const language of ['constructor', '__proto__', 'toString']) {
+      const span = modelSpan({ traceId: 'a', spanId: 'b', name: 'users.load' });
+      const resource = { ...span.resource, attributes: [{ key: 'telemetry.sdk.language', value: language }] };
+      const created = readFileSync(join(ROOTS.workspace, 'node/src/server.ts'), 'utf8').split('\n').findIndex((l) => l.includes("startActiveSpan('users.load'")) + 1;
+      assert.equal(correlateSpan({ span, resource }, index)[0]?.line, created);
+    }
   });
 });

@@ -56,7 +56,7 @@ interface Draft {
 export function correlateSpan(input: SpanInput, index: SourceIndex, options?: CorrelateOptions): SourceCandidate[] {
   const drafts: Draft[] = [];
   const sdk = str(input.resource.attributes, 'telemetry.sdk.language', 20);
-  const langs = sdk !== undefined ? SDK_LANGS[sdk] : undefined;
+  const langs = sdk !== undefined ? SDK_LANGS.get(sdk) : undefined;
   const ctx: Ctx = { index, options: options ?? {}, drafts, ...(langs ? { langs } : {}) };
   const attrs = input.span.attributes;
   fromCodeAttributes(ctx, attrs);
@@ -85,9 +85,9 @@ interface Ctx {
 }
 
 /** telemetry.sdk.language -> the source languages that runtime runs. */
-const SDK_LANGS: Record<string, readonly Lang[]> = {
-  nodejs: ['js'], webjs: ['js'], python: ['py'], java: ['java'], go: ['go'], dotnet: ['cs'], ruby: ['rb'],
-};
+const SDK_LANGS = new Map<string, readonly Lang[]>([
+  ['nodejs', ['js']], ['webjs', ['js']], ['python', ['py']], ['java', ['java']], ['go', ['go']], ['dotnet', ['cs']], ['ruby', ['rb']],
+]);
 
 // ---- Code attributes ----
 
