@@ -150,7 +150,7 @@ describe('trace page in Chromium', () => {
   const open = async (hash: string): Promise<{ page: Page; errors: string[] }> => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 800 }, permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
-    page.on('close', () => void context.close());
+    page.on('close', () => void context.close().catch(() => undefined));
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
@@ -178,40 +178,45 @@ describe('trace page in Chromium', () => {
 
     // Collapse the client span, then everything, then expand again.
     await row(page, 'POST /pay').locator('.tl-toggle').click();
-    await waitFor(async () => (await rowNames(page)).length === 5, 5000);
+    await waitFor(async () => (await rowNames(page)).length === 5, 10_000);
     assert.deepEqual(await rowNames(page), ['GET /checkout', 'auth', 'cache lookup', 'POST /pay', 'render']);
     await page.locator('.tl-collapse-all').click();
-    await waitFor(async () => (await rowNames(page)).length === 1, 5000);
+    await waitFor(async () => (await rowNames(page)).length === 1, 10_000);
     await page.locator('.tl-expand-all').click();
-    await waitFor(async () => (await rowNames(page)).length === 7, 5000);
+    await waitFor(async () => (await rowNames(page)).length === 7, 10_000);
+    await page.locator('.tl-depth').selectOption('2');
+    await waitFor(async () => (await rowNames(page)).length === 5, 10_000);
+    assert.deepEqual(await rowNames(page), ['GET /checkout', 'auth', 'cache lookup', 'POST /pay', 'render']);
+    await page.locator('.tl-depth').selectOption('0');
+    await waitFor(async () => (await rowNames(page)).length === 7, 10_000);
 
     // Search: matches highlighted, the rest dimmed, "n of m", Enter steps.
     await page.locator('.tl-search').fill('payments');
-    await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '0 of 2', 5000, () => 'no count');
+    await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '0 of 2', 10_000, () => 'no count');
     assert.equal(await page.locator('.tl-waterfall .tl-row.match').count(), 2);
     assert.equal(await page.locator('.tl-waterfall .tl-row.dim').count(), 5);
     await page.locator('.tl-search').press('Enter');
-    await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '1 of 2', 5000);
+    await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '1 of 2', 10_000);
     assert.equal(await page.locator('.tl-row.selected .tl-name').innerText(), 'charge card');
     await page.locator('.tl-search').press('Enter');
-    await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '2 of 2', 5000);
+    await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '2 of 2', 10_000);
     assert.equal(await page.locator('.tl-row.selected .tl-name').innerText(), 'SELECT card');
     await page.locator('.tl-search').fill('http.route=/checkout');
-    await waitFor(async () => (await page.locator('.tl-waterfall .tl-row.match .tl-name').allInnerTexts()).join() === 'GET /checkout', 5000);
+    await waitFor(async () => (await page.locator('.tl-waterfall .tl-row.match .tl-name').allInnerTexts()).join() === 'GET /checkout', 10_000);
     await page.locator('.tl-search').fill('>50ms');
-    await waitFor(async () => (await page.locator('.tl-waterfall .tl-row.match .tl-name').allInnerTexts()).join() === 'GET /checkout,POST /pay', 5000);
+    await waitFor(async () => (await page.locator('.tl-waterfall .tl-row.match .tl-name').allInnerTexts()).join() === 'GET /checkout,POST /pay', 10_000);
     await page.locator('.tl-search').fill('');
-    await waitFor(async () => (await page.locator('.tl-waterfall .tl-row.dim').count()) === 0, 5000);
+    await waitFor(async () => (await page.locator('.tl-waterfall .tl-row.dim').count()) === 0, 10_000);
 
     // Critical path: everything but the cache lookup (it overlaps auth, which finishes later).
     await page.locator('.tl-critical-toggle').click();
-    await waitFor(async () => (await page.locator('.tl-row.critical').count()) > 0, 5000);
+    await waitFor(async () => (await page.locator('.tl-row.critical').count()) > 0, 10_000);
     assert.deepEqual((await page.locator('.tl-row.critical .tl-name').allInnerTexts()).sort(), ['GET /checkout', 'POST /pay', 'SELECT card', 'auth', 'charge card', 'render']);
     assert.equal(await row(page, 'cache lookup').locator('.tl-crit').count(), 0);
     assert.equal(await row(page, 'render').locator('.tl-crit').count(), 1);
     await page.screenshot({ path: join(RESULTS, 'web-trace-waterfall.png') });
     await page.locator('.tl-critical-toggle').click();
-    await waitFor(async () => (await page.locator('.tl-row.critical').count()) === 0, 5000);
+    await waitFor(async () => (await page.locator('.tl-row.critical').count()) === 0, 10_000);
 
     // Zoom: a drag on the minimap narrows the ruler; reset restores it.
     const ticks = (): Promise<string[]> => page.locator('.tl-tick').allInnerTexts();
@@ -221,10 +226,10 @@ describe('trace page in Chromium', () => {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.6, box.y + 10, { steps: 4 });
     await page.mouse.up();
-    await waitFor(async () => (await ticks()).at(-1) !== '100 ms', 5000);
+    await waitFor(async () => (await ticks()).at(-1) !== '100 ms', 10_000);
     assert.match((await ticks())[0]!, /^(19|20|21)\.\d ms$/);
     await page.locator('.tl-reset-zoom').click();
-    await waitFor(async () => (await ticks()).at(-1) === '100 ms', 5000);
+    await waitFor(async () => (await ticks()).at(-1) === '100 ms', 10_000);
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -270,27 +275,27 @@ describe('trace page in Chromium', () => {
     const clipboard = (): Promise<string> => page.evaluate(() => navigator.clipboard.readText());
     const spanId = await dd('Span ID').innerText();
     await detail.locator('.tl-copy-traceparent').click();
-    await waitFor(async () => (await clipboard()) === `00-${ids.traceId}-${spanId}-01`, 5000, () => 'traceparent not copied');
+    await waitFor(async () => (await clipboard()) === `00-${ids.traceId}-${spanId}-01`, 10_000, () => 'traceparent not copied');
     await detail.locator('.tl-copy-span').click();
-    await waitFor(async () => (await clipboard()) === spanId, 5000, () => 'span id not copied');
+    await waitFor(async () => (await clipboard()) === spanId, 10_000, () => 'span id not copied');
     await detail.locator('.tl-copy-json').click();
-    await waitFor(async () => ((JSON.parse(await clipboard()) as { spanId?: string }).spanId ?? '') === spanId, 5000, () => 'span JSON not copied');
+    await waitFor(async () => ((JSON.parse(await clipboard()) as { spanId?: string }).spanId ?? '') === spanId, 10_000, () => 'span JSON not copied');
     await detail.locator('.tl-open-source').click();
-    await page.getByText(`span ${spanId} of trace ${ids.traceId}`).waitFor({ timeout: 5000 });
+    await page.getByText(`span ${spanId} of trace ${ids.traceId}`).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(RESULTS, 'web-trace-detail.png') });
     // A span without code attributes has no Open in editor.
     await row(page, 'render').click();
-    await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === 'render', 5000);
+    await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === 'render', 10_000);
     assert.equal(await detail.locator('.tl-open-source').count(), 0);
     // Back in history: the span selected before.
     await page.goBack();
-    await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === 'charge card', 5000, () => page.url());
+    await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === 'charge card', 10_000, () => page.url());
     assert.equal(await page.locator('.tl-row.selected .tl-name').innerText(), 'charge card');
     // Links: a missing trace says so; a stored one opens it at the span.
     await row(page, 'charge card').click();
     const links = detail.locator('.tl-links li');
     await links.nth(1).locator('a').click();
-    await waitFor(async () => (await links.nth(1).locator('.tl-link-note').innerText()).trim() === 'not stored', 5000);
+    await waitFor(async () => (await links.nth(1).locator('.tl-link-note').innerText()).trim() === 'not stored', 10_000);
     await links.nth(0).locator('a').click();
     await waitFor(async () => (await page.locator('.tl-title').innerText()) === 'shop-frontend nightly batch', 10_000, () => page.url());
     assert.ok(page.url().endsWith(`#/trace/${ids.linkedTraceId}?span=${ids.linkedSpanId}`), page.url());
@@ -306,7 +311,7 @@ describe('trace page in Chromium', () => {
     const selected = (): Promise<string> => page.locator('.tl-waterfall .tl-row.selected .tl-name').innerText();
     const activeTab = (): Promise<string | null> => page.locator('.tl-tab.active').getAttribute('data-tab');
     await page.keyboard.press('j');
-    await waitFor(async () => (await page.locator('.tl-row.selected').count()) === 1, 5000);
+    await waitFor(async () => (await page.locator('.tl-row.selected').count()) === 1, 10_000);
     assert.equal(await selected(), 'GET /checkout');
     await page.keyboard.press('j');
     await page.keyboard.press('ArrowDown');
@@ -316,17 +321,17 @@ describe('trace page in Chromium', () => {
     await page.keyboard.press('e');
     assert.equal(await selected(), 'charge card');
     await page.keyboard.press('ArrowLeft');
-    await waitFor(async () => (await rowNames(page)).length === 6, 5000);
+    await waitFor(async () => (await rowNames(page)).length === 6, 10_000);
     await page.keyboard.press('ArrowRight');
-    await waitFor(async () => (await rowNames(page)).length === 7, 5000);
+    await waitFor(async () => (await rowNames(page)).length === 7, 10_000);
     await page.keyboard.press('c');
-    await waitFor(async () => (await page.locator('.tl-row.critical').count()) === 6, 5000);
+    await waitFor(async () => (await page.locator('.tl-row.critical').count()) === 6, 10_000);
     await page.keyboard.press('c');
     await page.keyboard.press('/');
     assert.equal(await page.evaluate(() => document.activeElement?.className), 'tl-search');
     await page.keyboard.type('auth');
     await page.keyboard.press('Escape');
-    await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '0 of 1', 5000, () => 'no count');
+    await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '0 of 1', 10_000, () => 'no count');
     await page.keyboard.press('n');
     assert.equal(await selected(), 'auth');
 
@@ -354,7 +359,7 @@ describe('trace page in Chromium', () => {
     assert.equal((await tableNames())[0], 'GET /checkout', 'longest first');
     await page.locator('.tl-table-head [data-key="self"]').click();
     await page.locator('.tl-table-head [data-key="self"]').click();
-    await waitFor(async () => (await tableNames())[0] === 'cache lookup', 5000, () => 'not sorted by self time, ascending');
+    await waitFor(async () => (await tableNames())[0] === 'cache lookup', 10_000, () => 'not sorted by self time, ascending');
     await page.keyboard.press('5');
     assert.equal(await activeTab(), 'json');
     const json = JSON.parse(await page.locator('pre.tl-json').innerText()) as { traceId: string; spans: unknown[] };
@@ -367,7 +372,7 @@ describe('trace page in Chromium', () => {
     assert.match(await page.locator('.tl-shortcuts').innerText(), /Next \/ previous error/);
     await page.screenshot({ path: join(RESULTS, 'web-trace-shortcuts.png') });
     await page.keyboard.press('Escape');
-    await waitFor(async () => (await page.locator('.tl-shortcuts').count()) === 0, 5000);
+    await waitFor(async () => (await page.locator('.tl-shortcuts').count()) === 0, 10_000);
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -402,7 +407,7 @@ describe('trace page in Chromium', () => {
     await page.locator('.tl-missing').waitFor({ timeout: 10_000 });
     assert.match(await page.locator('.tl-missing').innerText(), /is not stored/);
     await page.locator('.tl-missing button').click();
-    await waitFor(() => page.url().endsWith('#/search'), 5000, () => page.url());
+    await waitFor(() => page.url().endsWith('#/search'), 10_000, () => page.url());
     await page.close();
   });
 
@@ -419,7 +424,7 @@ describe('trace page in Chromium', () => {
     assert.equal(await detail.locator('pre.tl-stack').innerText(), HOSTILE);
     assert.ok((await detail.locator('.tl-section:has(h3:text-is("Resource"))').innerText()).includes(HOSTILE_LINK));
     await page.locator('.tl-row').nth(0).click();
-    await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === HOSTILE, 5000);
+    await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === HOSTILE, 10_000);
     assert.equal(await detail.locator(`.tl-attrs dt`).first().innerText(), HOSTILE);
     for (const key of ['2', '3', '4', '5']) await page.keyboard.press(key);
     assert.ok((await page.locator('pre.tl-json').innerText()).includes('onerror'));

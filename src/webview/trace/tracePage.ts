@@ -7,7 +7,7 @@ import type { CriticalPath } from '../../core/views/criticalPath';
 import { criticalPath } from '../../core/views/criticalPath';
 import type { FindResult } from '../../core/views/find';
 import { errorSpans, findSpans, step } from '../../core/views/find';
-import { collapseAll, collapsedFromIds, collapsedIds, revealSpan, setCollapsed, toggleCollapsed, visibleRows } from '../../core/views/rows';
+import { collapseAll, collapseBelow, collapsedFromIds, collapsedIds, revealSpan, setCollapsed, toggleCollapsed, visibleRows } from '../../core/views/rows';
 import type { TraceView } from '../../core/views/traceView';
 import { traceView } from '../../core/views/traceView';
 import type { TraceTab, UiRoute } from '../../protocol/webview';
@@ -149,8 +149,15 @@ export class TraceController {
   }
 
   collapseAll(): void {
-    this.setCollapsedSet(collapseAll(this.view));
-    if (this.selected >= 0 && !this.rows.includes(this.selected)) this.select(this.rows[0] ?? -1);
+    this.collapseTo(0);
+  }
+
+  /** Rows down to `depth` (0 = the roots only) show; the selection moves up if it is hidden. */
+  collapseTo(depth: number): void {
+    this.setCollapsedSet(depth === 0 ? collapseAll(this.view) : collapseBelow(this.view, depth));
+    let p = this.selected;
+    while (p >= 0 && this.view.spans[p]!.depth > depth) p = this.view.spans[p]!.parent;
+    if (p !== this.selected) this.select(p);
   }
 
   expandAll(): void {

@@ -18,6 +18,7 @@ export class Waterfall implements TabView {
   private readonly count: HTMLElement;
   private readonly criticalButton: HTMLButtonElement;
   private readonly resetZoom: HTMLButtonElement;
+  private readonly depth: HTMLSelectElement;
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly rowsLayer: HTMLElement;
@@ -46,6 +47,13 @@ export class Waterfall implements TabView {
     };
     this.criticalButton = button('Critical path', 'Highlight the critical path (c)', () => c.toggleCritical(), 'tl-critical-toggle');
     this.resetZoom = button('Reset zoom', 'Show the whole trace again', () => c.setZoom(undefined), 'tl-reset-zoom');
+    this.depth = el('select', { className: 'tl-depth', title: 'Show spans down to a depth' });
+    this.depth.addEventListener('change', () => {
+      const d = Number(this.depth.value);
+      if (d > 0) c.collapseTo(d - 1);
+      else c.expandAll();
+      this.depth.value = '';
+    });
     const toolbar = el(
       'div',
       { className: 'tl-toolbar' },
@@ -59,6 +67,7 @@ export class Waterfall implements TabView {
       this.criticalButton,
       button('Collapse all', 'Collapse every span', () => c.collapseAll(), 'tl-collapse-all'),
       button('Expand all', 'Expand every span', () => c.expandAll(), 'tl-expand-all'),
+      this.depth,
       this.resetZoom,
     );
     this.search.addEventListener('input', () => {
@@ -113,6 +122,17 @@ export class Waterfall implements TabView {
 
   render(what: Change): void {
     const c = this.c;
+    if (what === 'all') {
+      // Levels 1 .. depth (at most 10): "Depth 2" shows the roots and their children.
+      const levels = Math.min(c.view.header.depth, 10);
+      const option = (value: string, text: string): HTMLOptionElement => {
+        const o = el('option', { text });
+        o.value = value;
+        return o;
+      };
+      this.depth.replaceChildren(option('', 'Depth…'), ...Array.from({ length: levels }, (_, i) => option(String(i + 1), `Depth ${i + 1}`)), option('0', 'All levels'));
+      this.depth.value = '';
+    }
     if (what === 'all' || what === 'rows') {
       this.positions = new RowPositions(ROW_HEIGHT, c.rows.length);
       this.spacer.style.height = `${this.positions.totalHeight}px`;
@@ -123,7 +143,7 @@ export class Waterfall implements TabView {
       this.criticalButton.setAttribute('aria-pressed', String(c.critical));
     }
     if (what === 'all' || what === 'zoom') {
-      this.resetZoom.disabled = !c.zoom;
+      this.resetZoom.hidden = !c.zoom;
       this.renderRuler();
       this.renderMinimapWindow();
     }
