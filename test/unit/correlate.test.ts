@@ -493,3 +493,48 @@ describe('correlateSpan', () => {
     }
   });
 });
+
+// Mutated corpus spans (a seeded generator: the same cases every run): the engine never throws and every candidate
+// keeps its contract.
+describe('correlateSpan on mutated input', () => {
+  it('keeps the candidate contract on 600 mutated corpus spans', () => {
+    const corpus = JSON.parse(readFileSync(join(FIXTURES, 'corpus.json'), 'utf8')) as CorpusEntry[];
+    const index = fixtureIndex();
+    const sourceMaps = createSourceMaps(readReal);
+    let seed = 42;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const junk = ['\u0000', '\n', ':', '(', ')', '/', '\\', '..', '@', '`', "'", '"', ' at ', ':line ', '\tat ', 'File "', '+0x', '%', '\u202e', '99999999999'];
+    const mutate = (v: AttrValue): AttrValue => {
+      if (typeof v !== 'string' || v.length === 0) return v;
+      let out = v;
+      for (let k = 0; k < 1 + rand(4); k++) {
+        const at = rand(out.length + 1);
+        out = rand(3) === 0 ? out.slice(0, at) + out.slice(at + 1 + rand(20)) : out.slice(0, at) + junk[rand(junk.length)]! + out.slice(at);
+      }
+      return out;
+    };
+    let candidates = 0;
+    for (let i = 0; i < 600; i++) {
+      const { span, logs } = toInput(corpus[rand(corpus.length)]!);
+      const mutated = {
+        ...span,
+        name: mutate(span.name) as string,
+        attributes: span.attributes.map((a) => ({ key: a.key, value: mutate(a.value) })),
+        events: span.events.map((e) => ({ ...e, attributes: e.attributes.map((a) => ({ key: a.key, value: mutate(a.value) })) })),
+      };
+      const found = correlateSpan({ span: mutated, resource: mutated.resource, logs: logs.map((l) => ({ ...l, body: mutate(l.body) })) }, index, { sourceMaps });
+      for (const c of found) {
+        candidates++;
+        assert.ok(Number.isInteger(c.line) && c.line >= 1, JSON.stringify(c));
+        assert.ok(c.confidence >= 0 && c.confidence <= 1);
+        assert.equal(c.inWorkspace, index.hasFile(c.path));
+        if (c.inWorkspace) assert.ok(c.line <= (index.lineCount(c.path) ?? 0));
+        assert.ok(c.evidence.length > 0 && c.evidence.every((e) => e.detail.length <= 400 && !/[\u0000-\u001f]/.test(e.detail)), JSON.stringify(c.evidence));
+      }
+    }
+    assert.ok(candidates > 100, `${candidates} candidates`);
+  });
+});

@@ -290,7 +290,7 @@ function fromRoute(ctx: Ctx, route: string, method: string | undefined): void {
       confidence = CONFIDENCE.route * 0.75;
     }
   }
-  addOccurrences(ctx, hits, confidence, { kind: 'http.route', detail: `${method ? `${method} ` : ''}${clip(route)}` });
+  addOccurrences(ctx, hits, confidence, { kind: 'http.route', detail: clip(`${method ? `${method} ` : ''}${route}`) });
 }
 
 // ---- Shared ----
