@@ -532,6 +532,7 @@ describe('correlateSpan on mutated input', () => {
         assert.ok(c.confidence >= 0 && c.confidence <= 1);
         assert.equal(c.inWorkspace, index.hasFile(c.path));
         if (c.inWorkspace) assert.ok(c.line <= (index.lineCount(c.path) ?? 0));
+        // eslint-disable-next-line no-control-regex -- evidence must carry no control characters
         assert.ok(c.evidence.length > 0 && c.evidence.every((e) => e.detail.length <= 400 && !/[\u0000-\u001f]/.test(e.detail)), JSON.stringify(c.evidence));
       }
     }
