@@ -53,6 +53,8 @@ export function installKeyboard(page: HTMLElement, c: TraceController, actions: 
     const target = e.target as HTMLElement | null;
     const typing = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable);
     if (typing) return;
+    // Enter and Space on a focused button or link activate it, not the page's shortcut.
+    if ((e.key === 'Enter' || e.key === ' ') && target !== null && (target.tagName === 'BUTTON' || target.tagName === 'A')) return;
     if (overlay) {
       if (e.key === 'Escape' || e.key === '?') {
         closeOverlay();
