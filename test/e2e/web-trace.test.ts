@@ -230,6 +230,10 @@ describe('trace page in Chromium', () => {
     assert.match((await ticks())[0]!, /^(19|20|21)\.\d ms$/);
     await page.locator('.tl-reset-zoom').click();
     await waitFor(async () => (await ticks()).at(-1) === '100 ms', 10_000);
+    // The dark theme (the standalone page follows the system's): a screenshot to look at.
+    await row(page, 'charge card').click();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(RESULTS, 'web-trace-dark.png') });
     assert.deepEqual(errors, []);
     await page.close();
   });
