@@ -433,6 +433,16 @@ describe('SourceIndex literals and functions', () => {
     const r = index.enclosingFunction(ws('ruby/app/controllers/carts_controller.rb'), lineIn('ruby/app/controllers/carts_controller.rb', 'CheckoutService.new(cart).call'));
     assert.deepEqual(r, { name: 'CartsController.checkout', startLine: lineIn('ruby/app/controllers/carts_controller.rb', 'def checkout'), endLine: lineIn('ruby/app/controllers/carts_controller.rb', 'head :accepted') + 1 });
     assert.equal(index.enclosingFunction(ws('node/src/orders.ts'), 1), undefined);
+    // Decorators, annotations and attributes belong to the function below them: a route candidate names its handler.
+    assert.equal(fn('python/shop/views.py', '@app.route("/products/<int:product_id>")'), 'get_product');
+    assert.equal(fn('java/src/main/java/com/example/shop/OrderController.java', '@GetMapping("/{id}")'), 'OrderController.getOrder');
+    assert.equal(fn('dotnet/Shop.Api/Controllers/InvoicesController.cs', '[HttpPost("{id}/send")]'), 'InvoicesController.Send');
+    assert.equal(fn('node/src/users.controller.ts', "@Get(':accountId')"), 'AccountsController.findOne');
+    const ix = new SourceIndex([ROOTS.workspace]);
+    ix.setFile(ws('t.ts'), 'class A {\n  get(): { a: string; b: number } {\n    return x;\n  }\n  abstract other(): void;\n  last(): void {\n    y();\n  }\n}\n');
+    assert.deepEqual([2, 3, 7].map((l) => ix.enclosingFunction(ws('t.ts'), l)), [{ name: 'A.get', startLine: 2, endLine: 4 }, { name: 'A.get', startLine: 2, endLine: 4 }, { name: 'A.last', startLine: 6, endLine: 8 }]);
+    const get = modelSpan({ traceId: 'a', spanId: 'b', name: 'GET /stock/{sku}', kind: SpanKind.SERVER, attributes: [{ key: 'http.route', value: '/stock/{sku}' }] });
+    assert.equal(correlateSpan({ span: get, resource: get.resource }, index)[0]?.functionName, 'read_stock');
   });
   it('setFile replaces and removeFile drops a file and its literals', () => {
     const ix = new SourceIndex([ROOTS.workspace]);

@@ -15,7 +15,10 @@ export interface ExtractedLiteral {
 
 export interface FunctionRange {
   readonly name: string;
-  readonly startLine: number;
+  /** The line that declares it (def, function, the method signature). */
+  readonly defLine: number;
+  /** Where its range starts: the first of the decorators, annotations or attributes right above the declaration. */
+  startLine: number;
   endLine: number;
   /** The enclosing class (or module) name, when there is one. */
   readonly container?: string;
@@ -63,7 +66,7 @@ const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'ne
 const JS_DEFS = [
   /^(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([\w$]+)/,
   /^(?:export\s+)?(?:const|let|var)\s+([\w$]+)\s*(?::[^=]{0,200})?=\s*(?:async\s+)?(?:function\b|\([^)]{0,300}\)\s*(?::[^=]{0,200})?=>|[\w$]+\s*=>)/,
-  /^(?:(?:public|private|protected|static|async|override|readonly|get|set)\s+)*([\w$]+)\s*(?:<[^>]{0,100}>)?\s*\([^)]{0,300}\)\s*(?::\s*[^{;]{0,200})?\{\s*$/,
+  /^(?:(?:public|private|protected|static|async|override|readonly|get|set)\s+)*([\w$]+)\s*(?:<[^>]{0,100}>)?\s*\([^)]{0,300}\)\s*(?::.{0,200}?)?\{\s*$/,
 ];
 const JVM_DEFS = [
   /^(?:(?:\w+|@\w+(?:\([^)]{0,200}\))?)\s+){0,8}fun\s+(?:<[^>]{0,100}>\s*)?(?:[\w.]+\.)?(\w+)\s*\(/,
@@ -102,7 +105,8 @@ export function extract(path: string, text: string): Extracted {
   let lineStart = 0;
   // Brace languages: a definition waits for its opening brace; each brace remembers the range it opens.
   const braces: (FunctionRange | undefined)[] = [];
-  let pending: { name: string; isClass: boolean; line: number; receiver?: string } | undefined;
+  // A declaration line that ends with "{" opens its body with that brace (not with one in a return type before it).
+  let pending: { name: string; isClass: boolean; line: number; receiver?: string; bodyAt: number } | undefined;
   const containers: FunctionRange[] = [];
   const braceLang = lang === 'js' || lang === 'java' || lang === 'go' || lang === 'cs';
   const hashComments = lang === 'py' || lang === 'rb';
@@ -111,9 +115,11 @@ export function extract(path: string, text: string): Extracted {
   const startLine = (at: number): void => {
     if (!braceLang) return;
     const end = text.indexOf('\n', at);
-    const def = defOf(lang, text.slice(at, end < 0 ? n : Math.min(end, at + MAX_DEF_LINE + 1)));
+    const lineText = text.slice(at, end < 0 ? n : Math.min(end, at + MAX_DEF_LINE + 1));
+    const def = defOf(lang, lineText);
     if (def) {
-      pending = { ...def, line };
+      const last = lineText.trimEnd();
+      pending = { ...def, line, bodyAt: last.endsWith('{') ? at + last.length - 1 : -1 };
       if (def.isClass && className === undefined) className = def.name;
     }
   };
@@ -186,9 +192,9 @@ export function extract(path: string, text: string): Extracted {
     }
     if (braceLang && ch === 123 /* { */) {
       let range: FunctionRange | undefined;
-      if (pending) {
+      if (pending && i >= pending.bodyAt) {
         const container = pending.receiver ?? containers[containers.length - 1]?.name;
-        range = { name: pending.name, startLine: pending.line, endLine: pending.line, isClass: pending.isClass, ...(container !== undefined ? { container } : {}) };
+        range = { name: pending.name, defLine: pending.line, startLine: pending.line, endLine: pending.line, isClass: pending.isClass, ...(container !== undefined ? { container } : {}) };
         functions.push(range);
         if (range.isClass) containers.push(range);
         pending = undefined;
@@ -206,13 +212,14 @@ export function extract(path: string, text: string): Extracted {
       i++;
       continue;
     }
-    if (braceLang && ch === 59 /* ; */ && pending && pending.line !== line) pending = undefined;
-    if (braceLang && ch === 59 && pending && !pending.isClass) pending = undefined;
+    // A ";" before the body: a declaration without one (interface member, abstract method, forward declaration).
+    if (braceLang && ch === 59 /* ; */ && pending && pending.bodyAt < 0 && (pending.line !== line || !pending.isClass)) pending = undefined;
     i++;
   }
   if (lang === 'py' || lang === 'rb') indentRanges(lang, text, functions, (name) => {
     if (className === undefined) className = name;
   });
+  if (functions.length > 0 && lang !== 'go' && lang !== 'other') withDecorators(text, functions);
   return { lineCount: line, literals, functions, ...(className !== undefined ? { className } : {}) };
 
   function countLines(from: number, to: number): number {
@@ -222,6 +229,20 @@ export function extract(path: string, text: string): Extracted {
       lineStarts.push(lineStart);
     }
     return to;
+  }
+}
+
+/** Decorators (@app.route, @GetMapping, @Get) and C# attributes ([HttpGet]) on the lines right above belong to the range. */
+function withDecorators(text: string, functions: FunctionRange[]): void {
+  const lines = text.split('\n');
+  for (const f of functions) {
+    let k = f.defLine - 2;
+    while (k >= 0 && k >= f.defLine - 12) {
+      const t = lines[k]!.trim();
+      if (t.length > MAX_DEF_LINE || !(t.startsWith('@') || (t.startsWith('[') && t.endsWith(']')))) break;
+      k--;
+    }
+    f.startLine = k + 2;
   }
 }
 
@@ -291,7 +312,7 @@ function indentRanges(lang: 'py' | 'rb', text: string, out: FunctionRange[], onC
     if (m && !(lang === 'rb' && /\bend\s*$/.test(trimmed) && trimmed.includes(';'))) {
       const isClass = m[2] !== 'def';
       const container = [...open].reverse().find((o) => o.range.isClass)?.range.name;
-      const range: FunctionRange = { name: m[3]!, startLine: k + 1, endLine: k + 1, isClass, ...(container ? { container } : {}) };
+      const range: FunctionRange = { name: m[3]!, defLine: k + 1, startLine: k + 1, endLine: k + 1, isClass, ...(container ? { container } : {}) };
       if (isClass) onClass(range.name);
       out.push(range);
       open.push({ indent, range, lastCode: k + 1 });

@@ -233,7 +233,7 @@ export class SourceIndex {
   private indexLiterals(path: string, x: ReturnType<typeof extract>, text: string, put: (kind: LiteralKind, value: string, occ: Occurrence) => void): void {
     const lang = languageOf(path);
     // Class-level route prefixes (Spring @RequestMapping, ASP.NET [Route]) written before the class line.
-    const classLine = x.functions.find((f) => f.isClass)?.startLine ?? Number.MAX_SAFE_INTEGER;
+    const classLine = x.functions.find((f) => f.isClass)?.defLine ?? Number.MAX_SAFE_INTEGER;
     let prefix: string | undefined;
     const routes: { value: string; line: number; column: number; method?: string }[] = [];
     for (const lit of x.literals) {
@@ -266,7 +266,7 @@ export class SourceIndex {
       if (prefix !== undefined) put('route', normaliseRoute(`${prefix}/${r.value}`), occ);
     }
     for (const f of x.functions) {
-      put('function', foldName(f.name), { path, line: f.startLine, column: 1, ...(f.container ? { container: f.container } : {}) });
+      put('function', foldName(f.name), { path, line: f.defLine, column: 1, ...(f.container ? { container: f.container } : {}) });
     }
     if (prefix !== undefined) {
       // @PostMapping / [HttpPost] without a template: the action answers the class prefix itself.
