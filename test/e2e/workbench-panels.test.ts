@@ -102,9 +102,34 @@ describe('trace views in webview panels (real workbench)', () => {
 
   async function runCommand(title: string): Promise<void> {
     // Keys typed while a webview has focus go to the webview: focus the workbench first (an empty spot of the status bar).
+    await page.keyboard.press('Escape');
     await page.locator('.statusbar').click({ position: { x: 600, y: 10 } });
     await page.keyboard.press('F1');
     await pick(`>${title}`, title);
+  }
+
+  /** Waits until the workbench's saved editor layout (IndexedDB, key memento/workbench.parts.editor) holds `text`. */
+  async function waitForSavedEditor(text: string): Promise<void> {
+    // Page source as text: the test runner's transform would add helpers the page does not have.
+    const probe = `(async () => {
+      const read = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+      for (const { name } of await indexedDB.databases()) {
+        if (!name) continue;
+        const db = await read(indexedDB.open(name));
+        try {
+          for (const store of [...db.objectStoreNames]) {
+            for (const key of await read(db.transaction(store).objectStore(store).getAllKeys())) {
+              if (!String(key).includes('workbench.parts.editor')) continue;
+              if (String(await read(db.transaction(store).objectStore(store).get(key))).includes(${JSON.stringify(text)})) return true;
+            }
+          }
+        } finally {
+          db.close();
+        }
+      }
+      return false;
+    })()`;
+    await page.waitForFunction(probe, undefined, { timeout: 90_000, polling: 500 });
   }
 
   /** The extension's log channel of every extension host of this run. */
@@ -171,12 +196,34 @@ describe('trace views in webview panels (real workbench)', () => {
     assert.match(await tab.innerText(), /checkout.*GET \/cart/);
     await page.screenshot({ path: join(RESULTS, 'workbench-panel-span.png') });
 
-    // A browser reload: the workbench comes back and the serializer restores the panel with the same trace.
+    // A browser reload: the workbench comes back and the serializer restores the panel with the same trace. The browser
+    // workbench writes its editors to IndexedDB lazily (when the page is hidden, or once a minute): wait until the
+    // panel is written, else a reload finds nothing to restore.
+    await waitForSavedEditor(traceId);
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
     await rowNames.filter({ hasText: 'charge card' }).waitFor({ timeout: 60_000 });
     assert.match(await traceIdField.innerText(), new RegExp(traceId));
     await page.screenshot({ path: join(RESULTS, 'workbench-panel-restored.png') });
+  }));
+
+  it('opens a span of the Spans view in the trace view (context menu), reusing the panel of its trace', () => step('spans', async () => {
+    // A click on the trace row still shows the trace in the Spans view.
+    await page.locator('.pane:has(> .pane-header h3.title:text-is("Traces")) .monaco-list-row', { hasText: /3 spans/ }).first().click();
+    const span = page.locator('.pane:has(> .pane-header h3.title:text-is("Spans")) .monaco-list-row', { hasText: 'charge card' }).first();
+    await span.waitFor({ timeout: 15_000 });
+    await span.click({ button: 'right' });
+    // The menu fades in; a click before it settles is lost: point at the item, then click it.
+    const item = page.locator('.monaco-menu .action-item', { hasText: 'Open in Trace View' }).first();
+    await item.hover({ timeout: 10_000 });
+    await page.locator('.monaco-menu .action-item.focused', { hasText: 'Open in Trace View' }).waitFor({ timeout: 10_000 });
+    await item.click();
+    await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+    // The panel of that trace shows the span's detail; no second panel.
+    await ui().locator('.tl-detail .tl-detail-name', { hasText: 'charge card' }).waitFor({ timeout: 15_000 });
+    assert.match(await ui().locator('.tl-field[data-field="trace-id"]').innerText(), new RegExp(traceId));
+    assert.equal(await page.locator('.tabs-container .tab').count(), 1);
+    await page.screenshot({ path: join(RESULTS, 'workbench-panel-from-spans.png') });
   }));
 
   it('renders hostile span text as text, and no script of it runs', () => step('hostile', async () => {

@@ -54,6 +54,13 @@ suite('trace views in webview panels', () => {
     assert.deepEqual(api.panels()[0]?.route, { page: 'trace', traceId, spanId });
   });
 
+  test('Open in Trace View on a Spans view row opens its trace at that span', async () => {
+    await vscode.commands.executeCommand('tracelens.showTrace', traceId);
+    const row = { kind: 'span', node: { span: { traceId, spanId, name: 'SELECT orders' } } };
+    assert.deepEqual(await vscode.commands.executeCommand('tracelens.openSpanInTraceView', row), { page: 'trace', traceId, spanId });
+    assert.equal(api.panels().length, 1);
+  });
+
   test('a bad trace id is refused with a message, and opens nothing', async () => {
     const before = api.panels().length;
     assert.equal(await vscode.commands.executeCommand('tracelens.openTrace', 'not-a-trace'), undefined);

@@ -58,6 +58,7 @@ class UiPanel {
   readonly titles = new Set<string>();
   /** The UI's listeners are in place (its 'ready' arrived); false again when the webview is hidden and unloaded. */
   ready = false;
+  private disposed = false;
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(
@@ -86,6 +87,7 @@ class UiPanel {
       }),
     );
     panel.onDidDispose(() => {
+      this.disposed = true;
       for (const d of this.subs.splice(0)) d.dispose();
       host.forget(this);
     });
@@ -148,7 +150,9 @@ class UiPanel {
   }
 
   private post(message: ToWebviewMessage): void {
-    void this.panel.webview.postMessage(message);
+    if (this.disposed) return;
+    // A reply can be on its way when the panel closes: nothing left to tell.
+    this.panel.webview.postMessage(message).then(undefined, () => undefined);
   }
 }
 
