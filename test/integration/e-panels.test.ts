@@ -138,10 +138,16 @@ suite('trace views in webview panels', () => {
     assert.deepEqual(api.openUri(link), { page: 'trace', traceId, spanId });
   });
 
-  test('Compare Traces with two ids, Open Trace Search and Show Service Dependencies open their pages', async () => {
+  test('Compare Traces (two ids, two selected rows, an operation row), Open Trace Search and Show Service Dependencies open their pages', async () => {
     const other = randomBytes(16).toString('hex');
     assert.deepEqual(await vscode.commands.executeCommand('tracelens.compareTraces', traceId, other), { page: 'compare', left: traceId, right: other });
     assert.equal(api.panels().at(-1)?.route.page, 'compare');
+    // From the Traces view: two selected trace rows, or an operation row with two traces (no question asked).
+    const row = (id: string): unknown => ({ kind: 'trace', summary: { traceId: id, rootService: service, rootName: 'GET /orders' } });
+    assert.deepEqual(await vscode.commands.executeCommand('tracelens.compareTraces', row(other), [row(other), row(traceId)]), { page: 'compare', left: other, right: traceId });
+    const operation = { kind: 'operation', service, group: { operation: 'GET /orders', traces: [{ traceId }, { traceId: other }] } };
+    assert.deepEqual(await vscode.commands.executeCommand('tracelens.compareTraces', operation, [operation]), { page: 'compare', left: traceId, right: other });
+    assert.equal(await vscode.commands.executeCommand('tracelens.compareTraces', row(traceId), [row(traceId), row(other), row(traceId)]), undefined, 'three traces: refused');
     const count = api.panels().length;
     assert.deepEqual(await vscode.commands.executeCommand('tracelens.showDependencies'), { page: 'dependencies' });
     assert.equal(api.panels().length, count, 'the dependencies panel is revealed again');
