@@ -45,6 +45,9 @@ import type { TraceServer } from './traceServer';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** Emitted on an HTTP server just before it closes, so long-lived connections (WebSockets) can end. */
+export const STOPPING = 'tracelens:stopping';
+
 function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
   res.end(body);
@@ -90,7 +93,8 @@ function serveLiveFeed(server: TraceServer, httpServer: http.Server): void {
       ws.on('error', unsubscribe);
     });
   });
-  httpServer.on('close', () => {
+  // Upgraded sockets keep http.Server.close() waiting: end the feed's connections when the server stops.
+  httpServer.on(STOPPING, () => {
     for (const client of wss.clients) client.terminate();
     wss.close();
   });

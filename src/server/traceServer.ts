@@ -11,7 +11,7 @@ import type { HostPort, ServerConfig } from './config';
 import { ADDRESS_OPTIONS, formatHostPort } from './config';
 import { IngestQueue } from './ingest';
 import { LiveFeed } from './liveFeed';
-import { createQueryServer } from './query';
+import { createQueryServer, STOPPING } from './query';
 import { createOtlpHttpServer } from './receivers/otlpHttp';
 import { bindGrpc, createOtlpGrpcServer } from './receivers/otlpGrpc';
 import { createZipkinServer } from './receivers/zipkin';
@@ -189,6 +189,7 @@ function endpointFor(protocol: ReceiverProtocol, a: HostPort): string {
 
 function stopHttp(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
+    server.emit(STOPPING);
     server.close(() => resolve());
     server.closeAllConnections();
   });

@@ -58,4 +58,14 @@ describe('live feed (WebSocket)', () => {
     const local = await open(url, 'http://localhost:3000'); // a localhost dev server, allowed by the CORS default
     local.ws.close();
   });
+
+  it('does not keep the server from stopping: a connected page is disconnected', async () => {
+    const own = await startServer();
+    const { ws } = await open(`${own.query.replace('http:', 'ws:')}${LIVE_PATH}`, own.query);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    const stopped = own.close().then(() => 'stopped' as const);
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000).unref());
+    assert.equal(await Promise.race([stopped, timeout]), 'stopped', 'server.close() returned while a live-feed client was connected');
+    assert.equal(typeof (await closed), 'number');
+  });
 });
