@@ -420,14 +420,12 @@ export class LensEngine {
     const index = this.workspace.sourceIndex;
     this.sourceMaps ??= createSourceMaps((p) => this.workspace.readText(p));
     const options = { pathMappings: this.settingsValue.pathMappings, sourceMaps: this.sourceMaps };
-    let found: SourceCandidate[] = [];
     try {
-      found = correlateSpan({ span, resource: span.resource, logs }, index, options);
+      return correlateSpan({ span, resource: span.resource, logs }, index, options);
     } catch (e) {
       this.log(`lens: correlation failed for span ${span.spanId}: ${e instanceof Error ? e.message : String(e)}`);
+      return [];
     }
-    // While the engine answers nothing (it may be partial), the span's own code.* attributes still place it.
-    return found.length > 0 ? found : codeAttributeCandidate(span, this.workspace);
   }
 
   /** The operation's location: the candidate its exemplars agree on most (summed confidence), in the workspace. */
@@ -597,31 +595,3 @@ export function errorMessage(span: Span): string {
   return '(no message)';
 }
 
-/**
- * A candidate from the span's own code.* attributes (code.file.path / code.filepath with code.line.number /
- * code.lineno): used only while the correlation engine finds nothing, so lenses still work with a partial engine.
- */
-function codeAttributeCandidate(span: Span, workspace: Workspace): SourceCandidate[] {
-  const file = attr(span.attributes, 'code.file.path') ?? attr(span.attributes, 'code.filepath');
-  if (typeof file !== 'string' || file === '') return [];
-  const lineValue = attr(span.attributes, 'code.line.number') ?? attr(span.attributes, 'code.lineno');
-  const line = typeof lineValue === 'bigint' ? Number(lineValue) : typeof lineValue === 'number' ? lineValue : typeof lineValue === 'string' ? Number(lineValue) : 1;
-  const fn = attr(span.attributes, 'code.function.name') ?? attr(span.attributes, 'code.function');
-  let resolved: { path: string } | undefined;
-  try {
-    resolved = workspace.sourceIndex.resolvePath(file);
-  } catch {
-    resolved = undefined;
-  }
-  const path = resolved?.path ?? file;
-  return [
-    {
-      path,
-      line: Number.isInteger(line) && line > 0 ? line : 1,
-      ...(typeof fn === 'string' && fn !== '' ? { functionName: fn } : {}),
-      confidence: resolved ? 0.9 : 0.4,
-      inWorkspace: resolved !== undefined && workspace.inWorkspace(path),
-      evidence: [{ kind: 'code.attributes', detail: `code.file.path=${file}` }],
-    },
-  ];
-}
