@@ -81,7 +81,8 @@ describe('span <-> code in the real workbench', () => {
         const word = below ? [...below.querySelectorAll('span span')].find((s) => /\w/.test(s.textContent ?? '')) : undefined;
         if (!below || !word) return undefined;
         const r = word.getBoundingClientRect();
-        return { text: below.textContent ?? '', x: r.left + r.width / 2, y: r.top + r.height / 2 };
+        // Monaco draws spaces as no-break spaces.
+        return { text: (below.textContent ?? '').replace(/\u00a0/g, ' '), x: r.left + r.width / 2, y: r.top + r.height / 2 };
       },
       `● ${REQUESTS} calls`,
       { timeout: 15_000 },
