@@ -1,5 +1,6 @@
 // Every message between the trace server and its clients (the extension over LSP, the web UI over HTTP), declared
 // once and imported by both ends. Method names are the LSP method strings.
+import type { PackedTrace } from './packedTrace';
 import type { WireLogRecord, WireTrace, WireTraceSummary } from './wire';
 
 export type ReceiverProtocol = 'otlp-http' | 'otlp-grpc' | 'zipkin' | 'query';
@@ -219,6 +220,8 @@ export interface ReceiversParams {
 export interface ServerRequests {
   'tracelens/findTraces': { params: FindTracesParams; result: WireTraceSummary[] };
   'tracelens/getTrace': { params: GetTraceParams; result: WireTrace | null };
+  /** The same trace packed for the UI (src/protocol/packedTrace.ts): smaller and faster to parse. */
+  'tracelens/getTracePacked': { params: GetTraceParams; result: PackedTrace | null };
   'tracelens/getLogs': { params: GetTraceParams; result: WireLogRecord[] };
   'tracelens/services': { params: Record<string, never>; result: string[] };
   'tracelens/operations': { params: { readonly service?: string }; result: WireOperation[] };

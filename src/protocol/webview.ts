@@ -12,6 +12,7 @@ export const UI_REQUESTS = [
   'tracelens/status',
   'tracelens/findTraces',
   'tracelens/getTrace',
+  'tracelens/getTracePacked',
   'tracelens/getLogs',
   'tracelens/services',
   'tracelens/operations',

@@ -2,6 +2,7 @@
 // (the extension, any LSP client) and the query API's UI route (the standalone page and VS Code panels read through
 // the same table, limited to UI_REQUESTS).
 import type { ServerRequests } from '../protocol/messages';
+import { packTrace } from '../protocol/packedTrace';
 import { fromWireQuery, toWireLog, toWireSummary, toWireTrace } from '../core/wire';
 import type { TraceServer } from './traceServer';
 
@@ -25,6 +26,10 @@ export function dataHandlers(server: TraceServer): Handlers {
     'tracelens/getTrace': async (p) => {
       const spans = await server.store.getTrace(p.traceId);
       return spans ? toWireTrace(p.traceId, spans) : null;
+    },
+    'tracelens/getTracePacked': async (p) => {
+      const spans = await server.store.getTrace(p.traceId);
+      return spans ? packTrace(toWireTrace(p.traceId, spans)) : null;
     },
     'tracelens/getLogs': async (p) => (await server.store.getLogs(p.traceId)).map(toWireLog),
     'tracelens/services': () => server.store.services(),

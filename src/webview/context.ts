@@ -2,6 +2,8 @@
 // and the few things only a host can do (open source, copy, open a new panel). Pages never know which host they run in.
 import type { ServerRequests, TracesChangedEvent } from '../protocol/messages';
 import type { OpenSourceParams, UiRequestMethod, UiRoute } from '../protocol/webview';
+import { unpackTrace } from '../protocol/packedTrace';
+import type { WireTrace } from '../protocol/wire';
 
 export interface UiContext {
   readonly mode: 'vscode' | 'standalone';
@@ -26,4 +28,10 @@ export interface Page {
   /** The panel or tab title for this page. */
   readonly title: string;
   dispose(): void;
+}
+
+/** A whole trace for a page, fetched packed (a 100k-span trace is 2.5x smaller that way); null when not stored. */
+export async function loadTrace(ctx: UiContext, traceId: string): Promise<WireTrace | null> {
+  const packed = await ctx.request('tracelens/getTracePacked', { traceId });
+  return packed ? unpackTrace(packed) : null;
 }

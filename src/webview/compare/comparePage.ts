@@ -6,6 +6,7 @@ import { compareRows, compareTraces } from '../../core/views/compare';
 import type { UiRoute } from '../../protocol/webview';
 import type { WireTrace } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
+import { loadTrace } from '../context';
 import { el } from '../dom';
 import { serviceChip } from '../search/searchPage';
 
@@ -93,7 +94,7 @@ export function renderComparePage(ctx: UiContext, route: Extract<UiRoute, { page
     element.replaceChildren(header, el('table', { className: 'compare' }, el('thead', {}, head), body), more);
   };
 
-  void Promise.all([ctx.request('tracelens/getTrace', { traceId: route.left }), ctx.request('tracelens/getTrace', { traceId: route.right })]).then(
+  void Promise.all([loadTrace(ctx, route.left), loadTrace(ctx, route.right)]).then(
     ([a, b]) => {
       if (disposed) return;
       const missing = [a ? undefined : route.left, b ? undefined : route.right].filter((x) => x !== undefined);

@@ -13,6 +13,7 @@ import { traceView } from '../../core/views/traceView';
 import type { TraceTab, UiRoute } from '../../protocol/webview';
 import type { WireLogRecord, WireTrace } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
+import { loadTrace } from '../context';
 import { el } from '../dom';
 import { dur, TABS } from './common';
 import { SpanDetail } from './detail';
@@ -293,7 +294,7 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
   };
 
   const load = async (): Promise<void> => {
-    const [trace, logs] = await Promise.all([ctx.request('tracelens/getTrace', { traceId: route.traceId }), ctx.request('tracelens/getLogs', { traceId: route.traceId }).catch(() => [])]);
+    const [trace, logs] = await Promise.all([loadTrace(ctx, route.traceId), ctx.request('tracelens/getLogs', { traceId: route.traceId }).catch(() => [])]);
     if (disposed) return;
     if (!trace) {
       if (views) return; // it was shown before and is gone now (retention): keep what is on screen
