@@ -143,7 +143,9 @@ describe('span <-> code in the real workbench', () => {
   });
 
   it('"Go to Span Source" from the palette opens orders.js at the span\'s line', async () => {
-    await page.keyboard.press('Escape');
+    // Back to orders.js first: the trace panel, once hidden, cannot take the focus (and close the quick pick).
+    await page.locator('.tabs-container .tab', { hasText: 'orders.js' }).first().click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'orders.js' }).waitFor({ timeout: 10_000 });
     await runCommand('TraceLens: Go to Span Source');
     // Without a selected span: a trace first (unless the Spans view shows one), then its span.
     const titled = (re: RegExp): Promise<unknown> =>
