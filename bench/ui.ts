@@ -1,7 +1,8 @@
 // The trace page's speed in headless Chromium, on traces of 1k, 10k and 100k spans stored in a real trace server:
 //  (a) from navigating to #/trace/<id> until the first waterfall rows are painted (performance marks in the page; the
-//      "painted" mark is taken in the animation frame after the rows were rendered), against the data floor: the same
-//      page fetching the trace from the query API and JSON.parse-ing it, measured in the same page right after;
+//      "painted" mark is taken in the animation frame after the rows were rendered), against a data floor: the same
+//      page fetching the trace in its object form (tracelens/getTrace) and JSON.parse-ing it, measured in the same
+//      page right after (the page itself loads the packed form, tracelens/getTracePacked, which is smaller);
 //  (b) frame intervals while scrolling the waterfall by one page per frame, against the frame interval of the same
 //      page idle.
 // The page is the standalone one the server serves (out/webview.js: run `npm run build` first). Traces are sent as

@@ -11,7 +11,7 @@ import { collapseAll, collapseBelow, collapsedFromIds, collapsedIds, revealSpan,
 import type { TraceView } from '../../core/views/traceView';
 import { traceView } from '../../core/views/traceView';
 import type { TraceTab, UiRoute } from '../../protocol/webview';
-import type { WireLogRecord, WireTrace } from '../../protocol/wire';
+import type { WireLogRecord } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
 import { loadTrace } from '../context';
 import { el } from '../dom';
@@ -69,11 +69,11 @@ export class TraceController {
   }
 
   /** A (re)loaded trace: keeps the selection and collapsed spans by span id. */
-  setTrace(trace: WireTrace, logs: readonly WireLogRecord[]): void {
-    const old = this.view;
+  setTrace(view: TraceView, logs: readonly WireLogRecord[]): void {
+    const old = this.view === view ? undefined : this.view;
     const selectedId = old && this.selected >= 0 ? old.spans[this.selected]?.span.spanId : this.route.spanId;
     const ids = old ? collapsedIds(old, this.collapsed) : new Set<string>();
-    this.view = traceView(trace);
+    this.view = view;
     this.logs = logs;
     this.collapsed = collapsedFromIds(this.view, ids);
     this.selected = selectedId !== undefined ? (this.view.byId.get(selectedId) ?? -1) : -1;
@@ -266,6 +266,9 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
     const headerSlot = el('div', { className: 'tl-header-slot' }, header(c));
     element.replaceChildren(headerSlot, tabBar, body);
     let shownTab: TraceTab | undefined;
+    // Tabs out of view that missed a whole re-render ('all'): drawn when shown, not while hidden (a 100k-span trace
+    // would otherwise lay out its flame graph, statistics and table before the waterfall paints).
+    const stale = new Set<TraceTab>();
     const showTab = (): void => {
       for (const b of tabButtons) {
         const on = b.dataset['tab'] === c.tab;
@@ -274,6 +277,7 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
       }
       for (const [tab, v] of views!) {
         v.element.hidden = tab !== c.tab;
+        if (tab === c.tab && stale.delete(tab)) v.render('all');
         if (tab === c.tab && shownTab !== tab) v.shown?.(true);
         else if (tab !== c.tab && shownTab === tab) v.shown?.(false);
       }
@@ -285,7 +289,10 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
         headerSlot.replaceChildren(header(c));
         showTab();
       }
-      for (const [tab, v] of views!) if (tab === c.tab || what === 'all') v.render(what);
+      for (const [tab, v] of views!) {
+        if (tab === c.tab) v.render(what);
+        else if (what === 'all') stale.add(tab);
+      }
       detail.render(what);
     });
     showTab();
@@ -305,11 +312,12 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
     }
     performance.mark('tracelens:trace-loaded');
     const first = !views;
+    const view = traceView(trace);
     if (first) {
-      c.view = traceView(trace);
+      c.view = view;
       mount();
     }
-    c.setTrace(trace, logs);
+    c.setTrace(view, logs);
     if (first) performance.mark('tracelens:trace-rendered');
   };
   const reload = (): void => {
