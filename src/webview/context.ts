@@ -18,6 +18,8 @@ export interface UiContext {
   copy(text: string, what: string): void;
   /** A link a person can share: a URL of the standalone page, or a vscode:// URI in VS Code. */
   deepLink(route: UiRoute): string;
+  /** The shown page has a better title now (e.g. a trace page once its trace loaded): retitle the tab or panel. */
+  setTitle(title: string): void;
   /** Called after every throttled store change; returns the unsubscribe function. */
   onTracesChanged(listener: (event: TracesChangedEvent) => void): () => void;
 }

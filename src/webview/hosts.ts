@@ -133,6 +133,9 @@ export function standaloneHost(events: HostEvents): Host {
     deepLink(r) {
       return `${location.origin}${location.pathname}${routeToHash(r)}`;
     },
+    setTitle(title) {
+      document.title = `${title} · TraceLens`;
+    },
     onTracesChanged: (l) => live.add(l),
   };
   return {
@@ -209,6 +212,7 @@ export function vscodeHost(events: HostEvents): Host {
     }
   };
 
+  let shownRoute: UiRoute | undefined;
   const ctx: UiContext = {
     mode: 'vscode',
     request,
@@ -217,6 +221,9 @@ export function vscodeHost(events: HostEvents): Host {
     openSource: (params) => post({ type: 'openSource', params }),
     copy: (text, what) => post({ type: 'copy', text, what }),
     deepLink: (r) => `vscode://tracelens.tracelens/${routeToPath(r)}`,
+    setTitle: (title) => {
+      if (shownRoute) post({ type: 'navigated', route: shownRoute, title });
+    },
     onTracesChanged: (l) => live.add(l),
   };
   return {
@@ -230,6 +237,7 @@ export function vscodeHost(events: HostEvents): Host {
       );
     },
     shown(route, title) {
+      shownRoute = route;
       vscode.setState({ route });
       post({ type: 'navigated', route, title });
     },

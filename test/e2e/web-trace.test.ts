@@ -171,6 +171,7 @@ describe('trace page in Chromium', () => {
     await page.locator('.tl-row').nth(6).waitFor({ timeout: 15_000 });
     const field = (name: string): Promise<string> => page.locator(`.tl-field[data-field="${name}"] .tl-field-value`).innerText();
     assert.equal(await page.locator('.tl-title').innerText(), 'shop-frontend GET /checkout');
+    await waitFor(async () => /^shop-frontend: GET \/checkout \(\d+ spans\) · TraceLens$/.test(await page.title()), 5000, () => 'title: ' + page.url());
     assert.deepEqual([await field('spans'), await field('errors'), await field('services'), await field('depth'), await field('orphans')], ['7', '1', '2', '4', '0']);
     assert.equal(await field('duration'), '100 ms');
     assert.deepEqual(await rowNames(page), ['GET /checkout', 'auth', 'cache lookup', 'POST /pay', 'charge card', 'SELECT card', 'render']);

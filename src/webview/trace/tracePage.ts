@@ -300,6 +300,8 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
     for (const v of views.values()) if (v.dispose) disposers.push(() => v.dispose!());
   };
 
+  const title = (): string =>
+    c.view ? `${c.view.header.rootService}: ${c.view.header.rootName} (${plural(c.view.header.spanCount, 'span')})` : `Trace ${route.traceId.slice(0, 8)}`;
   const load = async (): Promise<void> => {
     const [trace, logs] = await Promise.all([loadTrace(ctx, route.traceId), ctx.request('tracelens/getLogs', { traceId: route.traceId }).catch(() => [])]);
     if (disposed) return;
@@ -318,7 +320,10 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
       mount();
     }
     c.setTrace(view, logs);
-    if (first) performance.mark('tracelens:trace-rendered');
+    if (first) {
+      performance.mark('tracelens:trace-rendered');
+      ctx.setTitle(title());
+    }
   };
   const reload = (): void => {
     if (loading) {
@@ -348,7 +353,7 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
   return {
     element,
     get title(): string {
-      return c.view ? `${c.view.header.rootService}: ${c.view.header.rootName} (${plural(c.view.header.spanCount, 'span')})` : `Trace ${route.traceId.slice(0, 8)}`;
+      return title();
     },
     update(next: TraceRoute): void {
       if (next.traceId !== route.traceId || !views) return;
