@@ -35,5 +35,6 @@ export interface Page {
 /** A whole trace for a page, fetched packed (a 100k-span trace is 2.5x smaller that way); null when not stored. */
 export async function loadTrace(ctx: UiContext, traceId: string): Promise<WireTrace | null> {
   const packed = await ctx.request('tracelens/getTracePacked', { traceId });
+  performance.mark('tracelens:trace-fetched');
   return packed ? unpackTrace(packed) : null;
 }
