@@ -86,12 +86,19 @@ class UiPanel {
         if (!panel.visible) this.ready = false;
       }),
     );
-    panel.onDidDispose(() => {
-      this.disposed = true;
-      for (const d of this.subs.splice(0)) d.dispose();
-      host.forget(this);
-    });
+    this.subs.push(
+      panel.onDidDispose(() => {
+        this.detach();
+        host.forget(this);
+      }),
+    );
     panel.webview.html = pageHtml(panel.webview, ctx.extCtx.extensionUri);
+  }
+
+  /** Stops the bridge: every listener disposed, nothing more posted. */
+  detach(): void {
+    this.disposed = true;
+    for (const d of this.subs.splice(0)) d.dispose();
   }
 
   /** Shows another route in this panel (the UI navigates when it is loaded; else it gets it with 'show' on 'ready'). */
@@ -170,7 +177,7 @@ export class UiPanels {
       vscode.window.registerWebviewPanelSerializer(UI_VIEW_TYPE, {
         deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state),
       }),
-      // Panels close with the extension (a window reload restores them through the serializer).
+      // Panels close with the extension; a window reload restores them through the serializer.
       { dispose: () => this.closeAll() },
     );
   }
@@ -199,6 +206,7 @@ export class UiPanels {
     const saved = cleanRoute(typeof state === 'object' && state !== null ? (state as Partial<PanelState>).route : undefined);
     const route = saved ?? this.claimLastOpen(panel.title);
     if (!route) this.ctx.log.warn(`trace view: restoring a panel without a valid saved route (${truncate(safeJson(state), 200)}): showing the search page`);
+    else this.ctx.log.info(`trace view restored: ${routeToPath(route)}${saved ? '' : ' (from the panels open last time)'}`);
     this.adopt(panel, route ?? { page: 'search' });
     return Promise.resolve();
   }
@@ -214,8 +222,8 @@ export class UiPanels {
     return p.receive(message);
   }
 
-  closeAll(): void {
-    // Closed by the extension's end: what was open stays saved for the restore after a reload.
+  /** The extension ends: its panels close; what was open stays saved for the restore after a reload. */
+  private closeAll(): void {
     this.closing = true;
     for (const p of [...this.panels]) p.panel.dispose();
   }
