@@ -182,7 +182,7 @@ export class UiPanels {
     );
   }
 
-  /** Shows a route: reveals a panel that already shows it (the same trace), else opens a new one beside the editor. */
+  /** Shows a route: reveals a panel that already shows it (the same trace), else opens one in the active editor group. */
   open(route: UiRoute): void {
     const existing = this.panels.find((p) => sameView(p.route, route));
     if (existing) {
