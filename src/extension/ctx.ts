@@ -270,6 +270,9 @@ export class Ctx {
         initializationOptions: () => ({ lens: readLensConfig().settings }),
         // tracelens.lens.enabled off: no lenses, whatever the server answers.
         middleware: { provideCodeLenses: (document, token, next) => (readLensConfig().settings.enabled ? next(document, token) : []) },
+        // Hovers link the slowest traces as command:tracelens.openTrace links: trust that one command, nothing else
+        // (span text in hovers is escaped by the server; no HTML).
+        markdown: { isTrusted: { enabledCommands: ['tracelens.openTrace'] }, supportHtml: false },
         outputChannel: this.log,
         revealOutputChannelOn: RevealOutputChannelOn.Never,
         // The server logs to stderr with its own timestamps; the log channel has levels and timestamps already.

@@ -197,5 +197,9 @@ describe('span <-> code in the real workbench', () => {
     // The line's failing gutter mark adds its reason, as plain text (appendText keeps spaces as no-break spaces).
     assert.match(text, new RegExp(`20\\.0%\\sof\\s${REQUESTS}\\scalls\\sfailed\\sin\\sthe\\slast\\s15\\smin`), text);
     await page.screenshot({ path: join(RESULTS, 'workbench-lens-hover.png') });
+    // The slowest traces are command links, trusted for tracelens.openTrace only: one opens its trace view.
+    const link = hover.locator('a', { hasText: /trace [0-9a-f]{8}/ }).first();
+    await link.click();
+    await page.locator('.tab.active', { hasText: /\(\d+ spans?\)/ }).first().waitFor({ timeout: 15_000 });
   });
 });
