@@ -12,7 +12,7 @@ import type { AttrValue, Attributes, LogRecord, Span, SpanEvent } from '../../sr
 import { EMPTY_RESOURCE, EMPTY_SCOPE } from '../../src/core/model';
 import { SourceIndex, correlateSpan, createSourceMaps, parseStackTrace } from '../../src/core/correlate';
 import type { PathMapping, SourceCandidate } from '../../src/core/correlate';
-import { sqlShape } from '../../src/core/correlate/sourceIndex';
+import { pathNamesService, sqlShape } from '../../src/core/correlate/sourceIndex';
 import { modelSpan } from '../helpers/spans';
 
 const FIXTURES = resolve(__dirname, '../fixtures/correlation');
@@ -547,5 +547,16 @@ describe('correlateSpan on mutated input', () => {
       }
     }
     assert.ok(candidates > 100, `${candidates} candidates`);
+  });
+});
+
+describe('a path two roots share', () => {
+  it('is settled by the service name in one of the paths, and only then', () => {
+    assert.equal(pathNamesService('/w/workspace-billing/src/index.ts', 'billing'), true);
+    assert.equal(pathNamesService('/w/services/orders/src/index.ts', 'orders-api'), true);
+    assert.equal(pathNamesService('/w/workspace/src/index.ts', 'billing'), false);
+    assert.equal(pathNamesService('/w/api/src/index.ts', 'api'), false, 'generic words decide nothing');
+    assert.equal(pathNamesService('/w/billing.ts/x.ts', 'billing'), true);
+    assert.equal(pathNamesService('/w/src/billing.ts', 'billing'), false, 'the file name is not a folder');
   });
 });

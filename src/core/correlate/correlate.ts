@@ -57,7 +57,8 @@ export function correlateSpan(input: SpanInput, index: SourceIndex, options?: Co
   const drafts: Draft[] = [];
   const sdk = str(input.resource.attributes, 'telemetry.sdk.language', 20);
   const langs = sdk !== undefined ? SDK_LANGS.get(sdk) : undefined;
-  const ctx: Ctx = { index, options: options ?? {}, drafts, ...(langs ? { langs } : {}) };
+  const service = str(input.resource.attributes, 'service.name', 200);
+  const ctx: Ctx = { index, options: options ?? {}, drafts, ...(langs ? { langs } : {}), ...(service ? { service } : {}) };
   const attrs = input.span.attributes;
   fromCodeAttributes(ctx, attrs);
   // Stacks of any length: the parser reads only their head (innermost frames first in all but Python).
@@ -82,6 +83,8 @@ interface Ctx {
   readonly drafts: Draft[];
   /** Source languages of the span's runtime (resource telemetry.sdk.language), when it names one. */
   readonly langs?: readonly Lang[];
+  /** The resource's service.name: settles a path two roots share. */
+  readonly service?: string;
 }
 
 /** telemetry.sdk.language -> the source languages that runtime runs. */
@@ -115,7 +118,7 @@ function fromCodeAttributes(ctx: Ctx, attrs: Attributes, fromLog = false): void 
   const factor = fromLog ? 0.75 : 1;
   if (file !== undefined) {
     const detail = `${fromLog ? 'log record ' : ''}${fileKey}=${clip(file)}${line !== undefined ? `:${line}` : ''}`;
-    const resolved = ctx.index.resolvePath(file, ctx.options.pathMappings);
+    const resolved = ctx.index.resolvePath(file, ctx.options.pathMappings, ctx.service);
     if (!resolved) {
       if (fromLog) return;
       const clean = cleanForeign(file);
@@ -176,7 +179,7 @@ function fromStack(ctx: Ctx, text: string, kind: EvidenceKind): void {
   if (frames.length === 0) return;
   for (const f of frames) {
     if (f.line === undefined || isThirdPartyFrame(f)) continue;
-    const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings);
+    const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings, ctx.service);
     if (!resolved) continue;
     if (!plausibleSuffix(f, resolved)) continue;
     if (addFrame(ctx, f, resolved, kind, frames, 1)) return;
@@ -187,7 +190,7 @@ function fromStack(ctx: Ctx, text: string, kind: EvidenceKind): void {
     const at = f.format === 'python' ? f.file.replace(/\\/g, '/').search(/\/(?:site|dist)-packages\//) : -1;
     if (at < 0 || f.line === undefined) continue;
     const tail = f.file.replace(/\\/g, '/').slice(at).split('/').length - 2;
-    const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings);
+    const resolved = ctx.index.resolvePath(f.file, ctx.options.pathMappings, ctx.service);
     if (resolved?.how === 'suffix' && tail >= 2 && resolved.matchedSegments === tail && addFrame(ctx, f, resolved, kind, frames, 0.9)) return;
   }
 }
@@ -263,7 +266,8 @@ function fromLiterals(ctx: Ctx, span: Span): void {
     addOccurrences(ctx, hits, confidence, { kind: 'db.query', detail: `SQL ${clip(text, 80)}` });
   }
   // Message destinations named by a literal (temporary queues are generated names).
-  const dest = str(attrs, 'messaging.destination.name', MAX_NAME_CHARS);
+  // messaging.destination was the name's key before semantic conventions 1.17 (the Java agent 1.x still sends it).
+  const dest = str(attrs, 'messaging.destination.name', MAX_NAME_CHARS) ?? str(attrs, 'messaging.destination', MAX_NAME_CHARS);
   if (dest && attrs.every((a) => !(a.key === 'messaging.destination.temporary' && a.value === true)) && !CONTROL.test(dest)) {
     addOccurrences(ctx, index.find('text', dest), CONFIDENCE.messaging, { kind: 'messaging.destination', detail: `destination "${clip(dest)}"` });
   }
@@ -318,7 +322,7 @@ function addLocation(ctx: Ctx, path: string, line: number, column: number | unde
     if (original) {
       // A bundle holds its dependencies too: a frame that maps into node_modules is not the application's code.
       if (isThirdPartyFrame({ file: original.path, raw: '', format: 'v8' })) return false;
-      const resolved = ctx.index.resolvePath(original.path, ctx.options.pathMappings);
+      const resolved = ctx.index.resolvePath(original.path, ctx.options.pathMappings, ctx.service);
       const trusted = resolved && (resolved.how !== 'suffix' || (resolved.matchedSegments ?? 0) >= 2);
       const count = resolved && trusted ? ctx.index.lineCount(resolved.path) ?? 0 : 0;
       if (resolved && original.line <= count) {
@@ -353,7 +357,8 @@ function suffixConfidence(r: ResolvedPath, full: number, basenameOnly: number): 
 
 function mappingEvidence(r: ResolvedPath): Evidence[] {
   if (r.how === 'exact') return [];
-  const detail = r.how === 'mapping' ? `prefix mapping -> ${clip(r.path, 200)}` : `${r.matchedSegments} trailing path segments${r.alsoMatching ? `, ${r.alsoMatching + 1} files match` : ''} -> ${clip(r.path, 200)}`;
+  const settled = r.byService !== undefined ? `, the one of service ${clip(r.byService, 60)}` : '';
+  const detail = r.how === 'mapping' ? `prefix mapping -> ${clip(r.path, 200)}` : `${r.matchedSegments} trailing path segments${r.alsoMatching ? `, ${r.alsoMatching + 1} files match` : ''}${settled} -> ${clip(r.path, 200)}`;
   return [{ kind: 'path-mapping', detail }];
 }
 

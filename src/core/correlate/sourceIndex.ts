@@ -25,6 +25,8 @@ export interface ResolvedPath {
   readonly foreignSegments?: number;
   /** Other files that match as well (an ambiguous suffix); 0 when the match is unique. */
   readonly alsoMatching?: number;
+  /** An ambiguous suffix settled by the span's service name (the only tied file with it in its path). */
+  readonly byService?: string;
 }
 
 interface FileEntry {
@@ -188,7 +190,7 @@ export class SourceIndex {
    * A foreign path (from another machine, a container, a URL) as a file of the index: exactly, through the first user
    * prefix mapping that names an indexed file, or by the longest common suffix of path segments.
    */
-  resolvePath(foreign: string, mappings?: readonly PathMapping[]): ResolvedPath | undefined {
+  resolvePath(foreign: string, mappings?: readonly PathMapping[], service?: string): ResolvedPath | undefined {
     const clean = cleanForeign(foreign);
     if (clean === undefined) return undefined;
     const key = keyOf(clean.path);
@@ -210,19 +212,23 @@ export class SourceIndex {
     if (segs.length === 0) return undefined;
     const same = this.byBase.get(segs[segs.length - 1]!.toLowerCase());
     if (!same) return undefined;
-    let best: FileEntry | undefined;
+    let best: FileEntry[] = [];
     let bestCount = 0;
-    let ties = 0;
     for (const e of same) {
       const c = commonSuffix(segs, e.segments, clean.windows || e.windows);
       if (c > bestCount) {
-        best = e;
+        best = [e];
         bestCount = c;
-        ties = 0;
-      } else if (c === bestCount && c > 0) ties++;
+      } else if (c === bestCount && c > 0) best.push(e);
     }
-    if (!best || bestCount === 0) return undefined;
-    return { path: best.path, how: 'suffix', matchedSegments: bestCount, foreignSegments: segs.length, alsoMatching: ties };
+    if (best.length === 0 || bestCount === 0) return undefined;
+    const base = { how: 'suffix', matchedSegments: bestCount, foreignSegments: segs.length } as const;
+    if (best.length > 1 && service !== undefined) {
+      // Two roots (or folders) with the same relative file: the service's name in one path, and one only, decides.
+      const named = best.filter((e) => pathNamesService(e.path, service));
+      if (named.length === 1) return { ...base, path: named[0]!.path, alsoMatching: 0, byService: service };
+    }
+    return { ...base, path: best[0]!.path, alsoMatching: best.length - 1 };
   }
 
   /** Is the path one of the index's files (and so inside a root)? */
@@ -362,4 +368,19 @@ export function cleanForeign(foreign: string): { path: string; segments: string[
   if (p.split('/').includes('..')) escapes = true;
   const joined = out.join('/');
   return { path: absolute && !/^[a-zA-Z]:/.test(joined) ? `/${joined}` : joined, segments: out, windows, escapes };
+}
+
+/**
+ * Does a folder of the path carry the service's name ("billing" in workspace-billing/src/index.ts; "orders" of the
+ * service orders-api in services/orders/...)? Compared in lower case by words (split at - _ . and spaces); words
+ * under three letters and generic ones (api, app, service...) do not count, so they alone decide nothing.
+ */
+export function pathNamesService(path: string, service: string): boolean {
+  const words = service.toLowerCase().split(/[-_.\s]+/).filter((w) => w.length >= 3 && !/^(?:api|app|svc|service|server|web)$/.test(w));
+  if (words.length === 0) return false;
+  const folders = path.replace(/\\/g, '/').toLowerCase().split('/').slice(0, -1);
+  return folders.some((f) => {
+    const parts = f.split(/[-_.\s]+/);
+    return words.every((w) => parts.includes(w));
+  });
 }
