@@ -22,7 +22,8 @@ export function toWireAttributes(attributes: Attributes): WireAttribute[] {
   return attributes.map((a) => ({ key: a.key, value: toWireValue(a.value) }));
 }
 
-export function toWireTrace(traceId: string, spans: readonly Span[]): WireTrace {
+/** The trace in its JSON-safe form; an outline leaves out the spans' attributes, events and links (not converted). */
+export function toWireTrace(traceId: string, spans: readonly Span[], outline = false): WireTrace {
   const resources = new Map<Resource, number>();
   const scopes = new Map<InstrumentationScope, number>();
   const index = <T>(map: Map<T, number>, item: T): number => {
@@ -38,16 +39,16 @@ export function toWireTrace(traceId: string, spans: readonly Span[]): WireTrace 
     kind: s.kind,
     startTimeUnixNano: s.startTimeUnixNano.toString(),
     endTimeUnixNano: s.endTimeUnixNano.toString(),
-    attributes: toWireAttributes(s.attributes),
+    attributes: outline ? [] : toWireAttributes(s.attributes),
     droppedAttributesCount: s.droppedAttributesCount,
-    events: s.events.map((e) => ({
+    events: outline ? [] : s.events.map((e) => ({
       timeUnixNano: e.timeUnixNano.toString(),
       name: e.name,
       attributes: toWireAttributes(e.attributes),
       droppedAttributesCount: e.droppedAttributesCount,
     })),
     droppedEventsCount: s.droppedEventsCount,
-    links: s.links.map((l) => ({ ...l, attributes: toWireAttributes(l.attributes) })),
+    links: outline ? [] : s.links.map((l) => ({ ...l, attributes: toWireAttributes(l.attributes) })),
     droppedLinksCount: s.droppedLinksCount,
     status: { code: s.status.code, message: s.status.message },
     traceState: s.traceState,

@@ -222,6 +222,8 @@ export interface ServerRequests {
   'tracelens/getTrace': { params: GetTraceParams; result: WireTrace | null };
   /** The same trace packed for the UI (src/protocol/packedTrace.ts): smaller and faster to parse. */
   'tracelens/getTracePacked': { params: GetTraceParams; result: PackedTrace | null };
+  /** The trace's outline (no attributes, events or links): what the waterfall needs to paint first. */
+  'tracelens/getTraceOutline': { params: GetTraceParams; result: PackedTrace | null };
   'tracelens/getLogs': { params: GetTraceParams; result: WireLogRecord[] };
   'tracelens/services': { params: Record<string, never>; result: string[] };
   'tracelens/operations': { params: { readonly service?: string }; result: WireOperation[] };

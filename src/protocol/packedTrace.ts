@@ -30,14 +30,21 @@ export type PackedSpan = readonly [
 
 export interface PackedTrace {
   readonly traceId: string;
+  /**
+   * Only what a waterfall draws (ids, names, kinds, times, status, resource): no attributes, events or links, so a big
+   * trace paints before the whole of it has arrived. About half the size.
+   */
+  readonly outline?: boolean;
   readonly resources: readonly WireResource[];
   readonly scopes: readonly WireScope[];
   readonly spans: readonly PackedSpan[];
 }
 
-export function packTrace(t: WireTrace): PackedTrace {
+/** `outline`: the trace was made without attributes, events and links (toWireTrace's outline), and says so. */
+export function packTrace(t: WireTrace, outline = false): PackedTrace {
   return {
     traceId: t.traceId,
+    ...(outline ? { outline } : {}),
     resources: t.resources,
     scopes: t.scopes,
     spans: t.spans.map((s): PackedSpan => [

@@ -13,6 +13,7 @@ export const UI_REQUESTS = [
   'tracelens/findTraces',
   'tracelens/getTrace',
   'tracelens/getTracePacked',
+  'tracelens/getTraceOutline',
   'tracelens/getLogs',
   'tracelens/services',
   'tracelens/operations',

@@ -31,6 +31,10 @@ export function dataHandlers(server: TraceServer): Handlers {
       const spans = await server.store.getTrace(p.traceId);
       return spans ? packTrace(toWireTrace(p.traceId, spans)) : null;
     },
+    'tracelens/getTraceOutline': async (p) => {
+      const spans = await server.store.getTrace(p.traceId);
+      return spans ? packTrace(toWireTrace(p.traceId, spans, true), true) : null;
+    },
     'tracelens/getLogs': async (p) => (await server.store.getLogs(p.traceId)).map(toWireLog),
     'tracelens/services': () => server.store.services(),
     'tracelens/operations': (p) => server.store.operations(p.service),

@@ -38,3 +38,9 @@ export async function loadTrace(ctx: UiContext, traceId: string): Promise<WireTr
   performance.mark('tracelens:trace-fetched');
   return packed ? unpackTrace(packed) : null;
 }
+
+/** The trace's outline (no attributes, events or links), to paint a big trace before the whole of it arrives. */
+export async function loadTraceOutline(ctx: UiContext, traceId: string): Promise<WireTrace | null> {
+  const packed = await ctx.request('tracelens/getTraceOutline', { traceId });
+  return packed ? unpackTrace(packed) : null;
+}

@@ -161,6 +161,8 @@ describe('trace page in Chromium', () => {
       if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
     });
     await page.goto(`${srv.query}/${hash}`);
+    // A trace paints from its outline first; wait for the whole trace (or the page saying it is not stored).
+    if (hash.startsWith('#/trace/')) await page.locator('.tl-trace[data-loaded="whole"], .tl-missing').first().waitFor({ timeout: 15_000 });
     return { page, errors };
   };
   const rowNames = (page: Page): Promise<string[]> => page.locator('.tl-waterfall .tl-row .tl-name').allInnerTexts();

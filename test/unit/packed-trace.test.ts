@@ -21,3 +21,23 @@ describe('packed traces', () => {
     assert.ok(packed.length < JSON.stringify(wire).length);
   });
 });
+
+describe('trace outlines', () => {
+  it('keep what the waterfall draws and leave out attributes, events and links', () => {
+    const span = modelSpan({
+      traceId: T,
+      spanId: S,
+      name: 'GET /',
+      kind: 1,
+      attributes: [{ key: 'secret', value: 'x'.repeat(1000) }],
+      events: [{ timeUnixNano: 5n, name: 'exception', attributes: [], droppedAttributesCount: 0 }],
+      status: { code: 2, message: 'boom' },
+    });
+    const outline = packTrace(toWireTrace(T, [span], true), true);
+    assert.equal(outline.outline, true);
+    const [s] = unpackTrace(JSON.parse(JSON.stringify(outline)) as PackedTrace).spans;
+    assert.deepEqual([s!.spanId, s!.name, s!.kind, s!.status], [S, 'GET /', 1, { code: 2, message: 'boom' }]);
+    assert.deepEqual([s!.attributes, s!.events, s!.links], [[], [], []]);
+    assert.ok(JSON.stringify(outline).length < 600, 'the attribute value is not in the outline');
+  });
+});

@@ -72,6 +72,7 @@ export class SpanDetail {
       ]),
       this.buttons(),
     ];
+    if (c.outline) parts.push(el('p', { className: 'tl-loading', text: 'Loading attributes, events and links…' }));
     if (s.attributes.length > 0) parts.push(section(`Attributes (${s.attributes.length})`, attributes(s.attributes)));
     const baggage = s.attributes.filter((a) => a.key.startsWith('baggage.') || a.key === 'baggage');
     if (baggage.length > 0) parts.push(section('Baggage', attributes(baggage)));

@@ -11,9 +11,9 @@ import { collapseAll, collapseBelow, collapsedFromIds, collapsedIds, revealSpan,
 import type { TraceView } from '../../core/views/traceView';
 import { traceView } from '../../core/views/traceView';
 import type { TraceTab, UiRoute } from '../../protocol/webview';
-import type { WireLogRecord } from '../../protocol/wire';
+import type { WireLogRecord, WireTrace } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
-import { loadTrace } from '../context';
+import { loadTrace, loadTraceOutline } from '../context';
 import { el } from '../dom';
 import { dur, TABS } from './common';
 import { SpanDetail } from './detail';
@@ -59,6 +59,8 @@ export class TraceController {
   /** The time range the waterfall shows (ns from the trace start), or the whole trace. */
   zoom: { readonly start: number; readonly end: number } | undefined;
   tab: TraceTab;
+  /** The spans shown are the trace's outline: attributes, events and links are still loading. */
+  outline = false;
   private readonly listeners: ((what: Change) => void)[] = [];
 
   constructor(
@@ -302,19 +304,13 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
 
   const title = (): string =>
     c.view ? `${c.view.header.rootService}: ${c.view.header.rootName} (${plural(c.view.header.spanCount, 'span')})` : `Trace ${route.traceId.slice(0, 8)}`;
-  const load = async (): Promise<void> => {
-    const [trace, logs] = await Promise.all([loadTrace(ctx, route.traceId), ctx.request('tracelens/getLogs', { traceId: route.traceId }).catch(() => [])]);
-    if (disposed) return;
-    if (!trace) {
-      if (views) return; // it was shown before and is gone now (retention): keep what is on screen
-      const back = el('button', { text: 'Search traces' });
-      back.addEventListener('click', () => ctx.navigate({ page: 'search' }));
-      element.replaceChildren(el('div', { className: 'tl-missing' }, el('p', { text: `Trace ${route.traceId} is not stored: it was never received, or retention dropped it.` }), back));
-      return;
-    }
-    performance.mark('tracelens:trace-loaded');
+  /** Shows a trace (or its outline); the first one mounts the page. */
+  const show = (trace: WireTrace, logs: readonly WireLogRecord[], outline: boolean): void => {
     const first = !views;
+    if (first) performance.mark('tracelens:trace-loaded');
     const view = traceView(trace);
+    c.outline = outline;
+    element.dataset['loaded'] = outline ? 'outline' : 'whole'; // for tests and styles: attributes are still coming
     if (first) {
       c.view = view;
       mount();
@@ -324,6 +320,23 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
       performance.mark('tracelens:trace-rendered');
       ctx.setTitle(title());
     }
+  };
+  const load = async (): Promise<void> => {
+    // The first time, paint from the outline (half the data), then ask for the whole trace: asked together, the
+    // server would build the whole answer first and the outline would wait behind it.
+    const outline = views ? undefined : await loadTraceOutline(ctx, route.traceId).catch(() => null);
+    if (disposed) return;
+    if (outline && !views) show(outline, [], true);
+    const [trace, logs] = await Promise.all([loadTrace(ctx, route.traceId), ctx.request('tracelens/getLogs', { traceId: route.traceId }).catch(() => [])]);
+    if (disposed) return;
+    if (!trace) {
+      if (views) return; // it was shown before and is gone now (retention): keep what is on screen
+      const back = el('button', { text: 'Search traces' });
+      back.addEventListener('click', () => ctx.navigate({ page: 'search' }));
+      element.replaceChildren(el('div', { className: 'tl-missing' }, el('p', { text: `Trace ${route.traceId} is not stored: it was never received, or retention dropped it.` }), back));
+      return;
+    }
+    show(trace, logs, false);
   };
   const reload = (): void => {
     if (loading) {
