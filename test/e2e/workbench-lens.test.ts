@@ -3,14 +3,12 @@
 // how often it ran; a click lists its spans and opens the chosen one; "Go to Span Source" from the palette lands on
 // the line of the span's withSpan( call; a hover on the lens line summarises it. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
-import type { Workbench } from './workbench';
-import { freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
+import type { Locator, Page } from 'playwright-core';
+import type { DemoWorkbench } from './workbench';
+import { openDemoWorkbench, REPO_ROOT } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 const REQUESTS = 5;
@@ -20,48 +18,20 @@ const HANDLER_LINE = ORDERS_SOURCE.findIndex((l) => l.startsWith('async function
 const WITH_SPAN_LINE = ORDERS_SOURCE.findIndex((l, i) => i >= HANDLER_LINE && l.includes("withSpan('orders.place'")) + 1;
 
 describe('span <-> code in the real workbench', () => {
-  let wb: Workbench;
-  let browser: Browser;
+  let demo: DemoWorkbench;
   let page: Page;
-  let otlpPort: number;
-  const demos: ChildProcess[] = [];
+  const runDemo = (requests: number): Promise<number | null> => demo.runDemo(requests);
 
   before(async () => {
     assert.ok(HANDLER_LINE > 0 && WITH_SPAN_LINE > HANDLER_LINE, 'demo/orders.js has placeOrder and its withSpan call');
     mkdirSync(RESULTS, { recursive: true });
-    otlpPort = await freePort();
-    wb = await startWorkbench({
-      extensionPath: REPO_ROOT,
-      workspace: join(REPO_ROOT, 'demo'),
-      userSettings: {
-        'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
-        'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
-        'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
-        'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
-      },
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
-    await page.goto(wb.folderUrl());
-    await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
+    demo = await openDemoWorkbench();
+    page = demo.page;
   });
 
   after(async () => {
-    for (const d of demos) d.kill('SIGKILL');
-    await browser?.close();
-    await wb?.stop();
+    await demo?.close();
   });
-
-  /** Runs the demo app for N requests against this workbench's receiver; resolves with its exit code. */
-  async function runDemo(requests: number): Promise<number | null> {
-    const [a, b, c] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'demo', 'run.mjs'), '--requests', String(requests), '--frontend-port', String(a), '--orders-port', String(b), '--inventory-port', String(c)], {
-      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
-      stdio: 'inherit',
-    });
-    demos.push(child);
-    return new Promise((resolve) => child.once('exit', resolve));
-  }
 
   const quickInput = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget input').first();
   const quickRows = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget .quick-input-list .monaco-list-row');

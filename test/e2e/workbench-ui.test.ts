@@ -2,59 +2,29 @@
 // sending traces with the real OpenTelemetry SDK; the trace appears in the Traces view, the status bar count goes
 // up, a trace opens in the Spans view. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { Workbench } from './workbench';
-import { freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
+import type { Page } from 'playwright-core';
+import type { DemoWorkbench } from './workbench';
+import { openDemoWorkbench, REPO_ROOT } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 
 describe('TraceLens in the real workbench', () => {
-  let wb: Workbench;
-  let browser: Browser;
+  let demo: DemoWorkbench;
   let page: Page;
-  let otlpPort: number;
-  const demos: ChildProcess[] = [];
+  const runDemo = (requests: number): Promise<number | null> => demo.runDemo(requests);
 
   before(async () => {
     mkdirSync(RESULTS, { recursive: true });
-    otlpPort = await freePort();
-    wb = await startWorkbench({
-      extensionPath: REPO_ROOT,
-      workspace: join(REPO_ROOT, 'demo'),
-      userSettings: {
-        'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
-        'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
-        'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
-        'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
-      },
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
-    await page.goto(wb.folderUrl());
-    await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
+    demo = await openDemoWorkbench();
+    page = demo.page;
   });
 
   after(async () => {
-    for (const d of demos) d.kill('SIGKILL');
-    await browser?.close();
-    await wb?.stop();
+    await demo?.close();
   });
-
-  /** Runs the demo app for N requests against this workbench's receiver; resolves with its exit code. */
-  async function runDemo(requests: number): Promise<number | null> {
-    const [a, b, c] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'demo', 'run.mjs'), '--requests', String(requests), '--frontend-port', String(a), '--orders-port', String(b), '--inventory-port', String(c)], {
-      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
-      stdio: 'inherit',
-    });
-    demos.push(child);
-    return new Promise((resolve) => child.once('exit', resolve));
-  }
 
   const statusItem = (): ReturnType<Page['locator']> => page.locator('.statusbar-item', { hasText: 'TraceLens:' }).first();
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const NODE24_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
@@ -510,4 +510,48 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Bro
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     timeout: options.timeoutMs ?? 30_000,
   });
+}
+
+/** The demo workspace in a real workbench with TraceLens on free ports, a Chromium page on it, and the demo app. */
+export interface DemoWorkbench {
+  readonly page: Page;
+  /** Runs the demo app for N requests against this workbench's receiver; resolves with its exit code. */
+  runDemo(requests: number): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+export async function openDemoWorkbench(): Promise<DemoWorkbench> {
+  const otlpPort = await freePort();
+  const wb = await startWorkbench({
+    extensionPath: REPO_ROOT,
+    workspace: join(REPO_ROOT, 'demo'),
+    userSettings: {
+      'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
+      'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
+      'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
+      'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
+    },
+  });
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  await page.goto(wb.folderUrl());
+  await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
+  const demos: ChildProcess[] = [];
+  return {
+    page,
+    async runDemo(requests) {
+      const [a, b, c] = [await freePort(), await freePort(), await freePort()];
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'demo', 'run.mjs'), '--requests', String(requests), '--frontend-port', String(a), '--orders-port', String(b), '--inventory-port', String(c)], {
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+        stdio: 'inherit',
+      });
+      demos.push(child);
+      return new Promise((done) => child.once('exit', done));
+    },
+    async close() {
+      for (const d of demos) d.kill('SIGKILL');
+      await browser.close();
+      await wb.stop();
+    },
+  };
 }
