@@ -17,7 +17,7 @@ export interface SpanInput {
   readonly logs?: readonly LogRecord[];
 }
 
-/** Confidences by signal (see the brief's scale: >= 0.9 opens without asking). */
+/** Confidences by signal (>= 0.9 opens without asking which candidate: WireSourceCandidate.confidence). */
 const CONFIDENCE = {
   attrExact: 0.97,
   attrSuffix: 0.93,
