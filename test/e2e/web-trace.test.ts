@@ -200,7 +200,8 @@ describe('trace page in Chromium', () => {
     assert.equal(await page.locator('.tl-waterfall .tl-row.dim').count(), 5);
     await page.locator('.tl-search').press('Enter');
     await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '1 of 2', 10_000);
-    assert.equal(await page.locator('.tl-row.selected .tl-name').innerText(), 'charge card');
+    // Rows are drawn in the next animation frame: wait for the selected row, do not read it at once.
+    await waitFor(async () => (await page.locator('.tl-row.selected .tl-name').innerText()) === 'charge card', 10_000, () => 'charge card not selected');
     await page.locator('.tl-search').press('Enter');
     await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '2 of 2', 10_000);
     assert.equal(await page.locator('.tl-row.selected .tl-name').innerText(), 'SELECT card');
@@ -297,7 +298,8 @@ describe('trace page in Chromium', () => {
     // Back in history: the span selected before.
     await page.goBack();
     await waitFor(async () => (await detail.locator('.tl-detail-name').innerText()) === 'charge card', 10_000, () => page.url());
-    assert.equal(await page.locator('.tl-row.selected .tl-name').innerText(), 'charge card');
+    // Rows are drawn in the next animation frame: wait for the selected row, do not read it at once.
+    await waitFor(async () => (await page.locator('.tl-row.selected .tl-name').innerText()) === 'charge card', 10_000, () => 'charge card not selected');
     // Links: a missing trace says so; a stored one opens it at the span.
     await row(page, 'charge card').click();
     const links = detail.locator('.tl-links li');
@@ -319,14 +321,14 @@ describe('trace page in Chromium', () => {
     const activeTab = (): Promise<string | null> => page.locator('.tl-tab.active').getAttribute('data-tab');
     await page.keyboard.press('j');
     await waitFor(async () => (await page.locator('.tl-row.selected').count()) === 1, 10_000);
-    assert.equal(await selected(), 'GET /checkout');
+    await waitFor(async () => (await selected()) === 'GET /checkout', 10_000, () => 'expected GET /checkout selected');
     await page.keyboard.press('j');
     await page.keyboard.press('ArrowDown');
-    assert.equal(await selected(), 'cache lookup');
+    await waitFor(async () => (await selected()) === 'cache lookup', 10_000, () => 'expected cache lookup selected');
     await page.keyboard.press('k');
-    assert.equal(await selected(), 'auth');
+    await waitFor(async () => (await selected()) === 'auth', 10_000, () => 'expected auth selected');
     await page.keyboard.press('e');
-    assert.equal(await selected(), 'charge card');
+    await waitFor(async () => (await selected()) === 'charge card', 10_000, () => 'expected charge card selected');
     await page.keyboard.press('ArrowLeft');
     await waitFor(async () => (await rowNames(page)).length === 6, 10_000);
     await page.keyboard.press('ArrowRight');
@@ -340,7 +342,7 @@ describe('trace page in Chromium', () => {
     await page.keyboard.press('Escape');
     await waitFor(async () => (await page.locator('.tl-search-count').innerText()) === '0 of 1', 10_000, () => 'no count');
     await page.keyboard.press('n');
-    assert.equal(await selected(), 'auth');
+    await waitFor(async () => (await selected()) === 'auth', 10_000, () => 'expected auth selected');
 
     // Tabs by number, each rendering its view.
     await page.keyboard.press('2');
