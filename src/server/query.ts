@@ -182,8 +182,10 @@ async function rpc(server: TraceServer, req: http.IncomingMessage, res: http.Ser
     return sendJson(res, 400, { error: `body is not JSON: ${e instanceof Error ? e.message : String(e)}` });
   }
   const method = typeof body?.method === 'string' ? body.method : '';
-  // Lens requests come from an attached `tracelens lsp` (a local process, never a browser: no Origin header).
-  const lens = isLensRequest(method) && req.headers.origin === undefined;
+  // Lens requests come from an attached `tracelens lsp`: a process on this machine (loopback), never a browser (no
+  // Origin header). They make the server index folders, so a query API bound to another interface does not take
+  // them from elsewhere.
+  const lens = isLensRequest(method) && req.headers.origin === undefined && isLoopback(req.socket.remoteAddress);
   if (!isUiRequest(method) && !lens) return sendJson(res, 404, { error: `"${method}" is not a request the UI may make (one of ${UI_REQUESTS.join(', ')})` });
   const handler = (lens ? lensHandlers(server) : dataHandlers(server))[method] as ((params: unknown) => unknown) | undefined;
   if (!handler) return sendJson(res, 404, { error: `"${method}" is not served here` });
@@ -192,6 +194,10 @@ async function rpc(server: TraceServer, req: http.IncomingMessage, res: http.Ser
   } catch (e) {
     return sendJson(res, 400, { error: e instanceof Error ? e.message : String(e) });
   }
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || /^(?:::ffff:)?127\./.test(address));
 }
 
 async function route(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

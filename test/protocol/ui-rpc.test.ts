@@ -39,6 +39,9 @@ describe('UI request route', () => {
     assert.equal((await call({ method: 'tracelens/status' }, { Origin: 'https://evil.example' })).status, 403);
     assert.equal((await call('{"method":')).status, 400);
     assert.equal((await fetch(`${srv.query}/api/tracelens/rpc`)).status, 405);
+    // Lens requests are for an attached `tracelens lsp` on this machine, never for a browser page, even the server's own.
+    assert.equal((await call({ method: 'tracelens/lensState', params: {} }, { Origin: srv.query })).status, 404);
+    assert.equal((await call({ method: 'tracelens/lensState', params: {} })).status, 200);
     const ok = await call({ method: 'tracelens/status' }, { Origin: srv.query });
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as { result: { spanCount: number } }).result.spanCount, 1);
