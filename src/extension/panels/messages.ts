@@ -6,8 +6,10 @@ import { routeFromPath, routeToPath } from '../../webview/route';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
-/** Longest text the host copies or shows as a title. */
+/** Longest text the host shows as a title or names a copy with. */
 const MAX_TEXT = 100_000;
+/** Longest text the host copies (a span's JSON with big attributes: the receiver takes 16 MiB requests). */
+const MAX_COPY = 16 * 1024 * 1024;
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -64,7 +66,7 @@ export function parseHostMessage(value: unknown): (ToHostMessage | { readonly ty
     case 'copy': {
       const text = value['text'];
       const what = value['what'];
-      return isText(text) && isText(what) ? { type: 'copy', text, what } : undefined;
+      return typeof text === 'string' && text.length <= MAX_COPY && isText(what) ? { type: 'copy', text, what } : undefined;
     }
     default:
       return undefined;
