@@ -314,6 +314,17 @@ describe('trace page in Chromium', () => {
     await page.close();
   });
 
+  it('opens a deep link to the JSON tab with the whole trace, not its outline', async () => {
+    const { page, errors } = await open(`#/trace/${ids.traceId}?tab=json`);
+    await waitFor(async () => {
+      const text = await page.locator('pre.tl-json').innerText();
+      const json = JSON.parse(text || '{}') as { spans?: { attributes: unknown[] }[] };
+      return (json.spans?.length ?? 0) === 7 && json.spans!.some((s) => s.attributes.length > 0);
+    }, 10_000, () => 'the JSON tab shows no attributes');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('renders every tab and follows the keyboard', async () => {
     const { page, errors } = await open(`#/trace/${ids.traceId}`);
     await page.locator('.tl-row').nth(6).waitFor({ timeout: 15_000 });

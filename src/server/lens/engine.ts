@@ -576,7 +576,7 @@ export class LensEngine {
 }
 
 function isAbsolutePath(p: string): boolean {
-  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p);
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'); // POSIX, drive, UNC (\\server\share)
 }
 
 function serviceOf(span: Span): string {

@@ -120,7 +120,7 @@ export function serveLensFeatures(connection: Connection, backend: LensBackend, 
     pending.settings = settings;
     scheduleSync();
     // Diagnostics may have been switched off: clear them now.
-    setTimeout(() => void updateDiagnostics(), SYNC_DEBOUNCE_MS * 2);
+    setTimeout(() => void updateDiagnostics().catch(fail('diagnostics')), SYNC_DEBOUNCE_MS * 2);
   });
 
   connection.onInitialized(() => {

@@ -70,7 +70,8 @@ export function hoverMarkdown(
   },
 ): string {
   const out: string[] = [];
-  const what = o.operations.map((op) => `\`${escapeMarkdown(op.service, 80)}\` ${escapeMarkdown(op.name, 120)}`).slice(0, 5);
+  // Bold, not a code span: backslash escapes do not work inside code spans (they would show).
+  const what = o.operations.map((op) => `**${escapeMarkdown(op.service, 80)}** ${escapeMarkdown(op.name, 120)}`).slice(0, 5);
   out.push(`**TraceLens** · last ${o.windowMinutes} min · ${what.join(', ')}${o.operations.length > 5 ? ` and ${o.operations.length - 5} more` : ''}`);
   out.push('');
   out.push(lensTitle(s, o.windowMinutes, o.nowMs).replace(/^[●○] /, ''));

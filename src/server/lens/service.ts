@@ -28,11 +28,13 @@ export function isLensRequest(method: string): method is (typeof LENS_REQUESTS)[
 const HOVER_LINKS = 5;
 
 const engines = new WeakMap<TraceServer, LensEngine>();
+/** Servers whose engine was disposed: a late request must not start another on a closing store. */
+const ended = new WeakSet<TraceServer>();
 
-/** The server's lens engine, made on first use; undefined when its store is not the embedded one. */
+/** The server's lens engine, made on first use; undefined when its store is not the embedded one or it has ended. */
 export function lensEngine(server: TraceServer): LensEngine | undefined {
   let engine = engines.get(server);
-  if (!engine && server.store instanceof EmbeddedStore) {
+  if (!engine && !ended.has(server) && server.store instanceof EmbeddedStore) {
     const made = new LensEngine(server.store, (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`));
     engines.set(server, made);
     engine = made;
@@ -42,6 +44,7 @@ export function lensEngine(server: TraceServer): LensEngine | undefined {
 
 /** Ends the server's lens engine (before the server closes). */
 export function disposeLensEngine(server: TraceServer): void {
+  ended.add(server);
   engines.get(server)?.dispose();
   engines.delete(server);
 }

@@ -66,7 +66,9 @@ export function renderDepsPage(ctx: UiContext, route: Extract<UiRoute, { page: '
 
   const windowParams = (): { fromNanos: string } => ({ fromNanos: ((BigInt(Date.now()) - BigInt(minutes) * 60_000n) * 1_000_000n).toString() });
 
+  let edgeRequest = 0;
   const showEdgeTraces = async (d: WireDependency): Promise<void> => {
+    const request = ++edgeRequest; // a later click (or a new graph) wins over this answer
     selected = { parent: d.parent, child: d.child };
     for (const e of graph.querySelectorAll<SVGGElement>('g.edge')) e.classList.toggle('selected', e.dataset['parent'] === d.parent && e.dataset['child'] === d.child);
     edgeList.replaceChildren(el('p', { className: 'muted', text: 'Loading traces…' }));
@@ -74,10 +76,10 @@ export function renderDepsPage(ctx: UiContext, route: Extract<UiRoute, { page: '
     try {
       traces = await ctx.request('tracelens/edgeTraces', { parent: d.parent, child: d.child, ...windowParams() });
     } catch (e) {
-      edgeList.replaceChildren(el('p', { className: 'problem', text: e instanceof Error ? e.message : String(e) }));
+      if (!disposed && request === edgeRequest) edgeList.replaceChildren(el('p', { className: 'problem', text: e instanceof Error ? e.message : String(e) }));
       return;
     }
-    if (disposed) return;
+    if (disposed || request !== edgeRequest) return;
     const heading = el('h3', {}, document.createTextNode('Traces with calls from '), serviceChip(d.parent), document.createTextNode(' to '), serviceChip(d.child));
     const rows = traces.map((t) => {
       const row = el(
@@ -225,6 +227,7 @@ export function renderDepsPage(ctx: UiContext, route: Extract<UiRoute, { page: '
       minutes = next.lookbackMinutes ?? DEFAULT_MINUTES;
       syncWindow();
       selected = undefined;
+      edgeRequest++; // an edge's answer still on its way no longer fills the list
       edgeList.replaceChildren();
       void load();
     },

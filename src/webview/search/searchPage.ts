@@ -168,8 +168,9 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
   };
   const loadOperations = async (): Promise<void> => {
     const keep = operation.value;
-    const ops: WireOperation[] = service.value ? await ctx.request('tracelens/operations', { service: service.value }) : [];
-    if (disposed) return;
+    const asked = service.value;
+    const ops: WireOperation[] = asked ? await ctx.request('tracelens/operations', { service: asked }) : [];
+    if (disposed || service.value !== asked) return; // the service changed meanwhile: its own answer fills the list
     const names = [...new Set(ops.map((o) => o.name))].sort();
     operation.replaceChildren(option('', 'All operations'), ...names.map((n) => option(n, truncate(n, 80))));
     ensureOption(operation, keep);

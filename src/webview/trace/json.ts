@@ -2,6 +2,7 @@
 // it shows the selected span's JSON, or the first spans, and says so.
 import { el } from '../dom';
 import type { Change, TabView, TraceController } from './tracePage';
+import type { WireTrace } from '../../protocol/wire';
 
 /** Spans shown as a whole trace at most; the first spans past it. */
 const WHOLE_LIMIT = 2000;
@@ -11,7 +12,8 @@ export class JsonTab implements TabView {
   readonly element: HTMLElement;
   private readonly note: HTMLElement;
   private readonly pre: HTMLPreElement;
-  private renderedKey = '';
+  private renderedKey = -1;
+  private renderedTrace: WireTrace | undefined;
 
   constructor(private readonly c: TraceController) {
     this.note = el('p', { className: 'tl-muted tl-json-note' });
@@ -28,8 +30,10 @@ export class JsonTab implements TabView {
     const c = this.c;
     const trace = c.view.trace;
     const big = trace.spans.length > WHOLE_LIMIT;
-    const key = `${trace.traceId}:${trace.spans.length}:${big ? c.selected : ''}`;
-    if (key === this.renderedKey && this.pre.textContent !== '') return;
+    // Keyed by the trace object: the outline and the whole trace have the same spans but not the same fields.
+    const key = big ? c.selected : -2;
+    if (trace === this.renderedTrace && key === this.renderedKey && this.pre.textContent !== '') return;
+    this.renderedTrace = trace;
     this.renderedKey = key;
     let text: string;
     let note = '';

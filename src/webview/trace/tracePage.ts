@@ -369,8 +369,9 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
       return title();
     },
     update(next: TraceRoute): void {
-      if (next.traceId !== route.traceId || !views) return;
-      c.route = next;
+      if (next.traceId !== route.traceId) return;
+      c.route = next; // while loading too: the span asked for is the one selected when the trace arrives
+      if (!views) return;
       if ((next.tab ?? 'waterfall') !== c.tab) c.setTab(next.tab ?? 'waterfall', false);
       const pos = next.spanId ? (c.view.byId.get(next.spanId) ?? -1) : -1;
       if (pos !== c.selected) c.select(pos, false);
