@@ -16,6 +16,19 @@ export function normaliseHex(text: string): string | undefined {
   return s.length % 2 === 0 && HEX_RE.test(s) ? s : undefined;
 }
 
+const TRACE_ID_RE = /^[0-9a-f]{32}$/;
+const SPAN_ID_RE = /^[0-9a-f]{16}$/;
+
+/** Has the text the form of a trace id as the store keys it: 32 lower-case hex digits? */
+export function isTraceIdHex(text: string): boolean {
+  return TRACE_ID_RE.test(text);
+}
+
+/** Has the text the form of a span id: 16 lower-case hex digits? */
+export function isSpanIdHex(text: string): boolean {
+  return SPAN_ID_RE.test(text);
+}
+
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 

@@ -7,8 +7,8 @@ import { ConfigError } from './address';
 import { parseGoDuration, parseJaegerSpanKind } from './jaeger';
 import type { FindTracesParams, WireAttributeFilter } from '../protocol/messages';
 
-/** Splits on spaces, keeping "double-quoted parts" together (the quotes removed). */
-function words(text: string): string[] {
+/** Splits on spaces, keeping "double-quoted parts" together (the quotes removed); ConfigError on an open quote. */
+export function searchWords(text: string): string[] {
   const out: string[] = [];
   const re = /(?:[^\s"]+|"[^"]*")+/g;
   for (const m of text.matchAll(re)) out.push(m[0].replace(/"/g, ''));
@@ -22,13 +22,14 @@ function duration(text: string, what: string): string {
   return n.toString();
 }
 
-const CONDITION = /^([^=!<>]+?)(=|!=|>=|<=|>|<)(.*)$/;
+/** A condition word: key, operator, value. */
+export const SEARCH_CONDITION = /^([^=!<>]+?)(=|!=|>=|<=|>|<)(.*)$/;
 
 /** The search a line asks for; ConfigError says what is wrong with it. `nowNanos` anchors since=. */
 export function parseSearch(text: string, nowNanos: bigint): FindTracesParams {
   const q: { -readonly [K in keyof FindTracesParams]: FindTracesParams[K] } = {};
   const attributes: WireAttributeFilter[] = [];
-  for (const word of words(text)) {
+  for (const word of searchWords(text)) {
     const lower = word.toLowerCase();
     if (lower === 'error' || lower === 'errors') {
       q.errorsOnly = true;
@@ -39,7 +40,7 @@ export function parseSearch(text: string, nowNanos: bigint): FindTracesParams {
       attributes.push({ key: word.slice(4), op: 'exists' });
       continue;
     }
-    const m = CONDITION.exec(word);
+    const m = SEARCH_CONDITION.exec(word);
     if (!m) throw new ConfigError(`"${word}" is not a condition; use e.g. service=checkout, http.route=/cart, minDuration=100ms or has:db.statement`);
     const [, key, op, value] = m as unknown as [string, string, WireAttributeFilter['op'], string];
     const named = key.toLowerCase();

@@ -4,18 +4,9 @@
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { ConfigError, HELP, parseServeArgs } from './config';
 import { DISCOVERY_FILE, findRunningServer, removeDiscovery, removeDiscoverySync, serveAttachedLsp, writeDiscovery } from './lens/attach';
-import { disposeLensEngine } from './lens/service';
+import { disposeLensEngine, queryUrl } from './lens/service';
 import { serveLsp } from './lsp';
 import { TraceServer } from './traceServer';
-
-/** The query API's URL on loopback (a wildcard bind is reachable there too); undefined when it listens elsewhere. */
-function loopbackQueryUrl(server: TraceServer): string | undefined {
-  const port = server.port('query');
-  const host = server.config.query?.host;
-  if (port === undefined || host === undefined) return undefined;
-  if (host === '::1') return `http://[::1]:${port}`;
-  return host === '' || host === '0.0.0.0' || host === '::' || host === 'localhost' || /^127\./.test(host) ? `http://127.0.0.1:${port}` : undefined;
-}
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
@@ -75,7 +66,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!lspMode) log(`tracelens ${status.version} ready: ${listening.map((r) => `${r.label} ${r.endpoint}`).join(', ')}`);
   // Published in the data dir so that `tracelens lsp` on the same folder attaches to this process.
   // Only a loopback URL: an attached process connects from this machine, and lens requests are taken from loopback only.
-  const queryEndpoint = loopbackQueryUrl(server);
+  const url = queryUrl(server);
+  const queryEndpoint = url !== undefined && /^http:\/\/(?:127\.[\d.]+|localhost|\[::1\]):/.test(url) ? url : undefined;
   const dataDir = config.dataDir;
   if (dataDir !== null && !status.store.warning && queryEndpoint) {
     await writeDiscovery(dataDir, { pid: process.pid, version: status.version, queryUrl: queryEndpoint }).catch((e: unknown) => log(`tracelens: could not write ${DISCOVERY_FILE}: ${String(e)}`));

@@ -1,9 +1,8 @@
 // Deep links: a UiRoute as a path and query ("trace/<id>?span=<id>&tab=flame"), used by the standalone page's URL hash
 // (#/trace/...) and VS Code's URI handler (vscode://tracelens.tracelens/trace/...). Pure; hostile input gives undefined.
+import { isSpanIdHex, isTraceIdHex } from '../core/ids';
 import type { TraceTab, UiRoute } from '../protocol/webview';
 
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
 const TABS: readonly TraceTab[] = ['waterfall', 'flame', 'stats', 'table', 'json'];
 
 /** "trace/<id>?span=<id>" and the like; the inverse of routeFromPath. */
@@ -36,9 +35,9 @@ function withQuery(path: string, q: URLSearchParams): string {
 export function routeFromPath(path: string, query = ''): UiRoute | undefined {
   const parts = path.replace(/^\/+|\/+$/g, '').split('/');
   const q = new URLSearchParams(query.replace(/^\?/, ''));
-  const id = (text: string | null | undefined, re: RegExp): string | undefined => {
+  const id = (text: string | null | undefined, form: (t: string) => boolean): string | undefined => {
     const t = text?.toLowerCase();
-    return t !== undefined && re.test(t) ? t : undefined;
+    return t !== undefined && form(t) ? t : undefined;
   };
   switch (parts[0]) {
     case '':
@@ -47,15 +46,15 @@ export function routeFromPath(path: string, query = ''): UiRoute | undefined {
       return query ? { page: 'search', query } : { page: 'search' };
     }
     case 'trace': {
-      const traceId = id(parts[1], HEX32);
+      const traceId = id(parts[1], isTraceIdHex);
       if (!traceId || parts.length > 2) return undefined;
-      const spanId = id(q.get('span'), HEX16);
+      const spanId = id(q.get('span'), isSpanIdHex);
       const tab = TABS.find((t) => t === q.get('tab'));
       return { page: 'trace', traceId, ...(spanId ? { spanId } : {}), ...(tab ? { tab } : {}) };
     }
     case 'compare': {
-      const left = id(q.get('left'), HEX32);
-      const right = id(q.get('right'), HEX32);
+      const left = id(q.get('left'), isTraceIdHex);
+      const right = id(q.get('right'), isTraceIdHex);
       return left && right ? { page: 'compare', left, right } : undefined;
     }
     case 'dependencies': {

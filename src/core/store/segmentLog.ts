@@ -165,7 +165,8 @@ const segmentFile = (n: number): string => `segment-${String(n).padStart(8, '0')
 const sidecarFile = (n: number): string => `segment-${String(n).padStart(8, '0')}.idx`;
 const LOCK_FILE = 'tracelens.lock';
 
-function isAlive(pid: number): boolean {
+/** Is a process with this id running (EPERM: it is, under another user)? */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -3,6 +3,7 @@
 // Rows are numbered in arrival order and kept in chunks of 65536, so retention (which drops the oldest frames) frees
 // whole chunks and never copies. A trace's rows are linked in arrival order, which assembles late and out-of-order
 // spans from any number of batches and services into one trace.
+import { isTraceIdHex } from '../ids';
 import type { SpanKind } from '../model';
 import type { TraceSummary } from '../trace';
 import { rankServices } from '../trace';
@@ -253,7 +254,7 @@ export class SpanIndex {
 
   /** The slot of a trace (hex id), or -1. */
   find(traceId: string): number {
-    if (!/^[0-9a-f]{32}$/.test(traceId)) return -1;
+    if (!isTraceIdHex(traceId)) return -1;
     return this.slotFor(Buffer.from(traceId, 'hex'), 0, false);
   }
 

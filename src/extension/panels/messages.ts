@@ -1,11 +1,10 @@
 // Checks what a webview posts before the host acts on it: a ToHostMessage of the declared shape with a valid route,
 // or undefined. The UI bundle is ours, but it renders untrusted span data, so its messages are checked like input.
 // Pure (no vscode): routes are normalised by a round trip through their deep-link path (src/webview/route.ts).
+import { isSpanIdHex, isTraceIdHex } from '../../core/ids';
 import type { OpenSourceParams, ToHostMessage, UiRoute } from '../../protocol/webview';
 import { routeFromPath, routeToPath } from '../../webview/route';
 
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
 /** Longest text the host shows as a title or names a copy with. */
 const MAX_TEXT = 100_000;
 /** Longest text the host copies (a span's JSON with big attributes: the receiver takes 16 MiB requests). */
@@ -32,7 +31,7 @@ export function cleanSourceParams(value: unknown): OpenSourceParams | undefined 
   if (!isObject(value)) return undefined;
   const traceId = typeof value['traceId'] === 'string' ? value['traceId'].toLowerCase() : '';
   const spanId = typeof value['spanId'] === 'string' ? value['spanId'].toLowerCase() : '';
-  return HEX32.test(traceId) && HEX16.test(spanId) ? { traceId, spanId } : undefined;
+  return isTraceIdHex(traceId) && isSpanIdHex(spanId) ? { traceId, spanId } : undefined;
 }
 
 /**
@@ -76,10 +75,10 @@ export function parseHostMessage(value: unknown): (ToHostMessage | { readonly ty
 /** A trace id as the store keys it (32 lower-case hex digits), or undefined. */
 export function cleanTraceId(value: unknown): string | undefined {
   const id = typeof value === 'string' ? value.trim().toLowerCase() : '';
-  return HEX32.test(id) ? id : undefined;
+  return isTraceIdHex(id) ? id : undefined;
 }
 
 export function cleanSpanId(value: unknown): string | undefined {
   const id = typeof value === 'string' ? value.trim().toLowerCase() : '';
-  return HEX16.test(id) ? id : undefined;
+  return isSpanIdHex(id) ? id : undefined;
 }

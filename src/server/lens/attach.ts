@@ -4,6 +4,7 @@
 // changed lenses by polling the engine's generation.
 import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from '../../core/store/segmentLog';
 import type { Connection } from 'vscode-languageserver/node';
 import type { ServerRequests, ServerStatus } from '../../protocol/messages';
 import { UI_REQUESTS } from '../../protocol/webview';
@@ -55,14 +56,6 @@ async function readDiscovery(dataDir: string): Promise<Discovery | undefined> {
   return undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export type RunningServer =
   | { readonly kind: 'none' }
@@ -76,7 +69,7 @@ export type RunningServer =
  */
 export async function findRunningServer(dataDir: string): Promise<RunningServer> {
   const d = await readDiscovery(dataDir);
-  if (d && d.pid !== process.pid && alive(d.pid)) {
+  if (d && d.pid !== process.pid && isAlive(d.pid)) {
     try {
       const res = await fetch(`${d.queryUrl}/api/tracelens/status`, { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
       const status = (await res.json()) as ServerStatus;
@@ -86,7 +79,7 @@ export async function findRunningServer(dataDir: string): Promise<RunningServer>
     }
   }
   const lockPid = Number((await fs.readFile(join(dataDir, LOCK_FILE), 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(lockPid) && lockPid > 0 && lockPid !== process.pid && alive(lockPid)) {
+  if (Number.isInteger(lockPid) && lockPid > 0 && lockPid !== process.pid && isAlive(lockPid)) {
     const message =
       d?.pid === lockPid
         ? `the trace store in ${dataDir} is held by tracelens process ${lockPid}, which does not answer at ${d.queryUrl}; stop it (kill ${lockPid}) or give this one its own folder with --data-dir`

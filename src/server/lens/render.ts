@@ -1,5 +1,6 @@
 // What a lens and its hover say, as text. Every piece of span text (names, error messages) is hostile input: it is
 // escaped for markdown and cut to one short line; ids in links are checked hex.
+import { isSpanIdHex, isTraceIdHex } from '../../core/ids';
 import { formatDuration } from '../../core/display';
 import type { WindowSummary } from '../../core/lensStats';
 import { sparkline } from '../../core/lensStats';
@@ -53,8 +54,6 @@ export interface HoverLink {
   readonly error: boolean;
 }
 
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
 
 /** The hover's markdown: numbers, a latency histogram, error messages with counts, the slowest traces as links. */
 export function hoverMarkdown(
@@ -85,7 +84,7 @@ export function hoverMarkdown(
     out.push('', `**Errors** (${count(s.errors)}; messages from ${count(s.messageSamples)} of them):`);
     for (const m of s.messages.slice(0, 8)) out.push(`- ${count(m.count)}× ${escapeMarkdown(m.message)}`);
   }
-  const links = o.links.filter((l) => HEX32.test(l.traceId) && HEX16.test(l.spanId));
+  const links = o.links.filter((l) => isTraceIdHex(l.traceId) && isSpanIdHex(l.spanId));
   if (links.length > 0) {
     out.push('', '**Slowest recent calls:**');
     for (const l of links) {

@@ -71,8 +71,8 @@ export function syncLens(engine: LensEngine, p: LensSyncParams): void {
   if (p.settings || p.roots) engine.configure(p.settings ?? engine.settings);
 }
 
-/** The query API's base URL when it listens (hover links to the standalone page). */
-function queryUrl(server: TraceServer): string | undefined {
+/** The query API's base URL when it listens (a wildcard bind as 127.0.0.1): hover links, the discovery file. */
+export function queryUrl(server: TraceServer): string | undefined {
   const port = server.port('query');
   const host = server.config.query?.host;
   if (port === undefined || host === undefined) return undefined;

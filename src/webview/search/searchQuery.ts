@@ -2,7 +2,7 @@
 // written as a line, a line read back into a form. Pure (no DOM): tested in plain Node.
 // The line's words are parseSearch's, plus from= and to= (a custom time range, ISO local times such as
 // 2026-11-24T20:05) which a search line outside this page has no use for; parseSearch reports every other mistake.
-import { parseSearch } from '../../core/search';
+import { parseSearch, SEARCH_CONDITION, searchWords } from '../../core/search';
 import type { FindTracesParams } from '../../protocol/messages';
 
 /** The time range choices; 'any' has no start bound, 'custom' uses from/to. */
@@ -34,10 +34,13 @@ export const EMPTY_FORM: SearchForm = { service: '', operation: '', kind: '', at
 /** A mistake in a line or form field, in words a person can act on. */
 export class SearchSyntaxError extends Error {}
 
-/** Splits on spaces, keeping "double-quoted parts" together (quotes removed), like parseSearch. */
+/** parseSearch's words, its mistakes as SearchSyntaxError. */
 function words(text: string): string[] {
-  if (text.split('"').length % 2 === 0) throw new SearchSyntaxError('a double quote is not closed');
-  return [...text.matchAll(/(?:[^\s"]+|"[^"]*")+/g)].map((m) => m[0].replace(/"/g, ''));
+  try {
+    return searchWords(text);
+  } catch (e) {
+    throw new SearchSyntaxError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** A word for the line: values with spaces go in double quotes (a double quote itself cannot be written). */
@@ -49,11 +52,9 @@ function word(key: string, op: string, value: string): string {
 /** An attribute condition as typed ("http.route=/a b" from the quoted form) back into a word of the line. */
 function attributeWord(w: string): string {
   if (w.toLowerCase().startsWith('has:')) return w;
-  const m = CONDITION.exec(w);
+  const m = SEARCH_CONDITION.exec(w);
   return m ? word(m[1]!, m[2]!, m[3]!) : w;
 }
-
-const CONDITION = /^([^=!<>]+?)(=|!=|>=|<=|>|<)(.*)$/;
 
 /** The form as one search line; fields left empty are left out. */
 export function formToLine(f: SearchForm): string {
@@ -83,7 +84,7 @@ export function lineToForm(line: string): SearchForm {
       f.errorsOnly = true;
       continue;
     }
-    const m = CONDITION.exec(w);
+    const m = SEARCH_CONDITION.exec(w);
     const key = m?.[1]!.toLowerCase();
     if (m && m[2] === '=') {
       const value = m[3]!;
@@ -118,7 +119,7 @@ function timeNanos(text: string, what: string): string {
 export function formToQuery(f: SearchForm, nowMs: number): FindTracesParams {
   const attrWords = words(f.attributes);
   for (const w of attrWords) {
-    const key = CONDITION.exec(w)?.[1]?.toLowerCase();
+    const key = SEARCH_CONDITION.exec(w)?.[1]?.toLowerCase();
     if (key === 'from' || key === 'to') throw new SearchSyntaxError(`${w}: from= and to= set the time range, not an attribute`);
   }
   const line = formToLine({ ...f, range: f.range === 'custom' ? 'any' : f.range });
