@@ -1,6 +1,7 @@
 // Small helpers the trace page's modules share: service colours, span kind glyphs, durations from ns numbers.
 import { formatDuration, SPAN_KIND_NAMES } from '../../core/display';
 import type { TraceTab } from '../../protocol/webview';
+import { el } from '../dom';
 
 /** The page's tabs in order (keys 1-5). */
 export const TABS: readonly { readonly tab: TraceTab; readonly label: string }[] = [
@@ -40,4 +41,14 @@ export function dur(ns: number): string {
 /** "+1.20 ms" from a span or trace start. */
 export function rel(ns: number): string {
   return ns < 0 ? `-${dur(-ns)}` : `+${dur(ns)}`;
+}
+
+/**
+ * "⏸" drawn by CSS as two bars (many fonts have no glyph for it); the character stays in the text, so it reads and
+ * copies as "⏸".
+ */
+export function pauseIcon(): HTMLElement {
+  const icon = el('span', { className: 'tl-pause-icon', text: '⏸' });
+  icon.setAttribute('aria-hidden', 'true');
+  return icon;
 }

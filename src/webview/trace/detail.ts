@@ -7,7 +7,7 @@ import { formatWireValue } from '../../core/wire';
 import { nanos, STATUS_NAMES } from '../../core/display';
 import type { WireAttribute, WireLink, WireValue } from '../../protocol/wire';
 import { el } from '../dom';
-import { dur, kindName, rel, serviceColor } from './common';
+import { dur, kindName, pauseIcon, rel, serviceColor } from './common';
 import type { Change, TraceController } from './tracePage';
 
 /** Values longer than this are folded behind "show more". */
@@ -57,21 +57,34 @@ export class SpanDetail {
     const statusNode = el('span', {}, status);
     if (s.status.message) statusNode.append(el('span', { className: 'tl-status-message', text: ` ${s.status.message}` }));
 
-    const parts: Node[] = [
-      el('div', { className: 'tl-detail-head' }, el('h3', { className: 'tl-detail-name', text: s.name }), close),
+    // A span still running at a debugger's pause has no end yet: its "duration" is how long it had run by then.
+    const live = c.live;
+    const running = live !== undefined && live.running.has(c.selected);
+    const timing: [string, Node | string][] = running
+      ? [
+          ['Duration', el('span', { className: 'tl-running-note', text: `Running — the debugger paused it ${dur(runFor(v.duration, spanStart, live.pausedAt))} after it started` })],
+          ['Self time', `${dur(v.selfTime)} so far`],
+        ]
+      : [
+          ['Duration', dur(v.duration)],
+          ['Self time', dur(v.selfTime)],
+        ];
+    const parts: Node[] = [el('div', { className: 'tl-detail-head' }, el('h3', { className: 'tl-detail-name', text: s.name }), close)];
+    if (live?.paused === c.selected) parts.push(el('p', { className: 'tl-live-note tl-paused-note' }, pauseIcon(), ` The debugger (${live.sessionName || 'a debug session'}) is paused in this span.`));
+    else if (live?.unexported.has(c.selected)) parts.push(el('p', { className: 'tl-live-note', text: 'Ended, but still queued in the paused process: not exported yet.' }));
+    parts.push(
       kv([
         ['Service', el('span', {}, swatch, document.createTextNode(v.service))],
         ['Kind', kindName(v.kind)],
         ['Status', statusNode],
-        ['Duration', dur(v.duration)],
-        ['Self time', dur(v.selfTime)],
+        ...timing,
         ['Start', rel(v.offset)],
         ['Span ID', mono(s.spanId)],
         ['Parent ID', mono(s.parentSpanId || '–')],
         ['Trace ID', mono(s.traceId)],
       ]),
       this.buttons(),
-    ];
+    );
     if (c.outline) parts.push(el('p', { className: 'tl-loading', text: 'Loading attributes, events and links…' }));
     if (s.attributes.length > 0) parts.push(section(`Attributes (${s.attributes.length})`, attributes(s.attributes)));
     const baggage = s.attributes.filter((a) => a.key.startsWith('baggage.') || a.key === 'baggage');
@@ -200,6 +213,11 @@ function value(v: WireValue): HTMLElement {
   if ('bytes' in v) return folded(formatWireValue(v), 'tl-v-bytes');
   if ('kvlist' in v) return v.kvlist.length === 0 ? el('span', { className: 'tl-v-kvlist', text: '{}' }) : attributes(v.kvlist);
   return el('span', { text: '' });
+}
+
+/** How long a running span had run at the pause: from its start to the pause, or its shown length without a pause time. */
+function runFor(shown: number, start: bigint, pausedAt: bigint): number {
+  return pausedAt > start ? Number(pausedAt - start) : shown;
 }
 
 function folded(text: string, className: string): HTMLElement {

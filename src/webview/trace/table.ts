@@ -108,25 +108,30 @@ export class SpanTable implements TabView {
     const c = this.c;
     const { first, last } = this.positions.range(this.scroller.scrollTop, this.scroller.clientHeight || 600, 10);
     const searching = c.query.trim() !== '' && !c.found.error;
+    const live = c.live;
     const rows: HTMLElement[] = [];
     for (let r = first; r < last; r++) {
       const pos = this.order[r]!;
       const v = c.view.spans[pos]!;
       const swatch = el('span', { className: 'tl-swatch' });
       swatch.style.background = serviceColor(v.service);
+      // Still running at a debugger's pause: the duration is how long it had run, a lower bound.
+      const running = live !== undefined && live.running.has(pos);
       const row = el(
         'div',
         { className: 'tl-table-row' },
         el('span', { className: 'tl-cell' }, swatch, document.createTextNode(v.service)),
         el('span', { className: 'tl-cell', text: v.span.name }),
         el('span', { className: 'tl-cell num', text: rel(v.offset) }),
-        el('span', { className: 'tl-cell num', text: dur(v.duration) }),
+        el('span', { className: 'tl-cell num', text: running ? `≥ ${dur(v.duration)}` : dur(v.duration) }),
         el('span', { className: 'tl-cell num', text: dur(v.selfTime) }),
       );
       row.dataset['pos'] = String(pos);
       row.style.top = `${this.positions.top(r)}px`;
       if (pos === c.selected) row.classList.add('selected');
       if (v.error) row.classList.add('error');
+      if (running) row.classList.add('running');
+      if (live?.paused === pos) row.classList.add('paused');
       if (searching) row.classList.add(c.matchSet.has(pos) ? 'match' : 'dim');
       rows.push(row);
     }

@@ -1,8 +1,11 @@
 // The trace page: header, tabs (waterfall, flame graph, statistics, span table, JSON), the span detail beside them,
 // search inside the trace and the keyboard. One controller holds the page's state (selected span, collapsed spans,
 // search, critical path, zoom); the tab views read it and render. The trace reloads when the live feed names it,
-// keeping selection, collapsed spans and scroll. Span data is untrusted: text only, never markup.
-import { plural } from '../../core/display';
+// keeping selection, collapsed spans and scroll. While a debugger holds a process of the trace paused, the server adds
+// the spans that process still holds (running ones end at the pause) and says which in `live`: a banner names the pause,
+// the rows and the detail mark what is in flight, and the paused span is selected. Span data is untrusted: text only,
+// never markup.
+import { nanos, plural } from '../../core/display';
 import type { CriticalPath } from '../../core/views/criticalPath';
 import { criticalPath } from '../../core/views/criticalPath';
 import type { FindResult } from '../../core/views/find';
@@ -15,7 +18,7 @@ import type { WireLogRecord, WireTrace } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
 import { loadTrace, loadTraceOutline } from '../context';
 import { el } from '../dom';
-import { dur, TABS } from './common';
+import { dur, pauseIcon, TABS } from './common';
 import { SpanDetail } from './detail';
 import { FlameTab } from './flame';
 import { JsonTab } from './json';
@@ -45,6 +48,42 @@ export type Change = 'all' | 'selection' | 'rows' | 'search' | 'critical' | 'zoo
 
 const NO_MATCHES: FindResult = { matches: [] };
 
+/** A paused debuggee's in-flight spans as positions in the loaded view: built once per trace load, read per row. */
+export interface LiveMarks {
+  readonly sessionName: string;
+  readonly pausedSpanId: string;
+  /** Position of the span the debugger paused in, -1 when the trace lacks it. */
+  readonly paused: number;
+  /** Spans not ended at the pause (their end is the pause). */
+  readonly running: ReadonlySet<number>;
+  /** Spans that had ended but still waited in the process's export queue. */
+  readonly unexported: ReadonlySet<number>;
+  /** The debuggee's clock at the pause, Unix ns (0n when unknown). */
+  readonly pausedAt: bigint;
+}
+
+/** The view's live state, or undefined when no debugger holds a process of the trace paused. */
+export function liveMarks(view: TraceView): LiveMarks | undefined {
+  const live = view.trace.live;
+  if (!live) return undefined;
+  const positions = (ids: readonly string[]): ReadonlySet<number> => {
+    const out = new Set<number>();
+    for (const id of ids) {
+      const pos = view.byId.get(id);
+      if (pos !== undefined) out.add(pos);
+    }
+    return out;
+  };
+  return {
+    sessionName: live.sessionName,
+    pausedSpanId: live.pausedSpanId,
+    paused: view.byId.get(live.pausedSpanId) ?? -1,
+    running: positions(live.runningSpanIds),
+    unexported: positions(live.unexportedSpanIds),
+    pausedAt: nanos(live.pausedAtUnixNano),
+  };
+}
+
 /** The state of one loaded trace and the actions on it. */
 export class TraceController {
   view!: TraceView;
@@ -61,6 +100,8 @@ export class TraceController {
   tab: TraceTab;
   /** The spans shown are the trace's outline: attributes, events and links are still loading. */
   outline = false;
+  /** Set while a debugger holds a process of the trace paused. */
+  live: LiveMarks | undefined;
   private readonly listeners: ((what: Change) => void)[] = [];
 
   constructor(
@@ -70,12 +111,20 @@ export class TraceController {
     this.tab = route.tab ?? 'waterfall';
   }
 
-  /** A (re)loaded trace: keeps the selection and collapsed spans by span id. */
+  /**
+   * A (re)loaded trace: keeps the selection and collapsed spans by span id. With nothing selected, a pause selects the
+   * span the debugger paused in: on the first load (unless the route names a span) and when a new pause arrives.
+   */
   setTrace(view: TraceView, logs: readonly WireLogRecord[]): void {
     const old = this.view === view ? undefined : this.view;
-    const selectedId = old && this.selected >= 0 ? old.spans[this.selected]?.span.spanId : this.route.spanId;
+    let selectedId = old && this.selected >= 0 ? old.spans[this.selected]?.span.spanId : this.route.spanId;
     const ids = old ? collapsedIds(old, this.collapsed) : new Set<string>();
+    const oldLive = old ? this.live : undefined;
+    const live = liveMarks(view);
+    const followPause = selectedId === undefined && live !== undefined && live.paused >= 0 && (!old || live.pausedSpanId !== oldLive?.pausedSpanId);
+    if (followPause) selectedId = live.pausedSpanId;
     this.view = view;
+    this.live = live;
     this.logs = logs;
     this.collapsed = collapsedFromIds(this.view, ids);
     this.selected = selectedId !== undefined ? (this.view.byId.get(selectedId) ?? -1) : -1;
@@ -84,6 +133,8 @@ export class TraceController {
     this.found = this.query ? findSpans(this.view, this.query) : NO_MATCHES;
     this.matchSet = new Set(this.found.matches);
     this.emit('all');
+    // A pause that arrived while the page was open: scroll its span into view (the first load scrolls by itself).
+    if (followPause && old) this.emit('selection');
   }
 
   get path(): CriticalPath | undefined {
@@ -231,6 +282,17 @@ function header(c: TraceController): HTMLElement {
   );
 }
 
+/** "⏸ Paused in <session>: <span> · N running · M not exported yet", or nothing when no debugger holds the trace. */
+function liveBanner(c: TraceController): HTMLElement[] {
+  const live = c.live;
+  if (!live) return [];
+  const paused = c.view.spans[live.paused]?.span.name ?? live.pausedSpanId;
+  const text = ` Paused in ${live.sessionName || 'a debug session'}: ${paused} · ${live.running.size} running · ${live.unexported.size} not exported yet`;
+  const banner = el('div', { className: 'tl-live-banner', title: 'A debugger holds a process of this trace paused: its spans that are still running or not exported yet are shown until it resumes.' }, pauseIcon(), text);
+  banner.setAttribute('role', 'status');
+  return [banner];
+}
+
 export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
   const element = el('div', { className: 'page tl-trace' });
   element.dataset['traceId'] = route.traceId;
@@ -266,7 +328,8 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
     const content = el('div', { className: 'tl-content' }, ...[...views.values()].map((v) => v.element));
     const body = el('div', { className: 'tl-body' }, content, detail.element);
     const headerSlot = el('div', { className: 'tl-header-slot' }, header(c));
-    element.replaceChildren(headerSlot, tabBar, body);
+    const liveSlot = el('div', { className: 'tl-live-slot' }, ...liveBanner(c));
+    element.replaceChildren(headerSlot, liveSlot, tabBar, body);
     let shownTab: TraceTab | undefined;
     // Tabs out of view that missed a whole re-render ('all'): drawn when shown, not while hidden (a 100k-span trace
     // would otherwise lay out its flame graph, statistics and table before the waterfall paints).
@@ -289,6 +352,7 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
     c.onChange((what) => {
       if (what === 'all') {
         headerSlot.replaceChildren(header(c));
+        liveSlot.replaceChildren(...liveBanner(c));
         showTab();
       }
       for (const [tab, v] of views!) {

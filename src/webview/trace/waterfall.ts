@@ -5,12 +5,14 @@
 import { nanos } from '../../core/display';
 import { RowPositions } from '../../core/views/rows';
 import { el } from '../dom';
-import { dur, kindGlyph, kindName, rel, serviceColor } from './common';
+import { dur, kindGlyph, kindName, pauseIcon, rel, serviceColor } from './common';
 import type { Change, TabView, TraceController } from './tracePage';
 
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 10;
 const MINIMAP_HEIGHT = 48;
+const RUNNING_TITLE = 'Still running when the debugger paused (not exported yet)';
+const UNEXPORTED_TITLE = 'Ended, but still queued in the paused process (not exported yet)';
 
 export class Waterfall implements TabView {
   readonly element: HTMLElement;
@@ -217,6 +219,7 @@ export class Waterfall implements TabView {
     const segmentsByPos = path ? groupSegments(path.segments) : undefined;
     const searching = c.query.trim() !== '' && !c.found.error;
     const traceStart = c.view.header.startNanos;
+    const live = c.live;
     const out: HTMLElement[] = [];
     for (let r = first; r < last; r++) {
       const pos = c.rows[r]!;
@@ -230,6 +233,10 @@ export class Waterfall implements TabView {
       if (v.error) row.classList.add('error');
       if (searching) row.classList.add(c.matchSet.has(pos) ? 'match' : 'dim');
       if (path?.spans.has(pos)) row.classList.add('critical');
+      const running = live !== undefined && live.running.has(pos);
+      const paused = live !== undefined && live.paused === pos;
+      if (running) row.classList.add('running');
+      if (paused) row.classList.add('paused');
 
       const label = el('div', { className: 'tl-label' });
       label.style.paddingLeft = `${4 + Math.min(v.depth, 40) * 14}px`;
@@ -249,12 +256,19 @@ export class Waterfall implements TabView {
       );
       if (v.error) label.append(el('span', { className: 'tl-error-mark', text: '!', title: s.status.message ? `Error: ${s.status.message}` : 'Error' }));
       if (v.orphan) label.append(el('span', { className: 'tl-orphan-mark', text: 'orphan', title: `Parent ${s.parentSpanId} is not in this trace` }));
+      // The paused span is running too: its mark says both, so a row carries one mark of the pause.
+      if (paused) label.append(el('span', { className: 'tl-paused-mark', title: running ? `The debugger is paused in this span. ${RUNNING_TITLE}` : 'The debugger is paused in this span' }, pauseIcon(), ' paused here'));
+      else if (running) label.append(el('span', { className: 'tl-running-mark', text: 'running', title: RUNNING_TITLE }));
+      else if (live?.unexported.has(pos)) label.append(el('span', { className: 'tl-unexported-mark', text: 'queued', title: UNEXPORTED_TITLE }));
       label.title = `${v.service} ${s.name}`;
 
       const lane = el('div', { className: 'tl-lane' });
       const left = ((v.offset - start) / span) * 100;
       const width = (v.duration / span) * 100;
-      const bar = el('div', { className: 'tl-bar', title: `${s.name}\n${dur(v.duration)} (self ${dur(v.selfTime)})\nstarts ${rel(v.offset)}` });
+      const bar = el('div', {
+        className: 'tl-bar',
+        title: running ? `${s.name}\nrunning: ${dur(v.duration)} so far when the debugger paused\nstarts ${rel(v.offset)}` : `${s.name}\n${dur(v.duration)} (self ${dur(v.selfTime)})\nstarts ${rel(v.offset)}`,
+      });
       bar.style.left = `${left}%`;
       bar.style.width = `${width}%`;
       bar.style.setProperty('--tl-service', serviceColor(v.service));
@@ -276,7 +290,8 @@ export class Waterfall implements TabView {
           bar.append(m);
         }
       }
-      const time = el('span', { className: 'tl-duration', text: dur(v.duration) });
+      // A running span's duration is only a lower bound: it had not ended when the debugger paused.
+      const time = el('span', { className: 'tl-duration', text: running ? `≥ ${dur(v.duration)}` : dur(v.duration) });
       if (left + width > 80) {
         time.style.right = `${100 - Math.max(0, left)}%`;
         time.classList.add('before');
@@ -285,6 +300,8 @@ export class Waterfall implements TabView {
       row.append(label, lane);
       out.push(row);
     }
+    const pauseLine = live && live.pausedAt > 0n ? this.pauseLine(Number(live.pausedAt - traceStart), start, span) : undefined;
+    if (pauseLine) out.push(pauseLine);
     this.rowsLayer.replaceChildren(...out);
     if (this.firstPaint && out.length > 0) {
       this.firstPaint = false;
@@ -292,6 +309,16 @@ export class Waterfall implements TabView {
       // The next frame starts once the rows above have been painted.
       requestAnimationFrame(() => performance.mark('tracelens:waterfall-painted'));
     }
+  }
+
+  /** A line down the lanes at the pause (ns from the trace start), when the range shown holds it. */
+  private pauseLine(at: number, start: number, span: number): HTMLElement | undefined {
+    const f = (at - start) / span;
+    if (!(f >= 0 && f <= 1)) return undefined;
+    const line = el('div', { className: 'tl-pause-line', title: `The debugger paused here (${rel(at)})` });
+    line.style.setProperty('--tl-at', String(f));
+    line.style.height = `${this.positions.totalHeight}px`;
+    return line;
   }
 
   private onClick(e: MouseEvent): void {
