@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import type { ServerStatus } from '../protocol/messages';
 import type { ToWebviewMessage, UiRoute } from '../protocol/webview';
+import type { PausedState } from './debug/paused';
 
 /** The trace server session as the extension sees it. */
 export type ServerState =
@@ -40,6 +41,18 @@ export interface LensApi {
   readonly heatLines: (uri: string) => HeatLines | undefined;
 }
 
+/** The debug integration, as the in-host tests see it. */
+export interface DebugApi {
+  /** The span at a breakpoint: idle, reading, found (with the server's answer), or none (with the reason). */
+  readonly paused: () => PausedState;
+  /** Settles with the next state that is not 'reading' (or the current one if it is not), within timeoutMs. */
+  readonly pausedSettled: (timeoutMs: number) => Promise<PausedState>;
+  /** The newest debug session wired to the receiver: its tag (in its processes' resource) and name. */
+  readonly session: () => { readonly tag: string; readonly name: string; readonly ended: boolean; readonly pids: readonly number[] } | undefined;
+  /** The Span at Breakpoint view as it is now. */
+  readonly pausedView: () => Promise<TreeSnapshot[]>;
+}
+
 export interface TraceLensApi {
   readonly state: () => ServerState;
   /** A fresh status from the server; undefined while it is not running. */
@@ -60,6 +73,7 @@ export interface TraceLensApi {
   /** A message as if the webview of panel `index` had posted it; the reply the host posts back, if any. */
   readonly panelMessage: (index: number, message: unknown) => Promise<ToWebviewMessage | undefined>;
   readonly lens: LensApi;
+  readonly debug: DebugApi;
 }
 
 /** One trace-view panel as the host sees it. */

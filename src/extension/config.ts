@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { ConfigError, parseHostPort } from '../core/address';
 import { ADDRESS_OPTIONS } from '../protocol/settings';
 import type { LensSettings, ReceiverProtocol } from '../protocol/messages';
+import type { OtlpProtocol } from '../core/envSnippets';
 import { expandPathMappings } from './lens/format';
 
 export const SECTION = 'tracelens';
@@ -162,4 +163,43 @@ export function serverArgs(c: TraceLensConfig, globalStorage: string): string[] 
   );
   if (c.selfTracing) args.push('--self-trace');
   return args;
+}
+
+/** Keys under "tracelens." for debug sessions and terminals (read per launch; no restart). */
+const DEBUG_KEYS = {
+  launch: 'debug.exportToTraceLens',
+  protocol: 'debug.otlpProtocol',
+  sessionView: 'debug.showSessionTraces',
+  terminal: 'terminal.exportToTraceLens',
+} as const;
+
+export interface DebugConfig {
+  /** Add the OpenTelemetry environment to launch configurations. */
+  readonly launch: boolean;
+  readonly protocol: OtlpProtocol;
+  /** A new debug session switches the Traces view to its traces. */
+  readonly sessionView: boolean;
+  /** Add the OpenTelemetry environment to integrated terminals. */
+  readonly terminal: boolean;
+}
+
+/** The debug settings for a workspace folder (they can differ per folder), or the window's. */
+export function readDebugConfig(scope?: vscode.ConfigurationScope): DebugConfig {
+  // null: any resource (the window's value), without the warning a resource setting read without a scope logs.
+  const c = vscode.workspace.getConfiguration(SECTION, scope ?? null);
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = c.get<unknown>(key);
+    return typeof v === 'boolean' ? v : fallback;
+  };
+  return {
+    launch: bool(DEBUG_KEYS.launch, true),
+    protocol: c.get<unknown>(DEBUG_KEYS.protocol) === 'grpc' ? 'grpc' : 'http/protobuf',
+    sessionView: bool(DEBUG_KEYS.sessionView, true),
+    terminal: bool(DEBUG_KEYS.terminal, true),
+  };
+}
+
+/** True when the change touches the terminal environment's settings. */
+export function affectsTerminal(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${SECTION}.${DEBUG_KEYS.terminal}`) || e.affectsConfiguration(`${SECTION}.${DEBUG_KEYS.protocol}`);
 }

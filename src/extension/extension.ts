@@ -10,6 +10,7 @@ import { registerLens } from './lens/lens';
 import { registerPanelCommands } from './panels/commands';
 import { UiPanels } from './panels/uiPanels';
 import { createStatusBar } from './statusBar';
+import { registerDebug } from './debug/debug';
 import { SpansView } from './views/spansView';
 import { TracesView } from './views/tracesView';
 
@@ -23,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): TraceLensApi {
   const lens = registerLens(c, views.spans);
   const panels = new UiPanels(c);
   const links = registerPanelCommands(c, panels, views);
+  const debug = registerDebug(c, views.traces);
   c.pushExt(
     workspace.onDidChangeConfiguration((e) => {
       if (!affectsServer(e)) return;
@@ -51,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): TraceLensApi {
     openUri: (uri) => links.openUri(Uri.parse(uri)),
     restorePanel: (panel, state) => panels.restore(panel, state),
     panelMessage: (index, message) => panels.receive(index, message),
+    debug,
   };
 }
 

@@ -216,6 +216,61 @@ export interface ReceiversParams {
   readonly action: 'start' | 'stop';
 }
 
+/**
+ * A debug session whose processes export to the server (src/core/debug/sessions.ts says which spans are its own).
+ * `id` is the tag the extension put in the processes' resource (tracelens.debug.session) at launch.
+ */
+export interface WireDebugSession {
+  readonly id: string;
+  readonly name: string;
+  /** OTEL_SERVICE_NAME the launch got (from the configuration's name), when the user set none. */
+  readonly serviceName?: string;
+  /** Unix nanoseconds as decimal strings; no end while the session runs. */
+  readonly startNanos: string;
+  readonly endNanos?: string;
+  /** Process ids the debug adapters reported for the session's processes. */
+  readonly pids: readonly number[];
+}
+
+export interface SessionTracesParams {
+  readonly session: WireDebugSession;
+  readonly limit?: number;
+}
+
+/** A debuggee paused: what the active-span probe (src/core/debug/probe.ts) evaluated to in the paused frame. */
+export interface DebugPausedParams {
+  /** Any id that stays the same for the paused debug session (the extension sends the DAP session's). */
+  readonly sessionId: string;
+  readonly sessionName: string;
+  /** The probe's JSON text. */
+  readonly probe: string;
+}
+
+/** A span of the paused span's ancestry, innermost first. */
+export interface PausedChainSpan {
+  readonly spanId: string;
+  readonly name: string;
+  readonly service: string;
+  /** Still running (not ended when the debuggee paused). */
+  readonly running: boolean;
+  /** Nanoseconds so far (running) or in all (ended), as a decimal string. */
+  readonly durationNanos: string;
+}
+
+export type DebugPausedResult =
+  | {
+      readonly status: 'span';
+      readonly traceId: string;
+      readonly spanId: string;
+      /** The paused span and its ancestors as far as they are known, innermost first. */
+      readonly chain: readonly PausedChainSpan[];
+      /** Spans of the trace: stored, plus the ones the process still holds (running or not exported yet). */
+      readonly spans: number;
+      readonly running: number;
+      readonly unexported: number;
+    }
+  | { readonly status: 'no-otel' | 'no-span'; readonly message: string };
+
 /** Requests from a client to the server: method -> params and result. */
 export interface ServerRequests {
   'tracelens/findTraces': { params: FindTracesParams; result: WireTraceSummary[] };
@@ -244,6 +299,11 @@ export interface ServerRequests {
   /** The hover of a lensed line, as markdown; null elsewhere. */
   'tracelens/lensHover': { params: LocationParams; result: { readonly markdown: string } | null };
   'tracelens/export': { params: ExportParams; result: ExportResult };
+  /** The traces of a debug session's processes, newest first. */
+  'tracelens/sessionTraces': { params: SessionTracesParams; result: WireTraceSummary[] };
+  /** A debuggee paused in a traced frame: its unexported spans join the trace until debugResumed (or a new pause). */
+  'tracelens/debugPaused': { params: DebugPausedParams; result: DebugPausedResult };
+  'tracelens/debugResumed': { params: { readonly sessionId: string }; result: null };
   /** All or nothing: a bad file fails the request (its message names the file, line and field) and nothing is stored. */
   'tracelens/import': { params: ImportParams; result: ImportResult };
   'tracelens/status': { params: Record<string, never>; result: ServerStatus };

@@ -1,7 +1,7 @@
 // A WireTrace packed for the UI's transport: each span as a positional array and the trace id said once. A
 // 100,000-span trace is about 2.5x smaller as JSON than the object form, and the browser parses arrays faster than
 // objects with long keys; the UI unpacks it back to the same WireTrace. Pure, no dependencies.
-import type { WireAttribute, WireEvent, WireLink, WireResource, WireScope, WireSpan, WireTrace } from './wire';
+import type { WireAttribute, WireEvent, WireLink, WireLiveState, WireResource, WireScope, WireSpan, WireTrace } from './wire';
 
 /**
  * [spanId, parentSpanId, name, kind, start, end, attributes, droppedAttributes, events, droppedEvents, links,
@@ -38,6 +38,8 @@ export interface PackedTrace {
   readonly resources: readonly WireResource[];
   readonly scopes: readonly WireScope[];
   readonly spans: readonly PackedSpan[];
+  /** As WireTrace.live. */
+  readonly live?: WireLiveState;
 }
 
 /** `outline`: the trace was made without attributes, events and links (toWireTrace's outline), and says so. */
@@ -45,6 +47,7 @@ export function packTrace(t: WireTrace, outline = false): PackedTrace {
   return {
     traceId: t.traceId,
     ...(outline ? { outline } : {}),
+    ...(t.live ? { live: t.live } : {}),
     resources: t.resources,
     scopes: t.scopes,
     spans: t.spans.map((s): PackedSpan => [
@@ -74,6 +77,7 @@ export function unpackTrace(p: PackedTrace): WireTrace {
   const traceId = p.traceId;
   return {
     traceId,
+    ...(p.live ? { live: p.live } : {}),
     resources: p.resources,
     scopes: p.scopes,
     spans: p.spans.map(

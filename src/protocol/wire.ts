@@ -74,12 +74,30 @@ export interface WireSpan {
   readonly scope: number;
 }
 
+/**
+ * A trace while a debugger holds one of its processes paused: the spans that process has not exported yet are in the
+ * trace, running ones with their end at the pause.
+ */
+export interface WireLiveState {
+  /** The span active in the paused frame. */
+  readonly pausedSpanId: string;
+  /** Spans not ended when the process paused (the paused span and its in-flight ancestors). */
+  readonly runningSpanIds: readonly string[];
+  /** Spans that had ended but still waited in the process's export queue. */
+  readonly unexportedSpanIds: readonly string[];
+  /** The debuggee's clock at the pause, Unix ns as a decimal string. */
+  readonly pausedAtUnixNano: string;
+  readonly sessionName: string;
+}
+
 /** One whole trace; resources and scopes are listed once and referenced by index. */
 export interface WireTrace {
   readonly traceId: string;
   readonly spans: readonly WireSpan[];
   readonly resources: readonly WireResource[];
   readonly scopes: readonly WireScope[];
+  /** Present while a debugger holds a process of the trace paused. */
+  readonly live?: WireLiveState;
 }
 
 export interface WireTraceSummary {

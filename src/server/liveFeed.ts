@@ -27,6 +27,13 @@ export class LiveFeed {
     });
   }
 
+  /** Names traces that changed outside the store (a debugger paused or resumed a process of theirs). */
+  touch(traceIds: Iterable<string>): void {
+    if (this.listeners.size === 0) return;
+    for (const id of traceIds) this.changed.add(id);
+    this.timer ??= setTimeout(() => this.flush(), NOTIFY_INTERVAL_MS);
+  }
+
   get subscribers(): number {
     return this.listeners.size;
   }

@@ -7,6 +7,7 @@ import { localLensBackend, serveLensFeatures } from './lens/lspLens';
 import { disposeLensEngine } from './lens/service';
 import type { Handler } from './requests';
 import { dataHandlers } from './requests';
+import { debugHandlers } from './debugPauses';
 import type { TraceServer } from './traceServer';
 import { VERSION } from './traceServer';
 
@@ -25,7 +26,7 @@ export function serveLsp(connection: Connection, server: TraceServer): void {
     serverInfo: { name: 'tracelens', version: VERSION },
   }));
 
-  const handlers = dataHandlers(server);
+  const handlers = { ...dataHandlers(server), ...debugHandlers(server) };
   for (const method of Object.keys(handlers) as (keyof ServerRequests)[]) on(method, handlers[method] as Handler<typeof method>);
   on('tracelens/receivers', async (p): Promise<ServerStatus> => {
     const status = p.action === 'stop' ? await server.stopReceivers() : await server.start();

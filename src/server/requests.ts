@@ -5,6 +5,8 @@ import type { ServerRequests } from '../protocol/messages';
 import { packTrace } from '../protocol/packedTrace';
 import { fromWireQuery, toWireLog, toWireSummary, toWireTrace } from '../core/wire';
 import type { TraceServer } from './traceServer';
+import type { Span } from '../core/model';
+import type { WireLiveState, WireTrace } from '../protocol/wire';
 
 const DAY_NANOS = 86_400_000_000_000n;
 const EDGE_TRACES_LIMIT = 20;
@@ -18,22 +20,28 @@ function window(p: { readonly fromNanos?: string; readonly toNanos?: string }): 
   return [p.fromNanos ? BigInt(p.fromNanos) : to - DAY_NANOS, to];
 }
 
+/** A trace's wire form, with the paused process's state when a debugger holds one. */
+function wireTrace(traceId: string, t: { readonly spans: readonly Span[]; readonly live?: WireLiveState }, outline = false): WireTrace {
+  const wire = toWireTrace(traceId, t.spans, outline);
+  return t.live ? { ...wire, live: t.live } : wire;
+}
+
 /** The data requests (reads, import, export, clear); receiver control stays with the LSP endpoint. */
 export function dataHandlers(server: TraceServer): Handlers {
   return {
     'tracelens/status': () => server.status(),
     'tracelens/findTraces': async (p) => (await server.store.findTraces(fromWireQuery(p))).map(toWireSummary),
     'tracelens/getTrace': async (p) => {
-      const spans = await server.store.getTrace(p.traceId);
-      return spans ? toWireTrace(p.traceId, spans) : null;
+      const t = await server.pauses.trace(server, p.traceId);
+      return t ? wireTrace(p.traceId, t) : null;
     },
     'tracelens/getTracePacked': async (p) => {
-      const spans = await server.store.getTrace(p.traceId);
-      return spans ? packTrace(toWireTrace(p.traceId, spans)) : null;
+      const t = await server.pauses.trace(server, p.traceId);
+      return t ? packTrace(wireTrace(p.traceId, t)) : null;
     },
     'tracelens/getTraceOutline': async (p) => {
-      const spans = await server.store.getTrace(p.traceId);
-      return spans ? packTrace(toWireTrace(p.traceId, spans, true), true) : null;
+      const t = await server.pauses.trace(server, p.traceId);
+      return t ? packTrace(wireTrace(p.traceId, t, true), true) : null;
     },
     'tracelens/getLogs': async (p) => (await server.store.getLogs(p.traceId)).map(toWireLog),
     'tracelens/services': () => server.store.services(),

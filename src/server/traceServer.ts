@@ -9,6 +9,7 @@ import type { ExportTrace } from '../core/transfer';
 import { exportTraces, parseTraceFile } from '../core/transfer';
 import type { HostPort, ServerConfig } from './config';
 import { ADDRESS_OPTIONS, formatHostPort } from './config';
+import { DebugPauses } from './debugPauses';
 import { IngestQueue } from './ingest';
 import { LiveFeed } from './liveFeed';
 import { createQueryServer, STOPPING } from './query';
@@ -37,6 +38,8 @@ export class TraceServer {
   readonly queue: IngestQueue;
   /** Throttled store changes for the LSP endpoint and the query API's WebSocket. */
   readonly live: LiveFeed;
+  /** Processes a debugger holds paused, and the spans of theirs that join their traces meanwhile. */
+  readonly pauses: DebugPauses;
   private readonly slots: Slot[];
   private stopSelfTracing: (() => Promise<void>) | undefined;
 
@@ -50,6 +53,7 @@ export class TraceServer {
       new EmbeddedStore({ dir: config.dataDir ?? undefined, retentionBytes: config.retentionBytes, retentionMs: config.retentionMs, log: this.log });
     this.queue = new IngestQueue(this.store, config.maxQueuedSpans);
     this.live = new LiveFeed(this);
+    this.pauses = new DebugPauses((ids) => this.live.touch(ids));
     this.slots = [
       { protocol: 'otlp-http', address: config.otlpHttp },
       { protocol: 'otlp-grpc', address: config.otlpGrpc },

@@ -6,6 +6,7 @@ import type { LocationSpan, LocationSpansResult, WireSourceCandidate } from '../
 import { SHOW_LOCATION_SPANS_COMMAND } from '../../protocol/messages';
 import { formatDuration, serviceOf, spanDuration, STATUS_ERROR, truncate } from '../../core/display';
 import type { OpenPick } from '../api';
+import { logpointLanguage, logpointMessage } from '../../core/debug/logpoint';
 import { readLensConfig } from '../config';
 import { pickTrace } from '../commands';
 import type { Ctx } from '../ctx';
@@ -23,6 +24,11 @@ export interface OpenedSource {
   readonly uri: string;
   /** 1-based. */
   readonly line: number;
+}
+
+/** What Add Breakpoint / Add Logpoint set. */
+export interface SpanBreakpoint extends OpenedSource {
+  readonly logMessage?: string;
 }
 
 interface SpanRef {
@@ -44,6 +50,8 @@ export class LensCommands {
     ctx.registerCommand(SHOW_LOCATION_SPANS_COMMAND.replace(/^tracelens\./, ''), (arg?: unknown) => this.showLocationSpans(arg));
     ctx.registerCommand('findSpansForFunction', (arg?: unknown) => this.findSpansForFunction(arg));
     ctx.registerCommand('goToSpanSource', (arg?: unknown) => this.goToSpanSource(arg));
+    ctx.registerCommand('addBreakpointAtSpan', (arg?: unknown) => this.addBreakpoint(arg, false));
+    ctx.registerCommand('addLogpointAtSpan', (arg?: unknown) => this.addBreakpoint(arg, true));
   }
 
   /** The TraceLens quick pick open now, if any. */
@@ -91,35 +99,65 @@ export class LensCommands {
 
   /** Opens the source of a span: {traceId, spanId}, a Spans view row, the selected row, or one picked. */
   private async goToSpanSource(arg: unknown): Promise<OpenedSource | undefined> {
-    const span = spanArg(arg) ?? this.spans.selectedSpan ?? (await this.pickSpan());
+    const found = await this.chooseSource(arg, 'Go to Span Source');
+    if (!found || !(await confirmOutside(found.source))) return undefined;
+    return openCandidate(found.source);
+  }
+
+  /**
+   * Adds a breakpoint, or a logpoint that prints the attributes the span records (src/core/debug/logpoint.ts), at
+   * the span's source line, and shows the line.
+   */
+  private async addBreakpoint(arg: unknown, logpoint: boolean): Promise<SpanBreakpoint | undefined> {
+    const what = logpoint ? 'Add Logpoint with Span Attributes' : 'Add Breakpoint at Span';
+    const found = await this.chooseSource(arg, what);
+    if (!found || !(await confirmOutside(found.source))) return undefined;
+    const opened = await openCandidate(found.source);
+    if (!opened) return undefined;
+    const uri = vscode.Uri.parse(opened.uri);
+    let message: string | undefined;
+    if (logpoint) {
+      const trace = await this.ctx.request('tracelens/getTrace', { traceId: found.span.traceId });
+      const span = trace?.spans.find((s) => s.spanId === found.span.spanId);
+      message = logpointMessage(span?.name ?? found.span.name ?? 'span', span?.attributes ?? [], logpointLanguage(uri.path));
+    }
+    const location = new vscode.Location(uri, new vscode.Position(opened.line - 1, 0));
+    const same = vscode.debug.breakpoints.find(
+      (b) => b instanceof vscode.SourceBreakpoint && b.location.uri.toString() === uri.toString() && b.location.range.start.line === opened.line - 1,
+    );
+    if (same) vscode.debug.removeBreakpoints([same]);
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(location, true, undefined, undefined, message)]);
+    const where = `${vscode.workspace.asRelativePath(uri, false)}:${opened.line}`;
+    void vscode.window.showInformationMessage(logpoint ? `TraceLens: logpoint added at ${where}; it prints the span's attributes each time the line runs.` : `TraceLens: breakpoint added at ${where}.`);
+    return { ...opened, ...(message !== undefined ? { logMessage: message } : {}) };
+  }
+
+  /** The span (argument, selected row, or picked) and the source candidate to use (the sure one, or picked). */
+  private async chooseSource(arg: unknown, action: string): Promise<{ span: SpanRef; source: WireSourceCandidate } | undefined> {
+    const span = spanArg(arg) ?? this.spans.selectedSpan ?? (await this.pickSpan(action));
     if (!span) return undefined;
     const { candidates } = await this.ctx.request('tracelens/spanSource', { traceId: span.traceId, spanId: span.spanId });
     if (candidates.length === 0) {
       void vscode.window.showInformationMessage(noSourceMessage(span.name ?? (await this.spanName(span))));
       return undefined;
     }
-    const chosen =
+    const source =
       openDirectly(candidates) ??
       (await this.pick(
         `TraceLens: where "${plain(span.name ?? span.spanId, 60)}" may come from`,
         candidates.map((c) => ({ ...candidatePickText(c, shownPath(c)), value: c })),
       ));
-    if (!chosen) return undefined;
-    if (!chosen.inWorkspace) {
-      const open = await vscode.window.showWarningMessage(`Open ${plain(uriPath(chosen.uri), 300)}? It is outside the workspace.`, { modal: true }, 'Open');
-      if (open !== 'Open') return undefined;
-    }
-    return openCandidate(chosen);
+    return source && { span, source };
   }
 
   /** A span of the trace the Spans view shows, or of a trace picked first. */
-  private async pickSpan(): Promise<SpanRef | undefined> {
-    const traceId = this.spans.traceId ?? (await pickTrace(this.ctx, 'TraceLens: Go to Span Source: which trace?'));
+  private async pickSpan(action: string): Promise<SpanRef | undefined> {
+    const traceId = this.spans.traceId ?? (await pickTrace(this.ctx, `TraceLens: ${action}: which trace?`));
     if (!traceId) return undefined;
     const trace = this.spans.traceId === traceId && this.spans.trace ? this.spans.trace : await this.ctx.request('tracelens/getTrace', { traceId });
     if (!trace || trace.spans.length === 0) throw new UserError(`TraceLens: trace ${traceId} is not stored (any more).`);
     return this.pick(
-      'TraceLens: Go to Span Source: which span?',
+      `TraceLens: ${action}: which span?`,
       trace.spans.map((s) => ({
         label: plain(s.name, 120),
         description: `${plain(serviceOf(trace, s), 60)} · ${formatDuration(spanDuration(s))}${s.status.code === STATUS_ERROR ? ' · error' : ''}`,
@@ -164,6 +202,13 @@ async function openSpan(traceId: string, spanId: string): Promise<void> {
   const commands = await vscode.commands.getCommands(true);
   if (commands.includes(OPEN_TRACE)) await vscode.commands.executeCommand(OPEN_TRACE, { traceId, spanId });
   else await vscode.commands.executeCommand('tracelens.showTrace', traceId);
+}
+
+/** A file outside the workspace opens only when the user says so: span text names it, and span text is untrusted. */
+async function confirmOutside(c: WireSourceCandidate): Promise<boolean> {
+  if (c.inWorkspace) return true;
+  const open = await vscode.window.showWarningMessage(`Open ${plain(uriPath(c.uri), 300)}? It is outside the workspace.`, { modal: true }, 'Open');
+  return open === 'Open';
 }
 
 /** Opens a candidate at its line: revealed in the centre, the line selected. A missing file is an error. */

@@ -8,6 +8,8 @@ import type { Ctx } from '../ctx';
 import type { OperationGroup, ServiceGroup } from '../../core/display';
 import { escapeHtml, formatAge, formatDuration, groupTraces, nanos, plural, truncate } from '../../core/display';
 import { snapshotTree } from './snapshot';
+import type { DebugSessions, TracedSession } from '../debug/sessions';
+import { toWireSession } from '../debug/sessions';
 
 /** The view lists this many of the newest traces. */
 export const MAX_TRACES = 500;
@@ -45,6 +47,9 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
   private pid: number | undefined;
   /** Traces changed while the view was hidden: refresh when it shows. */
   private stale = false;
+  private sessions: DebugSessions | undefined;
+  /** Only the traces of the current debug session (sessions.current). */
+  private onlySession = false;
 
   constructor(private readonly ctx: Ctx) {
     // Trace files dropped on the view (from the Explorer or the desktop) are imported.
@@ -82,8 +87,52 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
   async refresh(): Promise<void> {
     this.stale = false;
     const seq = ++this.seq;
-    const summaries = this.ctx.state.kind === 'running' ? await this.ctx.request('tracelens/findTraces', { limit: MAX_TRACES }) : [];
-    if (seq === this.seq) this.set(summaries);
+    const session = this.filteredSession();
+    const summaries =
+      this.ctx.state.kind !== 'running'
+        ? []
+        : session
+          ? await this.ctx.request('tracelens/sessionTraces', { session: toWireSession(session), limit: MAX_TRACES })
+          : await this.ctx.request('tracelens/findTraces', { limit: MAX_TRACES });
+    if (seq === this.seq) {
+      this.set(summaries);
+      this.describe();
+    }
+  }
+
+  /** Debug sessions wired to the receiver: a new one shows only its traces (tracelens.debug.showSessionTraces). */
+  followSessions(sessions: DebugSessions, showNewSession: () => boolean): void {
+    this.sessions = sessions;
+    this.ctx.pushExt(
+      sessions.onDidChange(({ started }) => {
+        if (started && showNewSession()) this.onlySession = true;
+        this.updateContext();
+        if (this.onlySession) {
+          // A new session starts with a clean view: nothing of it has arrived yet.
+          if (started) this.set([]);
+          this.describe();
+          this.scheduleRefresh();
+        }
+      }),
+    );
+    this.updateContext();
+  }
+
+  /** Shows only the current debug session's traces (true) or every trace. */
+  showOnlySession(on: boolean): Promise<void> {
+    this.onlySession = on;
+    this.updateContext();
+    this.describe();
+    return this.refresh();
+  }
+
+  /** The debug session whose traces the view lists, if it lists only one session's. */
+  filteredSession(): TracedSession | undefined {
+    return this.onlySession ? this.sessions?.current : undefined;
+  }
+
+  private updateContext(): void {
+    void vscode.commands.executeCommand('setContext', 'tracelens.tracesFilter', this.filteredSession() ? 'session' : this.sessions?.current ? 'all' : 'none');
   }
 
   /** What the view shows, brought up to date first if it is hidden and behind. */
@@ -134,6 +183,15 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
     this.changed.fire(undefined);
   }
 
+  private describe(): void {
+    const session = this.filteredSession();
+    if (this.ctx.state.kind === 'running') this.view.description = describeView(this.ctx.state.status, session);
+    this.view.message =
+      session && this.traceCount === 0
+        ? `No traces from the debug session "${truncate(session.name, 60)}" yet: its processes export here as they run. "Show All Traces" lists every trace.`
+        : undefined;
+  }
+
   private scheduleRefresh(): void {
     if (!this.view.visible) {
       // Nobody looks: no requests while spans pour in. The status bar still counts them (from the events).
@@ -155,14 +213,19 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
       this.view.description = state.kind === 'starting' ? 'starting…' : 'server not running';
       return;
     }
-    const otlp = otlpEndpoint(state.status);
-    this.view.description = otlp ? otlp.endpoint : 'no OTLP receiver listening';
+    this.describe();
     // A new server process: its store starts empty (or from its data dir); list what it has.
     if (state.status.pid !== this.pid) {
       this.pid = state.status.pid;
       this.scheduleRefresh();
     }
   }
+}
+
+function describeView(state: ServerStatus, session: TracedSession | undefined): string {
+  if (session) return `debug session: ${truncate(session.name, 60)}${session.endNanos !== undefined ? ' (ended)' : ''}`;
+  const otlp = otlpEndpoint(state);
+  return otlp ? otlp.endpoint : 'no OTLP receiver listening';
 }
 
 function traceItem(t: WireTraceSummary): vscode.TreeItem {
