@@ -520,11 +520,13 @@ export interface DemoWorkbench {
   close(): Promise<void>;
 }
 
-export async function openDemoWorkbench(): Promise<DemoWorkbench> {
+/** `env`: extra environment for code-server and so for what it launches (debuggees, terminals). */
+export async function openDemoWorkbench(options: { env?: Record<string, string> } = {}): Promise<DemoWorkbench> {
   const otlpPort = await freePort();
   const wb = await startWorkbench({
     extensionPath: REPO_ROOT,
     workspace: join(REPO_ROOT, 'demo'),
+    ...(options.env ? { env: options.env } : {}),
     userSettings: {
       'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
       'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,

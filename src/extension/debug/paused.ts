@@ -76,9 +76,11 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
       return;
     }
     this.set({ kind: 'reading', session: session.id });
+    const started = Date.now();
     this.read(session, threadId)
       .then((result) => {
         if (seq !== this.seq) return;
+        this.ctx.log.info(`debug "${session.name}": paused; ${result.status === 'span' ? `span ${result.spanId} of trace ${result.traceId}` : result.status} (read in ${Date.now() - started} ms)`);
         this.set(result.status === 'span' ? { kind: 'span', session: session.id, sessionName: session.name, result } : { kind: 'none', session: session.id, message: result.message });
       })
       .catch((e: unknown) => {
