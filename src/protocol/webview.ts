@@ -41,7 +41,11 @@ export type TraceTab = 'waterfall' | 'flame' | 'stats' | 'table' | 'json';
 export interface OpenSourceParams {
   readonly traceId: string;
   readonly spanId: string;
+  /** What to do at the span's source: open it (the default), or add a breakpoint or a logpoint there. */
+  readonly action?: SourceAction;
 }
+
+export type SourceAction = 'open' | 'breakpoint' | 'logpoint';
 
 /** UI -> host. */
 export type ToHostMessage =

@@ -174,6 +174,15 @@ suite('debugging', () => {
     assert.equal(atLine.length, 1, 'the breakpoint replaced the logpoint on that line');
     assert.equal((atLine[0] as vscode.SourceBreakpoint).logMessage, undefined);
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+
+    // The same from the trace view's span detail ("Add breakpoint"): the webview asks its host.
+    const panel = api.panels().findIndex((p) => p.route.page === 'trace');
+    assert.ok(panel >= 0, 'the trace panel of the previous test is open');
+    await withPickAccepted(api, () => api.panelMessage(panel, { type: 'openSource', params: { ...span, action: 'breakpoint' } }));
+    await waitFor('the breakpoint from the trace view', () =>
+      vscode.debug.breakpoints.some((b) => b instanceof vscode.SourceBreakpoint && b.location.uri.toString() === breakpoint.uri && b.location.range.start.line + 1 === breakpoint.line) ? true : undefined,
+    );
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
   });
 });
 

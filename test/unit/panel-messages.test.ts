@@ -15,6 +15,8 @@ describe('messages from a webview', () => {
       route: { page: 'trace', traceId: T, spanId: S },
     });
     assert.deepEqual(parseHostMessage({ type: 'openSource', params: { traceId: T, spanId: S.toUpperCase() } }), { type: 'openSource', params: { traceId: T, spanId: S } });
+    assert.deepEqual(parseHostMessage({ type: 'openSource', params: { traceId: T, spanId: S, action: 'logpoint' } }), { type: 'openSource', params: { traceId: T, spanId: S, action: 'logpoint' } });
+    assert.deepEqual(parseHostMessage({ type: 'openSource', params: { traceId: T, spanId: S, action: 'open' } }), { type: 'openSource', params: { traceId: T, spanId: S } });
     assert.deepEqual(parseHostMessage({ type: 'request', id: 7, method: 'tracelens/clear' }), { type: 'request', id: 7, method: 'tracelens/clear', params: {} });
   });
 
@@ -29,6 +31,7 @@ describe('messages from a webview', () => {
       { type: 'open', route: { page: 'trace', traceId: '<img src=x onerror=alert(1)>' } },
       { type: 'open', route: { page: 'settings' } },
       { type: 'openSource', params: { traceId: T, spanId: '../../etc/passwd' } },
+      { type: 'openSource', params: { traceId: T, spanId: S, action: 'workbench.action.terminal.new' } },
       { type: 'navigated', route: { page: 'search' }, title: 'x'.repeat(100_001) },
       { type: 'copy', text: 42, what: 'span id' },
     ]) {

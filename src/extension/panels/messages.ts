@@ -31,7 +31,9 @@ export function cleanSourceParams(value: unknown): OpenSourceParams | undefined 
   if (!isObject(value)) return undefined;
   const traceId = typeof value['traceId'] === 'string' ? value['traceId'].toLowerCase() : '';
   const spanId = typeof value['spanId'] === 'string' ? value['spanId'].toLowerCase() : '';
-  return isTraceIdHex(traceId) && isSpanIdHex(spanId) ? { traceId, spanId } : undefined;
+  const action = value['action'];
+  if (action !== undefined && action !== 'open' && action !== 'breakpoint' && action !== 'logpoint') return undefined;
+  return isTraceIdHex(traceId) && isSpanIdHex(spanId) ? { traceId, spanId, ...(action && action !== 'open' ? { action } : {}) } : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ServerRequests } from '../../protocol/messages';
-import type { PanelState, ToWebviewMessage, UiRoute } from '../../protocol/webview';
+import type { PanelState, SourceAction, ToWebviewMessage, UiRoute } from '../../protocol/webview';
 import { isUiRequest } from '../../protocol/webview';
 import { truncate } from '../../core/display';
 import { uiHtml, UI_STYLES } from '../../webview/html';
@@ -17,8 +17,13 @@ import type { Ctx } from '../ctx';
 import { cleanRoute, parseHostMessage } from './messages';
 
 export const UI_VIEW_TYPE = 'tracelens.ui';
-/** Registered by the editor glue (src/extension/lens); 'openSource' runs it when it exists. */
+/** Registered by the editor glue (src/extension/lens); 'openSource' runs the one its action names when it exists. */
 export const GO_TO_SOURCE_COMMAND = 'tracelens.goToSpanSource';
+const SOURCE_COMMANDS: Readonly<Record<SourceAction, string>> = {
+  open: GO_TO_SOURCE_COMMAND,
+  breakpoint: 'tracelens.addBreakpointAtSpan',
+  logpoint: 'tracelens.addLogpointAtSpan',
+};
 const TITLE_MAX = 80;
 const STATUS_MESSAGE_MS = 3000;
 /** workspaceState key: the open panels' routes and titles (see UiPanels.restore). */
@@ -144,8 +149,10 @@ class UiPanel {
         vscode.window.setStatusBarMessage(`$(check) Copied ${truncate(m.what, 60)}`, STATUS_MESSAGE_MS);
         return undefined;
       case 'openSource': {
+        const command = SOURCE_COMMANDS[m.params.action ?? 'open'];
         const commands = await vscode.commands.getCommands(true);
-        if (commands.includes(GO_TO_SOURCE_COMMAND)) await vscode.commands.executeCommand(GO_TO_SOURCE_COMMAND, m.params);
+        const span = { traceId: m.params.traceId, spanId: m.params.spanId };
+        if (commands.includes(command)) await vscode.commands.executeCommand(command, span);
         else void vscode.window.showInformationMessage('TraceLens: Source navigation is not available yet.');
         return undefined;
       }

@@ -132,6 +132,13 @@ export class SpanDetail {
     );
     const hasCode = s.attributes.some((a) => CODE_KEYS.includes(a.key)) || s.events.some((e) => e.attributes.some((a) => a.key === 'exception.stacktrace'));
     if (hasCode) row.append(b('Open in editor', () => c.ctx.openSource({ traceId: s.traceId, spanId: s.spanId }), 'tl-open-source'));
+    // Breakpoints live in the editor: offered in VS Code only, for any span (the source may come from a literal too).
+    if (c.ctx.mode === 'vscode') {
+      row.append(
+        b('Add breakpoint', () => c.ctx.openSource({ traceId: s.traceId, spanId: s.spanId, action: 'breakpoint' }), 'tl-add-breakpoint'),
+        b('Add logpoint', () => c.ctx.openSource({ traceId: s.traceId, spanId: s.spanId, action: 'logpoint' }), 'tl-add-logpoint'),
+      );
+    }
     return row;
   }
 
