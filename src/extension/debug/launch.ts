@@ -23,6 +23,28 @@ export function receiverEndpoints(status: ServerStatus): ReceiverEndpoints {
 
 type Env = Record<string, string | null | undefined>;
 
+/** How long a launch waits for a trace server that is still starting: a launch never hangs on TraceLens. */
+const START_WAIT_MS = 5000;
+
+/** The running server's status (the last one it sent), waiting up to `ms` for one that is starting. */
+function runningStatus(ctx: Ctx, ms: number): Promise<ServerStatus | undefined> {
+  const now = ctx.state;
+  if (now.kind === 'running') return Promise.resolve(now.status);
+  if (now.kind === 'failed') return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      resolve(undefined);
+    }, ms);
+    const sub = ctx.onDidChangeState((s) => {
+      if (s.kind === 'starting') return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(s.kind === 'running' ? s.status : undefined);
+    });
+  });
+}
+
 /** The variables the user gave the launch: its envFile (Python's debugger reads <folder>/.env by default), then env. */
 async function userEnvironment(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<Env> {
   const env: Env = {};
@@ -50,11 +72,9 @@ async function addEnvironment(ctx: Ctx, sessions: DebugSessions, folder: vscode.
   if (config[LAUNCH_MARK] !== undefined || config.request !== 'launch' || config['__pendingTargetId'] !== undefined) return config;
   const settings = readDebugConfig(folder?.uri);
   if (!settings.launch) return config;
-  let status: ServerStatus;
-  try {
-    status = await ctx.request('tracelens/status', {});
-  } catch (e) {
-    ctx.log.warn(`debug "${config.name}": not exporting to TraceLens: ${e instanceof Error ? e.message : String(e)}`);
+  const status = await runningStatus(ctx, START_WAIT_MS);
+  if (!status) {
+    ctx.log.warn(`debug "${config.name}": not exporting to TraceLens: the trace server is not running (${ctx.state.kind === 'failed' ? ctx.state.reason : 'still starting'})`);
     return config;
   }
   const userEnv = await userEnvironment(folder, config);

@@ -41,6 +41,8 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
   private current: PausedState = { kind: 'idle' };
   /** Orders pauses: an answer for an older stop is dropped. */
   private seq = 0;
+  /** Sessions whose pause the server holds (tracelens/debugPaused sent, no debugResumed yet). */
+  private readonly onServer = new Set<string>();
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly stateChanged = new vscode.EventEmitter<PausedState>();
@@ -77,7 +79,7 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
     }
     this.set({ kind: 'reading', session: session.id });
     const started = Date.now();
-    this.read(session, threadId)
+    this.read(session, threadId, seq)
       .then((result) => {
         if (seq !== this.seq) return;
         this.ctx.log.info(`debug "${session.name}": paused; ${result.status === 'span' ? `span ${result.spanId} of trace ${result.traceId}` : result.status} (read in ${Date.now() - started} ms)`);
@@ -92,11 +94,14 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
   }
 
   resumed(session: vscode.DebugSession): void {
+    // The server keeps a pause per session (two child processes can be paused at once): end this one's there.
+    if (this.onServer.delete(session.id) && this.ctx.state.kind === 'running') {
+      this.ctx.request('tracelens/debugResumed', { sessionId: session.id }).catch(() => undefined);
+    }
     const c = this.current;
     if (c.kind === 'idle' || c.session !== session.id) return;
     this.seq++;
     this.set({ kind: 'idle' });
-    if (this.ctx.state.kind === 'running') this.ctx.request('tracelens/debugResumed', { sessionId: session.id }).catch(() => undefined);
   }
 
   /** Opens the trace view on the paused span. */
@@ -136,7 +141,7 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
     return [...c.result.chain.map((span, i): Node => ({ kind: 'span', span, paused: i === 0 })), { kind: 'open' }];
   }
 
-  private async read(session: vscode.DebugSession, threadId: number | undefined): Promise<DebugPausedResult> {
+  private async read(session: vscode.DebugSession, threadId: number | undefined, seq: number): Promise<DebugPausedResult> {
     const thread = threadId ?? (await dap<{ threads?: { id: number }[] }>(session, 'threads', {})).threads?.[0]?.id;
     if (thread === undefined) throw new Error('the debugger names no paused thread');
     const trace = await dap<{ stackFrames?: { id: number }[] }>(session, 'stackTrace', { threadId: thread, startFrame: 0, levels: 1 });
@@ -147,6 +152,9 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
     let probe: unknown = answer.result;
     if (typeof probe === 'string' && probe.startsWith('"')) probe = JSON.parse(probe);
     if (typeof probe !== 'string') throw new Error('the debugger answered something else than text');
+    // Resumed (or paused again) meanwhile: this pause is over, the server must not hold it.
+    if (seq !== this.seq) return { status: 'no-span', message: 'resumed' };
+    this.onServer.add(session.id);
     return this.ctx.request('tracelens/debugPaused', { sessionId: session.id, sessionName: session.name, probe });
   }
 
