@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TraceLensApi } from '../../src/extension/api';
+import type { PackedTrace } from '../../src/protocol/packedTrace';
+import type { WireLiveState } from '../../src/protocol/wire';
 import { find, receiver, statusWhere, traceLens, waitFor, WORKSPACE_ADDRESSES } from './lib/host';
 
 const CONFIG_NAME = 'Checkout (debug test)';
@@ -142,11 +144,22 @@ suite('debugging', () => {
       api.panels().find((p) => p.route.page === 'trace' && p.route.traceId === paused.result.traceId && p.route.spanId === paused.result.spanId),
     );
     assert.ok(panel);
+    // What the trace view reads (through its panel): the trace with the paused process's spans and the live state.
+    const index = api.panels().findIndex((p) => p.route.page === 'trace' && p.route.traceId === paused.result.traceId);
+    const live = async (): Promise<WireLiveState | undefined> => {
+      const reply = await api.panelMessage(index, { type: 'request', id: 1, method: 'tracelens/getTracePacked', params: { traceId: paused.result.traceId } });
+      assert.ok(reply?.type === 'response' && !reply.error, JSON.stringify(reply));
+      return (reply.result as PackedTrace).live;
+    };
+    const state = await live();
+    assert.equal(state?.pausedSpanId, paused.result.spanId);
+    assert.ok(state?.runningSpanIds.includes(paused.result.spanId), 'the paused span is running');
 
-    // Resuming (without the breakpoint) clears it.
+    // Resuming (without the breakpoint) clears it, here and on the server.
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     await vscode.commands.executeCommand('workbench.action.debug.continue');
     await waitFor('the pause to clear', () => (api.debug.paused().kind === 'idle' ? true : undefined));
+    await waitFor('the trace without the paused process\'s spans', async () => ((await live()) === undefined ? true : undefined));
 
     await vscode.debug.stopDebugging();
     await waitFor('the session to end', () => (api.debug.session()?.ended ? true : undefined), 20_000);
