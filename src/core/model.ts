@@ -10,6 +10,11 @@ export type UnixNanos = bigint;
 /** A duration in nanoseconds, exact. */
 export type DurationNanos = bigint;
 
+/** The clock now, as Unix nanoseconds (millisecond resolution). */
+export function nowUnixNanos(): UnixNanos {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
 /** Lower-case hex, 32 characters. */
 export type TraceId = string;
 /** Lower-case hex, 16 characters. */

@@ -15,6 +15,7 @@ import type { ExportFormat, FindTracesParams } from '../protocol/messages';
 import type { WireTraceSummary } from '../protocol/wire';
 import { ConfigError } from '../core/address';
 import { parseSearch } from '../core/search';
+import { nowUnixNanos } from '../core/model';
 
 export interface Views {
   readonly traces: TracesView;
@@ -100,7 +101,7 @@ export function registerCommands(ctx: Ctx, views: Views): void {
   /** With a search line as argument (tests, other extensions): the matching summaries, no UI. */
   let lastSearch = '';
   ctx.registerCommand('searchTraces', async (arg?: unknown) => {
-    const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
+    const now = nowUnixNanos;
     if (typeof arg === 'string') return ctx.request('tracelens/findTraces', { limit: 50, ...searchOrThrow(arg, now()) });
     const text = await vscode.window.showInputBox({
       title: 'TraceLens: Search Traces',

@@ -201,5 +201,5 @@ export function readDebugConfig(scope?: vscode.ConfigurationScope): DebugConfig 
 
 /** True when the change touches the terminal environment's settings. */
 export function affectsTerminal(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(`${SECTION}.${DEBUG_KEYS.terminal}`) || e.affectsConfiguration(`${SECTION}.${DEBUG_KEYS.protocol}`);
+  return e.affectsConfiguration(`${SECTION}.${DEBUG_KEYS.terminal}`) || e.affectsConfiguration(`${SECTION}.${DEBUG_KEYS.protocol}`) || e.affectsConfiguration('terminal.integrated.env');
 }

@@ -38,18 +38,16 @@ export class DebugPauses {
     this.touch([old.found.traceId]);
   }
 
-  /** The newest pause in this trace. */
-  forTrace(traceId: string): Pause | undefined {
-    let found: Pause | undefined;
-    for (const p of this.bySession.values()) if (p.found.traceId === traceId) found = p;
-    return found;
+  /** The pauses in this trace, oldest first. */
+  forTrace(traceId: string): Pause[] {
+    return [...this.bySession.values()].filter((p) => p.found.traceId === traceId);
   }
 
   /** The trace's stored spans, with a paused process's own merged in; undefined when there are neither. */
   async trace(server: TraceServer, traceId: string): Promise<{ readonly spans: readonly Span[]; readonly live?: PausedTrace['live'] } | undefined> {
     const stored = await server.store.getTrace(traceId);
     const pause = this.forTrace(traceId);
-    if (!pause) return stored && { spans: stored };
+    if (pause.length === 0) return stored && { spans: stored };
     // A pause in a span the process does not record (sampled out, or a remote parent only) adds no span: a trace
     // that is stored nowhere stays unknown rather than an empty trace.
     const merged = mergePaused(stored, pause);
@@ -76,7 +74,8 @@ export function debugHandlers(server: TraceServer): Handlers {
       }
       const pause: Pause = { sessionId: p.sessionId, sessionName: String(p.sessionName ?? '').slice(0, 200), found };
       server.pauses.set(pause);
-      const merged = mergePaused(await server.store.getTrace(found.traceId), pause);
+      // Other processes of the trace paused too count; this pause is the newest, so it names the paused span.
+      const merged = mergePaused(await server.store.getTrace(found.traceId), server.pauses.forTrace(found.traceId));
       return {
         status: 'span',
         traceId: found.traceId,

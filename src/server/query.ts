@@ -42,6 +42,7 @@ import { isLensRequest, lensHandlers } from './lens/service';
 import { dataHandlers } from './requests';
 import { originAllowed } from './config';
 import type { TraceServer } from './traceServer';
+import { nowUnixNanos } from '../core/model';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -216,7 +217,7 @@ async function route(server: TraceServer, req: http.IncomingMessage, res: http.S
   }
 
   // Jaeger's API (the one its UI uses).
-  const now = (): bigint => BigInt(Date.now()) * 1_000_000n;
+  const now = nowUnixNanos;
   const list = <T>(items: T[]): void => sendJson(res, 200, jaegerResponse(items, null, items.length));
   if (path === '/api/services') return list(await store.services());
   let m = /^\/api\/services\/([^/]+)\/operations$/.exec(path);

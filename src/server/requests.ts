@@ -7,6 +7,7 @@ import { fromWireQuery, toWireLog, toWireSummary, toWireTrace } from '../core/wi
 import type { TraceServer } from './traceServer';
 import type { Span } from '../core/model';
 import type { WireLiveState, WireTrace } from '../protocol/wire';
+import { nowUnixNanos } from '../core/model';
 
 const DAY_NANOS = 86_400_000_000_000n;
 const EDGE_TRACES_LIMIT = 20;
@@ -16,7 +17,7 @@ export type Handlers = { readonly [M in keyof ServerRequests]?: Handler<M> };
 
 /** A time window from optional decimal-string bounds; default: the last 24 hours. */
 function window(p: { readonly fromNanos?: string; readonly toNanos?: string }): [bigint, bigint] {
-  const to = p.toNanos ? BigInt(p.toNanos) : BigInt(Date.now()) * 1_000_000n;
+  const to = p.toNanos ? BigInt(p.toNanos) : nowUnixNanos();
   return [p.fromNanos ? BigInt(p.fromNanos) : to - DAY_NANOS, to];
 }
 

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { DemoWorkbench } from './workbench';
-import { freePort, openDemoWorkbench, REPO_ROOT } from './workbench';
+import { freePort, openDemoWorkbench, quickInput as sharedQuickInput, quickRows as sharedQuickRows, REPO_ROOT, runCommand as sharedRunCommand } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 const ORDERS_SOURCE = readFileSync(join(REPO_ROOT, 'demo', 'orders.js'), 'utf8').split('\n');
@@ -37,15 +37,9 @@ describe('debugging in the real workbench', () => {
     await demo?.close();
   });
 
-  const quickInput = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget input').first();
-  const quickRows = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
-  async function runCommand(title: string): Promise<void> {
-    await page.keyboard.press('F1');
-    await quickInput().waitFor({ timeout: 10_000 });
-    await quickInput().fill(`>${title}`);
-    await quickRows().filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
-    await quickInput().press('Enter');
-  }
+  const quickInput = (): Locator => sharedQuickInput(page);
+  const quickRows = (): Locator => sharedQuickRows(page);
+  const runCommand = (title: string): Promise<void> => sharedRunCommand(page, title);
   const tracesPane = (): ReturnType<Page['locator']> => page.locator('.pane:has(> .pane-header h3.title:text-is("Traces"))');
 
   it('a launch configuration without OTEL variables exports; the Traces view shows only the session', async () => {

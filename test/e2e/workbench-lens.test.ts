@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import type { DemoWorkbench } from './workbench';
-import { openDemoWorkbench, REPO_ROOT } from './workbench';
+import { openDemoWorkbench, quickInput as sharedQuickInput, quickRows as sharedQuickRows, REPO_ROOT, runCommand as sharedRunCommand } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 const REQUESTS = 5;
@@ -33,8 +33,9 @@ describe('span <-> code in the real workbench', () => {
     await demo?.close();
   });
 
-  const quickInput = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget input').first();
-  const quickRows = (): ReturnType<Page['locator']> => page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  const quickInput = (): Locator => sharedQuickInput(page);
+  const quickRows = (): Locator => sharedQuickRows(page);
+  const runCommand = (title: string): Promise<void> => sharedRunCommand(page, title);
   const quickTitle = async (): Promise<string> => (await page.locator('.quick-input-widget .quick-input-title').first().textContent()) ?? '';
   const callsLens = (): Locator => page.locator('.codelens-decoration a', { hasText: new RegExp(`● ${REQUESTS} calls`) }).first();
   /** The text of the editor line right below the calls lens (the line it belongs to), and a point on its first word.
@@ -58,13 +59,6 @@ describe('span <-> code in the real workbench', () => {
       { timeout: 15_000 },
     );
     return (await handle.jsonValue()) as { text: string; x: number; y: number };
-  }
-  async function runCommand(title: string): Promise<void> {
-    await page.keyboard.press('F1');
-    await quickInput().waitFor({ timeout: 10_000 });
-    await quickInput().fill(`>${title}`);
-    await quickRows().filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
-    await quickInput().press('Enter');
   }
   /** "Ln 16, Col 1 (40 selected)" from the status bar. */
   const cursorLine = async (): Promise<number> => Number(/Ln (\d+)/.exec((await page.locator('.statusbar').textContent()) ?? '')?.[1] ?? 0);

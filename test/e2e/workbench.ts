@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const NODE24_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
@@ -556,4 +556,17 @@ export async function openDemoWorkbench(options: { env?: Record<string, string> 
       await wb.stop();
     },
   };
+}
+
+/** The workbench's quick input box (palette, Quick Open, pickers) and its rows. */
+export const quickInput = (page: Page): Locator => page.locator('.quick-input-widget input').first();
+export const quickRows = (page: Page): Locator => page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+
+/** Runs a command by its palette title (F1, the title, Enter once its row is listed). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await quickInput(page).waitFor({ timeout: 10_000 });
+  await quickInput(page).fill(`>${title}`);
+  await quickRows(page).filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
+  await quickInput(page).press('Enter');
 }

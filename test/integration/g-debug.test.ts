@@ -8,7 +8,7 @@
 //   checkout.handle ├──────────────[paused at "const total"]─ ─ ─ (running)
 //   checkout.validate  ├──┤  (ended, still in the batch queue: the process is paused)
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -77,6 +77,22 @@ suite('debugging', () => {
     assert.equal(mine['OTEL_BSP_SCHEDULE_DELAY'], '5000');
     assert.match(mine['OTEL_RESOURCE_ATTRIBUTES'] ?? '', /^team=payments,tracelens\.debug\.session=[0-9a-f]{16}$/);
     assert.equal(mine['OTEL_EXPORTER_OTLP_ENDPOINT'], endpoint);
+
+    // An envFile's values are the user's too; its resource attributes are left as the file says.
+    const dir = mkdtempSync(join(tmpdir(), 'tracelens-envfile-'));
+    try {
+      writeFileSync(join(dir, 'dev.env'), '# team settings\nOTEL_SERVICE_NAME="from-file"\nexport OTEL_RESOURCE_ATTRIBUTES=team=file\n');
+      const fromFile = await launchedEnvironment({ envFile: join(dir, 'dev.env') });
+      assert.equal(fromFile['OTEL_SERVICE_NAME'], 'from-file');
+      assert.equal(fromFile['OTEL_RESOURCE_ATTRIBUTES'], 'team=file');
+      assert.equal(fromFile['OTEL_EXPORTER_OTLP_ENDPOINT'], endpoint);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // A launch that exports to its own collector is left alone.
+    const elsewhere = await launchedEnvironment({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.invalid:4318' } });
+    assert.deepEqual(elsewhere, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.invalid:4318' });
   });
 
   test('the setting turns it off for the workspace', async () => {
@@ -178,7 +194,28 @@ suite('debugging', () => {
     assert.ok(bp, 'the logpoint is among the breakpoints');
     assert.equal(bp.logMessage, message);
     assert.equal(bp.location.range.start.line + 1, added.line);
-    assert.match(readFileSync(program(), 'utf8').split('\n')[added.line - 1] ?? '', /checkout\.handle/, 'the line that names the span');
+    // The span's source line starts it (startActiveSpan('checkout.handle', async (span) => {): the logpoint goes on
+    // the first line of its function, where it is the active span.
+    const lines = readFileSync(program(), 'utf8').split('\n');
+    assert.match(lines[added.line - 2] ?? '', /startActiveSpan\('checkout\.handle'/, 'the line after the one that starts the span');
+
+    // Run it: the Debug Console prints the span's name, its trace id and what it recorded so far.
+    const printed: string[] = [];
+    const tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: { type?: string; event?: string; body?: { output?: string } }) => {
+          if (m.type === 'event' && m.event === 'output' && typeof m.body?.output === 'string') printed.push(m.body.output);
+        },
+      }),
+    });
+    try {
+      assert.ok(await vscode.debug.startDebugging(folder(), launch()), 'the launch started');
+      const line = await waitFor('the logpoint output', () => printed.find((o) => o.includes('[span checkout.handle]')), 30_000);
+      assert.match(line, /\[span checkout\.handle\] active=checkout\.handle trace=[0-9a-f]{32} app\.checkout\.number=/, line);
+    } finally {
+      tracker.dispose();
+      await vscode.debug.stopDebugging();
+    }
 
     const breakpoint = await withPickAccepted(api, () => vscode.commands.executeCommand<SpanBreakpoint | undefined>('tracelens.addBreakpointAtSpan', span));
     assert.ok(breakpoint);
@@ -186,6 +223,15 @@ suite('debugging', () => {
     const atLine = vscode.debug.breakpoints.filter((b) => b instanceof vscode.SourceBreakpoint && b.location.uri.toString() === breakpoint.uri && b.location.range.start.line + 1 === breakpoint.line);
     assert.equal(atLine.length, 1, 'the breakpoint replaced the logpoint on that line');
     assert.equal((atLine[0] as vscode.SourceBreakpoint).logMessage, undefined);
+    // A breakpoint already there keeps its condition.
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    const at = new vscode.Location(vscode.Uri.parse(breakpoint.uri), new vscode.Position(breakpoint.line - 1, 0));
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(at, true, 'n > 3')]);
+    await withPickAccepted(api, () => vscode.commands.executeCommand<SpanBreakpoint | undefined>('tracelens.addLogpointAtSpan', span));
+    const kept = vscode.debug.breakpoints.filter((b): b is vscode.SourceBreakpoint => b instanceof vscode.SourceBreakpoint && b.location.uri.toString() === breakpoint.uri);
+    assert.equal(kept.length, 1);
+    assert.equal(kept[0]?.condition, 'n > 3');
+    assert.ok(kept[0]?.logMessage?.startsWith('[span checkout.handle]'));
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
 
     // The same from the trace view's span detail ("Add breakpoint"): the webview asks its host.

@@ -64,10 +64,22 @@ describe('otelEnvironment', () => {
     assert.ok(!('OTEL_EXPORTER_OTLP_PROTOCOL' in unsetProtocol.add));
   });
 
-  it("keeps the user's endpoint and picks the receiver of the user's protocol (the traces variable first)", () => {
-    const own = env({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ' http://collector:4318/v1/traces ' });
-    assert.equal(own.endpoint, 'http://collector:4318/v1/traces');
-    assert.ok(!('OTEL_EXPORTER_OTLP_ENDPOINT' in own.add) && !('OTEL_EXPORTER_OTLP_PROTOCOL' in own.add));
+  it("leaves a launch that exports elsewhere alone; with the user's own endpoint on a receiver, adds the rest", () => {
+    const elsewhere = env({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ' http://collector:4318/v1/traces ' }, { serviceName: 'Launch', sessionTag: 't' });
+    assert.equal(elsewhere.endpoint, 'http://collector:4318/v1/traces');
+    assert.deepEqual(elsewhere.add, {}, 'no service name, sampler, batch delay, metrics or tag for a team collector');
+    assert.match(elsewhere.problem ?? '', /exports to http:\/\/collector:4318\/v1\/traces .*leaves its environment alone/);
+    const ours = env({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318/' }, { serviceName: 'Launch', sessionTag: 't' });
+    assert.equal(ours.problem, undefined);
+    assert.ok(!('OTEL_EXPORTER_OTLP_ENDPOINT' in ours.add));
+    assert.equal(ours.add['OTEL_SERVICE_NAME'], 'Launch');
+    assert.equal(ours.add['OTEL_RESOURCE_ATTRIBUTES'], `${SESSION_ATTRIBUTE}=t`);
+    const unsetTraces = env({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: null });
+    assert.ok(!('OTEL_EXPORTER_OTLP_ENDPOINT' in unsetTraces.add), 'traces would fall back to the general endpoint');
+    assert.match(unsetTraces.problem ?? '', /unsets OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
+  });
+
+  it("picks the receiver of the user's protocol (the traces variable first)", () => {
     const grpc = env({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
     assert.equal(grpc.add['OTEL_EXPORTER_OTLP_ENDPOINT'], GRPC);
     assert.ok(!('OTEL_EXPORTER_OTLP_PROTOCOL' in grpc.add));
@@ -347,6 +359,19 @@ describe('mergePaused and pausedChain', () => {
       sessionName: 'Launch API',
     });
     assert.deepEqual(stored.map((x) => x.name), ['s1', 'stored s2'], 'the stored list is not changed');
+  });
+
+  it('merges every paused process of the trace; the newest pause names the paused span', () => {
+    // frontend (paused earlier) holds s1 running; orders (paused now) holds s2 running under it and s3 queued.
+    const frontend = { ...pause([s(1, 0, 0, 50)], 1, [1], []), sessionId: 'dap-frontend', sessionName: 'frontend.js' };
+    const orders = { ...pause([s(2, 1, 5, 50), s(3, 2, 6, 9), s(1, 0, 0, 50)], 2, [2], [3]), sessionId: 'dap-orders', sessionName: 'orders.js' };
+    const merged = mergePaused(undefined, [frontend, orders]);
+    assert.deepEqual(merged.spans.map((x) => x.name), ['s1', 's2', 's3'], 'each span once');
+    assert.equal(merged.live.pausedSpanId, id(2));
+    assert.equal(merged.live.sessionName, 'orders.js');
+    assert.deepEqual([...merged.live.runningSpanIds].sort(), [id(1), id(2)]);
+    assert.deepEqual(merged.live.unexportedSpanIds, [id(3)]);
+    assert.deepEqual(pausedChain(merged).map((c) => [c.name, c.running]), [['s2', true], ['s1', true]]);
   });
 
   it('stands alone when nothing is stored, and returns the stored list itself when the process adds nothing', () => {

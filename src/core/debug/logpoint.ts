@@ -22,7 +22,11 @@ export function logpointLanguage(path: string): LogpointLanguage {
 }
 
 /** Text shown as is: braces would start an expression. */
-const literal = (text: string, max = 80): string => text.replace(/[{}]/g, (b) => (b === '{' ? '(' : ')')).replace(/[\r\n]+/g, ' ').slice(0, max);
+const literal = (text: string, max = 80): string =>
+  text
+    .replace(/[{}]/g, (b) => (b === '{' ? '(' : ')'))
+    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ') // control characters (ESC would restyle the Debug Console) and line breaks
+    .slice(0, max);
 
 function valueText(v: WireValue): string {
   if (v === null) return 'null';
@@ -54,4 +58,14 @@ export function logpointMessage(name: string, attributes: readonly WireAttribute
   }
   const recorded = keys.map((a) => `${literal(a.key)}=${literal(valueText(a.value), 60)}`);
   return [head, 'recorded', ...recorded].join(' ');
+}
+
+/**
+ * Whether a source line ends by opening the body of the function a span runs: `startActiveSpan('x', (span) => {`,
+ * `function (span) {`, Python's `with tracer.start_as_current_span("x") as span:`, Kotlin's `.use { span ->`, Ruby's
+ * `in_span('x') do |span|`. A span's source line is often that line, and the span is active only from the next one.
+ */
+export function opensFunctionBody(line: string): boolean {
+  const code = line.replace(/\s+\/\/.*$/, '').trimEnd();
+  return /(=>\s*\{|\bfunction\b[^{]*\{|\{\s*[\w, ]*->|\bdo(\s*\|[^|]*\|)?)$/.test(code) || /^\s*(async\s+)?(with|def)\b.*:$/.test(code);
 }

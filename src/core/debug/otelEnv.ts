@@ -59,6 +59,19 @@ export function resourceAttributeKeys(value: string): string[] {
     });
 }
 
+/** Whether an endpoint a user set is one of the receivers (so the rest of the environment still helps). */
+function isReceiver(url: string, endpoints: ReceiverEndpoints): boolean {
+  const norm = (u: string): string =>
+    u
+      .trim()
+      .toLowerCase()
+      .replace(/\/v1\/traces\/?$/, '')
+      .replace(/\/+$/, '')
+      .replace('//localhost:', '//127.0.0.1:');
+  const own = norm(url);
+  return [endpoints.http, endpoints.grpc].some((e) => e !== undefined && norm(e) === own);
+}
+
 /** A service name from a launch configuration's name: trimmed, one line, at most 100 characters. */
 export function serviceNameFrom(configName: string): string {
   return configName.replace(/\s*[\r\n\t]+\s*/g, ' ').trim().slice(0, 100);
@@ -82,10 +95,15 @@ export function otelEnvironment(req: EnvRequest): EnvPlan {
   const protocolUnset = env['OTEL_EXPORTER_OTLP_PROTOCOL'] === null && !text('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL');
   const userProtocol = text('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? text('OTEL_EXPORTER_OTLP_PROTOCOL') ?? (protocolUnset ? 'http/protobuf' : undefined);
   const userEndpoint = text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? text('OTEL_EXPORTER_OTLP_ENDPOINT');
+  // The user's own endpoint elsewhere (a team collector): their setup is theirs, TraceLens adds nothing to it.
+  if (userEndpoint && !isReceiver(userEndpoint, req.endpoints)) {
+    return { add: {}, kept, endpoint: userEndpoint, problem: `it exports to ${userEndpoint} (its own OTEL_EXPORTER_OTLP_ENDPOINT), so TraceLens leaves its environment alone` };
+  }
   let endpoint = userEndpoint;
   let problem: string | undefined;
-  if (!userEndpoint && env['OTEL_EXPORTER_OTLP_ENDPOINT'] === null) {
-    problem = 'the launch configuration unsets OTEL_EXPORTER_OTLP_ENDPOINT, so the program exports where its SDK defaults to';
+  const unset = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].find((name) => env[name] === null);
+  if (!userEndpoint && unset) {
+    problem = `the launch configuration unsets ${unset}, so the program exports where its SDK defaults to`;
   } else if (!userEndpoint) {
     let protocol = (userProtocol ?? req.protocol) as string;
     let url = protocol === 'grpc' ? req.endpoints.grpc : req.endpoints.http;

@@ -20,21 +20,39 @@ export interface PausedTrace {
   readonly live: WireLiveState;
 }
 
-/** The stored spans (undefined: none stored yet) merged with the pause's. */
-export function mergePaused(stored: readonly Span[] | undefined, pause: Pause): PausedTrace {
+/**
+ * The stored spans (undefined: none stored yet) merged with the paused processes' (several processes of one trace can
+ * be paused at once; the last pause is the newest and names the paused span).
+ */
+export function mergePaused(stored: readonly Span[] | undefined, pauses: Pause | readonly Pause[]): PausedTrace {
+  const list: readonly Pause[] = Array.isArray(pauses) ? pauses : [pauses as Pause];
+  const newest = list[list.length - 1]!;
   const have = new Set<SpanId>();
   for (const s of stored ?? []) have.add(s.spanId);
-  const extra = pause.found.spans.filter((s) => !have.has(s.spanId));
+  const extra: Span[] = [];
+  const added = new Set<SpanId>();
+  for (let i = list.length - 1; i >= 0; i--) {
+    for (const s of list[i]!.found.spans) {
+      if (have.has(s.spanId)) continue;
+      have.add(s.spanId);
+      added.add(s.spanId);
+      extra.push(s);
+    }
+  }
+  // Running when any paused process says so (it has not ended there); queued otherwise.
+  const running = new Set<SpanId>();
+  const unexported = new Set<SpanId>();
+  for (const p of list) for (const id of p.found.running) if (added.has(id)) running.add(id);
+  for (const p of list) for (const id of p.found.unexported) if (added.has(id) && !running.has(id)) unexported.add(id);
   const spans = extra.length === 0 ? (stored ?? []) : [...(stored ?? []), ...extra].sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
-  const added = new Set(extra.map((s) => s.spanId));
   return {
     spans,
     live: {
-      pausedSpanId: pause.found.spanId,
-      runningSpanIds: [...pause.found.running].filter((id) => added.has(id)),
-      unexportedSpanIds: [...pause.found.unexported].filter((id) => added.has(id)),
-      pausedAtUnixNano: pause.found.now.toString(),
-      sessionName: pause.sessionName,
+      pausedSpanId: newest.found.spanId,
+      runningSpanIds: [...running],
+      unexportedSpanIds: [...unexported],
+      pausedAtUnixNano: newest.found.now.toString(),
+      sessionName: newest.sessionName,
     },
   };
 }

@@ -6,7 +6,8 @@
 // text (untrusted: it comes from the debuggee) with the receivers' own OTLP JSON decoder. Pure.
 import type { Span } from '../model';
 import { MalformedPayloadError } from '../model';
-import { decodeTraceRequestJson } from '../otlp/json';
+import type { Json } from '../otlp/json';
+import { decodeTraceRequestValue } from '../otlp/json';
 import { isSpanIdHex, isTraceIdHex } from '../ids';
 
 /** Largest probe answer read (the probe itself stops adding spans near 4 MB). */
@@ -16,8 +17,9 @@ export const MAX_PROBE_CHARS = 8 * 1024 * 1024;
  * A JavaScript expression (ES2017 and BigInt: Node 10.4 or later) that evaluates to a JSON string:
  * { tracelens: 1, now: "<unix ns>", otel: boolean, active: {traceId, spanId} | null, running: [spanId],
  *   unexported: [spanId], request: ExportTraceServiceRequest (OTLP JSON) }.
- * It has no side effects: it reads data properties (no getters of the program's objects) and calls only spanContext(),
- * the context manager's active(), the context's getValue() and a trace state's serialize().
+ * It changes nothing in the program: it reads the SDK's own fields (where a value may be any object of the program's,
+ * such as the context's values, it reads data properties only, so no getter of the program's runs) and calls only
+ * spanContext(), the context manager's active(), the context's getValue() and a trace state's serialize().
  */
 export const ACTIVE_SPAN_PROBE = `(function () {
   var out = { tracelens: 1, now: String(Date.now()) + '000000', otel: false, active: null, running: [], unexported: [], request: { resourceSpans: [] } };
@@ -209,11 +211,11 @@ export function parsePausedSpans(text: string): PausedSpans {
   const now = typeof o['now'] === 'string' && /^\d{1,20}$/.test(o['now']) ? BigInt(o['now']) : fail('no time');
   const running = ids(o['running'], 'running');
   const unexported = ids(o['unexported'], 'unexported');
-  let decoded: ReturnType<typeof decodeTraceRequestJson>;
+  let decoded: ReturnType<typeof decodeTraceRequestValue>;
   try {
-    decoded = decodeTraceRequestJson(JSON.stringify(o['request'] ?? {}));
+    decoded = decodeTraceRequestValue((o['request'] ?? {}) as Json);
   } catch (e) {
-    // JSON nested deeper than the stack (JSON.stringify recurses) is junk like any other.
+    // Anything the decoder cannot walk (e.g. nested deeper than the stack) is junk like any other.
     if (e instanceof MalformedPayloadError) throw e;
     return fail(`spans that cannot be read (${e instanceof Error ? e.message : String(e)})`);
   }

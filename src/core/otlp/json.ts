@@ -288,12 +288,24 @@ export function readJsonEnvelope(
   names: JsonEnvelope,
   item: (o: JsonObject, resource: Resource, scope: InstrumentationScope, path: Path, at: string) => void,
 ): void {
-  let root: Json;
+  walkJsonEnvelope(parseJson(text), names, item);
+}
+
+/** JSON.parse, failing with MalformedPayloadError. */
+function parseJson(text: string): Json {
   try {
-    root = JSON.parse(text) as Json;
+    return JSON.parse(text) as Json;
   } catch (e) {
     throw new MalformedPayloadError(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/** readJsonEnvelope on a value JSON.parse already made. */
+export function walkJsonEnvelope(
+  root: Json,
+  names: JsonEnvelope,
+  item: (o: JsonObject, resource: Resource, scope: InstrumentationScope, path: Path, at: string) => void,
+): void {
   const top = new Path(undefined, '$');
   if (!isObject(root)) return top.fail(`expected an ${names.request} object, got ${describe(root)}`);
   const [resources, resourcesSnake] = names.resource;
@@ -317,9 +329,14 @@ export function readJsonEnvelope(
 
 /** Decodes an OTLP JSON ExportTraceServiceRequest from its text. Throws MalformedPayloadError with the field's path. */
 export function decodeTraceRequestJson(text: string): DecodedBatch {
+  return decodeTraceRequestValue(parseJson(text));
+}
+
+/** decodeTraceRequestJson on a value JSON.parse already made (e.g. a part of a bigger document). */
+export function decodeTraceRequestValue(root: Json): DecodedBatch {
   const spans: Span[] = [];
   const rejects = new RejectLog();
-  readJsonEnvelope(text, TRACES_JSON, (o, res, sc, path, at) => {
+  walkJsonEnvelope(root, TRACES_JSON, (o, res, sc, path, at) => {
     const s = span(o, res, sc, path);
     const problem = spanProblem(s.traceId, s.spanId, s.parentSpanId);
     if (problem) rejects.add(at, problem);

@@ -413,14 +413,25 @@ export class EmbeddedStore implements TraceStore {
     const out: TraceSummary[] = [];
     for (const t of candidates) {
       if (out.length >= limit) break;
-      if (exact) {
-        const traceId = this.index.traceId(t);
-        const spans = await this.spansOfSlot(t, traceId);
-        if (!spans.some((s) => spanMatches(s, q))) continue;
-      }
+      if (exact && !(await this.anySpanMatches(t, q, rows.frames))) continue;
       out.push(this.index.summary(t));
     }
     return out;
+  }
+
+  /**
+   * Whether a span of trace slot `t` meets every condition of `q`. A matching span sits in a frame whose attribute
+   * filter allows the query (`allowed`): only those frames are decoded, not every frame the trace touches.
+   */
+  private async anySpanMatches(t: number, q: TraceQuery, allowed: { readonly base: number; readonly ok: Uint8Array } | undefined): Promise<boolean> {
+    const traceId = this.index.traceId(t);
+    for (const id of this.index.recordsOf(t, 'spans')) {
+      if (allowed && allowed.ok[id - allowed.base] !== 1) continue;
+      const d = await this.decoded(id);
+      if (!d || !('spans' in d)) continue;
+      if ((d.spans.get(traceId) ?? []).some((s) => spanMatches(s, q))) return true;
+    }
+    return false;
   }
 
   async services(): Promise<string[]> {

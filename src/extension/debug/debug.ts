@@ -4,10 +4,10 @@ import type { DebugApi } from '../api';
 import { readDebugConfig } from '../config';
 import type { Ctx } from '../ctx';
 import { UserError } from '../ctx';
+import { nextEvent } from '../events';
 import { snapshotTree } from '../views/snapshot';
 import type { TracesView } from '../views/tracesView';
 import { registerLaunchEnvironment } from './launch';
-import type { PausedState } from './paused';
 import { PausedSpanView } from './paused';
 import { DebugSessions } from './sessions';
 
@@ -26,20 +26,8 @@ export function registerDebug(ctx: Ctx, traces: TracesView): DebugApi {
 
   return {
     paused: () => paused.state,
-    pausedSettled: (timeoutMs) =>
-      new Promise<PausedState>((resolve) => {
-        if (paused.state.kind !== 'reading') return resolve(paused.state);
-        const timer = setTimeout(() => {
-          sub.dispose();
-          resolve(paused.state);
-        }, timeoutMs);
-        const sub = paused.onDidChangeState((s) => {
-          if (s.kind === 'reading') return;
-          clearTimeout(timer);
-          sub.dispose();
-          resolve(s);
-        });
-      }),
+    pausedSettled: async (timeoutMs) =>
+      paused.state.kind === 'reading' ? ((await nextEvent(paused.onDidChangeState, (s) => s.kind !== 'reading', timeoutMs)) ?? paused.state) : paused.state,
     session: () => {
       const s = sessions.current;
       return s && { tag: s.tag, name: s.name, ended: s.endNanos !== undefined, pids: [...s.pids] };

@@ -10,6 +10,7 @@ import { otelEnvironment, parseEnvFile } from '../../core/debug/otelEnv';
 import type { ServerStatus } from '../../protocol/messages';
 import { affectsTerminal, readDebugConfig } from '../config';
 import type { Ctx } from '../ctx';
+import { nextEvent } from '../events';
 import type { DebugSessions } from './sessions';
 import { LAUNCH_MARK } from './sessions';
 
@@ -27,26 +28,27 @@ type Env = Record<string, string | null | undefined>;
 const START_WAIT_MS = 5000;
 
 /** The running server's status (the last one it sent), waiting up to `ms` for one that is starting. */
-function runningStatus(ctx: Ctx, ms: number): Promise<ServerStatus | undefined> {
-  const now = ctx.state;
-  if (now.kind === 'running') return Promise.resolve(now.status);
-  if (now.kind === 'failed') return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      resolve(undefined);
-    }, ms);
-    const sub = ctx.onDidChangeState((s) => {
-      if (s.kind === 'starting') return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(s.kind === 'running' ? s.status : undefined);
-    });
-  });
+async function runningStatus(ctx: Ctx, ms: number): Promise<ServerStatus | undefined> {
+  const state = ctx.state.kind === 'starting' ? await nextEvent(ctx.onDidChangeState, (s) => s.kind !== 'starting', ms) : ctx.state;
+  return state?.kind === 'running' ? state.status : undefined;
 }
 
-/** The variables the user gave the launch: its envFile (Python's debugger reads <folder>/.env by default), then env. */
-async function userEnvironment(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<Env> {
+/** OTEL_* variables of the editor's own environment: every process it starts inherits them. */
+function inheritedOtel(): Env {
+  const env: Env = {};
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('OTEL_')) env[k] = v;
+  return env;
+}
+
+/** A launch configuration's env: a plain object, undefined when absent, or 'other' (a shape this code does not know). */
+function envOf(config: vscode.DebugConfiguration): Record<string, unknown> | undefined | 'other' {
+  const own: unknown = config['env'];
+  if (own === undefined) return undefined;
+  return typeof own === 'object' && own !== null && !Array.isArray(own) ? (own as Record<string, unknown>) : 'other';
+}
+
+/** The variables of the launch's envFile (Python's debugger reads <folder>/.env when it names none). */
+async function envFileVariables(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<Env> {
   const env: Env = {};
   const files: string[] = [];
   const envFile: unknown = config['envFile'];
@@ -58,18 +60,29 @@ async function userEnvironment(folder: vscode.WorkspaceFolder | undefined, confi
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text !== undefined) Object.assign(env, parseEnvFile(text));
   }
-  const own: unknown = config['env'];
-  if (typeof own === 'object' && own !== null && !Array.isArray(own)) {
-    for (const [k, v] of Object.entries(own as Record<string, unknown>)) env[k] = typeof v === 'string' ? v : v === null ? null : v === undefined ? undefined : String(v);
+  return env;
+}
+
+/** OTEL_* variables of the terminal.integrated.env.<platform> setting: terminals get them too, and they win. */
+function terminalSettingsOtel(): Env {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'osx' : 'linux';
+  const value: unknown = vscode.workspace.getConfiguration('terminal.integrated.env').get(platform);
+  const env: Env = {};
+  if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (k.startsWith('OTEL_')) env[k] = typeof v === 'string' ? v : v === null ? null : undefined;
   }
   return env;
 }
+
+/** Debug types whose launches start a browser or an editor, not a program with an OpenTelemetry SDK of its own. */
+const NOT_PROGRAMS = new Set(['pwa-chrome', 'chrome', 'pwa-msedge', 'msedge', 'pwa-extensionHost', 'extensionHost']);
 
 /** Adds the environment to a launch configuration; returns it unchanged when it should not (or cannot) export. */
 async function addEnvironment(ctx: Ctx, sessions: DebugSessions, folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration> {
   // Resolvers run more than once for some types (js-debug's "node" becomes "pwa-node"): once is enough.
   // js-debug starts a session of its own for each process it attaches to (__pendingTargetId): those are not launches.
   if (config[LAUNCH_MARK] !== undefined || config.request !== 'launch' || config['__pendingTargetId'] !== undefined) return config;
+  if (NOT_PROGRAMS.has(config.type)) return config;
   const settings = readDebugConfig(folder?.uri);
   if (!settings.launch) return config;
   const status = await runningStatus(ctx, START_WAIT_MS);
@@ -77,22 +90,32 @@ async function addEnvironment(ctx: Ctx, sessions: DebugSessions, folder: vscode.
     ctx.log.warn(`debug "${config.name}": not exporting to TraceLens: the trace server is not running (${ctx.state.kind === 'failed' ? ctx.state.reason : 'still starting'})`);
     return config;
   }
-  const userEnv = await userEnvironment(folder, config);
+  const own = envOf(config);
+  if (own === 'other') {
+    ctx.log.warn(`debug "${config.name}": not exporting to TraceLens: its "env" is not an object of variables`);
+    return config;
+  }
+  // What the user set, lowest first: the editor's environment, the envFile, the configuration's env.
+  const fromFile = await envFileVariables(folder, config);
+  const userEnv: Env = { ...inheritedOtel(), ...fromFile };
+  for (const [k, v] of Object.entries(own ?? {})) userEnv[k] = typeof v === 'string' ? v : v === null ? null : v === undefined ? undefined : String(v);
   const tag = randomBytes(8).toString('hex');
   const plan = otelEnvironment({ userEnv, endpoints: receiverEndpoints(status), protocol: settings.protocol, serviceName: config.name, sessionTag: tag });
   if (plan.problem) {
     ctx.log.warn(`debug "${config.name}": not exporting to TraceLens: ${plan.problem}`);
     return config;
   }
-  const own: unknown = config['env'];
-  const base = typeof own === 'object' && own !== null && !Array.isArray(own) ? (own as Record<string, unknown>) : {};
-  const serviceName = plan.add['OTEL_SERVICE_NAME'] ?? (typeof userEnv['OTEL_SERVICE_NAME'] === 'string' ? userEnv['OTEL_SERVICE_NAME'] : undefined);
+  const add = { ...plan.add };
+  // An envFile's resource attributes stay the file's (its adapter may expand them its own way): no tag then; the
+  // session's spans are told apart by time, process id and service name instead.
+  if (fromFile['OTEL_RESOURCE_ATTRIBUTES'] !== undefined && own?.['OTEL_RESOURCE_ATTRIBUTES'] === undefined) delete add['OTEL_RESOURCE_ATTRIBUTES'];
+  const serviceName = add['OTEL_SERVICE_NAME'] ?? (typeof userEnv['OTEL_SERVICE_NAME'] === 'string' ? userEnv['OTEL_SERVICE_NAME'] : undefined);
   sessions.launching(tag, config.name, serviceName);
-  const added = Object.keys(plan.add);
+  const added = Object.keys(add);
   ctx.log.info(
     `debug "${config.name}": exports to ${plan.endpoint ?? '?'}; added ${added.length > 0 ? added.join(', ') : 'nothing'}${plan.kept.length > 0 ? `; kept the launch's own ${plan.kept.join(', ')}` : ''}`,
   );
-  return { ...config, env: { ...base, ...plan.add }, [LAUNCH_MARK]: { session: tag, ...(serviceName ? { serviceName } : {}) } };
+  return { ...config, env: { ...own, ...add }, [LAUNCH_MARK]: { session: tag, ...(serviceName ? { serviceName } : {}) } };
 }
 
 /** Registers the launch provider for every debug type and keeps the terminals' environment up to date. */
@@ -110,8 +133,7 @@ export function registerLaunchEnvironment(ctx: Ctx, sessions: DebugSessions): vo
     const state = ctx.state;
     const settings = readDebugConfig();
     // The terminal's shell may set its own values later (profile, rc files): those win, as they should.
-    const inherited: Env = {};
-    for (const [k, v] of Object.entries(process.env)) if (k.startsWith('OTEL_')) inherited[k] = v;
+    const inherited: Env = { ...inheritedOtel(), ...terminalSettingsOtel() };
     const plan = settings.terminal && state.kind === 'running' ? otelEnvironment({ userEnv: inherited, endpoints: receiverEndpoints(state.status), protocol: settings.protocol }) : undefined;
     const add = plan && !plan.problem ? plan.add : {};
     // Status updates arrive often; a changed collection makes terminals offer a relaunch, so change it only for real.

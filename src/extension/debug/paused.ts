@@ -8,6 +8,7 @@ import { ACTIVE_SPAN_PROBE } from '../../core/debug/probe';
 import { formatDuration, nanos, truncate } from '../../core/display';
 import type { DebugPausedResult, PausedChainSpan } from '../../protocol/messages';
 import type { Ctx } from '../ctx';
+import { plain } from '../lens/format';
 import type { DebugSessions, PauseListener } from './sessions';
 
 /** Debug types of js-debug, whose frames can evaluate JavaScript. */
@@ -60,6 +61,21 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
     ctx.pushExt(this.view, this.item, this.changed, this.stateChanged);
     ctx.registerCommand('showPausedSpan', () => this.open());
     sessions.listenForPauses(this);
+    // A new server process holds no pause: say so rather than show a span its trace view no longer has.
+    let pid = ctx.state.kind === 'running' ? ctx.state.status.pid : undefined;
+    ctx.pushExt(
+      ctx.onDidChangeState((state) => {
+        const next = state.kind === 'running' ? state.status.pid : undefined;
+        if (next === pid) return;
+        pid = next;
+        this.onServer.clear();
+        const c = this.current;
+        if (c.kind === 'span' || c.kind === 'reading') {
+          this.seq++;
+          this.set({ kind: 'none', session: c.session, message: 'The trace server restarted while the debuggee was paused: step or continue to read the span again.' });
+        }
+      }),
+    );
     this.render();
   }
 
@@ -176,8 +192,8 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
             : undefined;
     if (c.kind === 'span') {
       const paused = c.result.chain[0];
-      this.item.text = `$(debug-pause) ${truncate(paused?.name ?? c.result.spanId, 40)}`;
-      this.item.tooltip = `TraceLens: paused in span "${paused?.name ?? c.result.spanId}" of trace ${c.result.traceId} (${c.result.running} running). Click to open it in the trace view.`;
+      this.item.text = `$(debug-pause) ${plain(paused?.name ?? c.result.spanId, 40)}`;
+      this.item.tooltip = `TraceLens: paused in span "${truncate(paused?.name ?? c.result.spanId, 200)}" of trace ${c.result.traceId} (${c.result.running} running). Click to open it in the trace view.`;
       this.item.command = 'tracelens.showPausedSpan';
       this.item.show();
     } else {

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { WireDebugSession } from '../../protocol/messages';
 import type { Ctx } from '../ctx';
+import { nowUnixNanos } from '../../core/model';
 
 /** The property the launch provider adds to a configuration it wired: { session: tag, serviceName? }. */
 export const LAUNCH_MARK = 'tracelensSession';
@@ -26,8 +27,6 @@ export interface PauseListener {
   stopped(session: vscode.DebugSession, threadId: number | undefined): void;
   resumed(session: vscode.DebugSession): void;
 }
-
-const nowNanos = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 export function toWireSession(s: TracedSession): WireDebugSession {
   return {
@@ -79,7 +78,7 @@ export class DebugSessions {
 
   /** The launch provider wired a configuration; the session starts soon (its processes may export before it does). */
   launching(tag: string, name: string, serviceName: string | undefined): void {
-    const s: TracedSession = { tag, name, ...(serviceName ? { serviceName } : {}), startNanos: nowNanos(), pids: new Set() };
+    const s: TracedSession = { tag, name, ...(serviceName ? { serviceName } : {}), startNanos: nowUnixNanos(), pids: new Set() };
     this.byTag.set(tag, s);
     // Forget old sessions: a long editing day makes hundreds.
     for (const old of this.byTag.keys()) {
@@ -107,6 +106,8 @@ export class DebugSessions {
     const traced = this.sessionOf(session);
     if (!traced) return;
     this.tagOf.set(session.id, traced.tag);
+    // A restart runs the same resolved configuration again: the session goes on.
+    traced.endNanos = undefined;
     this.latest = traced;
     this.ctx.log.info(`debug session "${session.name}" (${session.type}): its traces are tagged ${traced.tag}`);
     this.changed.fire({ started: true });
@@ -118,7 +119,7 @@ export class DebugSessions {
     this.tagOf.delete(session.id);
     const traced = tag ? this.byTag.get(tag) : undefined;
     if (!traced || session.parentSession) return;
-    traced.endNanos = nowNanos();
+    traced.endNanos = nowUnixNanos();
     this.changed.fire({ started: false });
   }
 

@@ -6,7 +6,7 @@ import type { LocationSpan, LocationSpansResult, WireSourceCandidate } from '../
 import { SHOW_LOCATION_SPANS_COMMAND } from '../../protocol/messages';
 import { formatDuration, serviceOf, spanDuration, STATUS_ERROR, truncate } from '../../core/display';
 import type { OpenPick } from '../api';
-import { logpointLanguage, logpointMessage } from '../../core/debug/logpoint';
+import { logpointLanguage, logpointMessage, opensFunctionBody } from '../../core/debug/logpoint';
 import { readLensConfig } from '../config';
 import { pickTrace } from '../commands';
 import type { Ctx } from '../ctx';
@@ -121,15 +121,19 @@ export class LensCommands {
       const span = trace?.spans.find((s) => s.spanId === found.span.spanId);
       message = logpointMessage(span?.name ?? found.span.name ?? 'span', span?.attributes ?? [], logpointLanguage(uri.path));
     }
-    const location = new vscode.Location(uri, new vscode.Position(opened.line - 1, 0));
+    // A span's source line usually starts it (startActiveSpan(..., (span) => {): the span is active from the next line.
+    const document = await vscode.workspace.openTextDocument(uri);
+    const line = opensFunctionBody(document.lineAt(opened.line - 1).text) && opened.line < document.lineCount ? opened.line + 1 : opened.line;
+    const location = new vscode.Location(uri, new vscode.Position(line - 1, 0));
     const same = vscode.debug.breakpoints.find(
-      (b) => b instanceof vscode.SourceBreakpoint && b.location.uri.toString() === uri.toString() && b.location.range.start.line === opened.line - 1,
+      (b): b is vscode.SourceBreakpoint => b instanceof vscode.SourceBreakpoint && b.location.uri.toString() === uri.toString() && b.location.range.start.line === line - 1,
     );
+    // One breakpoint a line: the one there keeps its condition and hit count, and takes the new log message (or none).
     if (same) vscode.debug.removeBreakpoints([same]);
-    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(location, true, undefined, undefined, message)]);
-    const where = `${vscode.workspace.asRelativePath(uri, false)}:${opened.line}`;
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(location, true, same?.condition, same?.hitCondition, message)]);
+    const where = `${vscode.workspace.asRelativePath(uri, false)}:${line}`;
     void vscode.window.showInformationMessage(logpoint ? `TraceLens: logpoint added at ${where}; it prints the span's attributes each time the line runs.` : `TraceLens: breakpoint added at ${where}.`);
-    return { ...opened, ...(message !== undefined ? { logMessage: message } : {}) };
+    return { uri: opened.uri, line, ...(message !== undefined ? { logMessage: message } : {}) };
   }
 
   /** The span (argument, selected row, or picked) and the source candidate to use (the sure one, or picked). */
