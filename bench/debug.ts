@@ -1,7 +1,7 @@
 // Debug-integration benchmark: what reading the span at a breakpoint and the session's traces cost, each against a
 // reference measured in the same run:
 //   probe     Debugger.evaluateOnCallFrame(ACTIVE_SPAN_PROBE) in a real Node process paused at a `debugger` statement
-//             (real OpenTelemetry SDK, inspector over CDP with ws, as test/protocol/debug-probe.test.ts does), for a
+//             (real OpenTelemetry SDK, CDP over ws with test/helpers/inspector.ts, as the probe's test uses), for a
 //             small trace (a handful of spans queued in the batch span processor) and a big one (hundreds of ended
 //             spans with ~20 attributes each), p50/p99, against evaluateOnCallFrame('1+1') in the same frame;
 //             then parsePausedSpans and the tracelens/debugPaused handler on the big answer, against JSON.parse of it;
@@ -16,13 +16,10 @@
 //   npx tsx bench/debug.ts             500,000 spans stored, 150 probe evaluations per trace, 40 searches
 //   npx tsx bench/debug.ts --quick     100,000 spans, 50 evaluations, 15 searches
 //   npx tsx bench/debug.ts --help      every option
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
 import { ACTIVE_SPAN_PROBE, parsePausedSpans } from '../src/core/debug/probe';
 import { SESSION_ATTRIBUTE } from '../src/core/debug/otelEnv';
 import { sessionQueries } from '../src/core/debug/sessions';
@@ -37,6 +34,7 @@ import { DEFAULT_CONFIG } from '../src/server/config';
 import { debugHandlers } from '../src/server/debugPauses';
 import { dataHandlers } from '../src/server/requests';
 import { TraceServer } from '../src/server/traceServer';
+import { Debuggee } from '../test/helpers/inspector';
 import { parseArgs, runMain } from './options';
 import { median, percentile } from './stats';
 
@@ -57,11 +55,9 @@ const ROOT = resolve(__dirname, '..');
 const STEP_MS = 20_000;
 const LIMIT = 500;
 const temporary = new Set<string>();
-const children = new Set<ChildProcess>();
 
+// Debuggees left running by a failure or Ctrl+C are killed by test/helpers/inspector.ts when this process exits.
 function cleanUp(): void {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  children.clear();
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
   temporary.clear();
 }
@@ -125,131 +121,6 @@ tracer.startActiveSpan('GET /orders/:id', { kind: api.SpanKind.SERVER, attribute
 }).then(() => provider.shutdown());
 `;
 
-interface PausedEvent {
-  readonly reason: string;
-  readonly callFrames: readonly { readonly callFrameId: string }[];
-}
-
-/** Rejects after `ms` with what was being waited for. */
-function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}
-
-/** A debuggee stopped at its `debugger` statement, with a CDP session on its inspector (as a debug adapter has). */
-class Debuggee {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private readonly pauses: PausedEvent[] = [];
-  private pauseWaiter: (() => void) | undefined;
-  private frame = '';
-
-  private constructor(
-    readonly child: ChildProcess,
-    private readonly ws: WebSocket,
-  ) {
-    ws.on('message', (data: Buffer) => {
-      const msg = JSON.parse(data.toString('utf8')) as { id?: number; result?: unknown; error?: { message: string }; method?: string; params?: unknown };
-      if (msg.id !== undefined) {
-        const p = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        if (msg.error) p?.reject(new Error(msg.error.message));
-        else p?.resolve(msg.result);
-      } else if (msg.method === 'Debugger.paused') {
-        this.pauses.push(msg.params as PausedEvent);
-        this.pauseWaiter?.();
-      }
-    });
-  }
-
-  static async start(program: string, args: readonly string[]): Promise<Debuggee> {
-    const child = spawn(process.execPath, ['--inspect-brk=127.0.0.1:0', program, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    children.add(child);
-    let stderr = '';
-    const url = await deadline(
-      new Promise<string>((resolveUrl, reject) => {
-        child.stderr!.on('data', (d: Buffer) => {
-          stderr += d.toString('utf8');
-          const m = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(stderr);
-          if (m) resolveUrl(m[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`the debuggee exited (${code}) before its inspector listened: ${stderr}`)));
-      }),
-      STEP_MS,
-      'the inspector URL',
-    );
-    const ws = new WebSocket(url, { maxPayload: 256 * 1024 * 1024 });
-    await deadline(
-      new Promise<void>((resolveOpen, reject) => {
-        ws.once('open', () => resolveOpen());
-        ws.once('error', reject);
-      }),
-      STEP_MS,
-      'the inspector connection',
-    );
-    const d = new Debuggee(child, ws);
-    await d.send('Runtime.enable');
-    await d.send('Debugger.enable');
-    await d.send('Runtime.runIfWaitingForDebugger');
-    // --inspect-brk stops on the first line first; the second stop is the `debugger` statement.
-    for (;;) {
-      const paused = await d.nextPause();
-      if (paused.reason === 'other') {
-        d.frame = paused.callFrames[0]!.callFrameId;
-        return d;
-      }
-      await d.send('Debugger.resume');
-    }
-  }
-
-  send<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    const id = this.nextId++;
-    const answer = new Promise<T>((resolveAnswer, reject) => this.pending.set(id, { resolve: resolveAnswer as (v: unknown) => void, reject }));
-    this.ws.send(JSON.stringify({ id, method, params }));
-    return deadline(answer, STEP_MS, method);
-  }
-
-  private nextPause(): Promise<PausedEvent> {
-    return deadline(
-      new Promise<PausedEvent>((resolvePause, reject) => {
-        const check = (): void => {
-          const p = this.pauses.shift();
-          if (p) {
-            this.pauseWaiter = undefined;
-            resolvePause(p);
-          } else this.pauseWaiter = check;
-        };
-        this.child.once('exit', (code) => reject(new Error(`the debuggee exited (${code}) before pausing`)));
-        check();
-      }),
-      STEP_MS,
-      'Debugger.paused',
-    );
-  }
-
-  /** Evaluates an expression in the paused frame, returned by value (as a debug adapter's evaluate does). */
-  async evaluate(expression: string): Promise<unknown> {
-    const r = await this.send<{ result: { value?: unknown }; exceptionDetails?: { text: string } }>('Debugger.evaluateOnCallFrame', {
-      callFrameId: this.frame,
-      expression,
-      returnByValue: true,
-      silent: true,
-    });
-    if (r.exceptionDetails) throw new Error(`evaluation failed: ${r.exceptionDetails.text}`);
-    return r.result.value;
-  }
-
-  async close(): Promise<void> {
-    this.ws.close();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill('SIGKILL');
-      await deadline(exited, STEP_MS, 'the debuggee exit');
-    }
-    children.delete(this.child);
-  }
-}
-
 interface ProbeRun {
   readonly queued: number;
   readonly probe: number[];
@@ -262,7 +133,9 @@ interface ProbeRun {
 
 /** Starts a debuggee with `queued` ended spans, then evaluates '1+1' and the probe alternately. */
 async function probeRun(program: string, queued: number, attributes: number, evaluations: number): Promise<ProbeRun> {
-  const d = await Debuggee.start(program, [String(queued), String(attributes)]);
+  const d = await Debuggee.start({ program, args: [String(queued), String(attributes)], cwd: ROOT, stepMs: STEP_MS });
+  // As a debug adapter's evaluate: exceptions thrown by the expression do not pause the debuggee.
+  const evaluate = (expression: string): Promise<unknown> => d.evaluate(expression, { silent: true });
   try {
     const probe: number[] = [];
     const inside: number[] = [];
@@ -271,20 +144,20 @@ async function probeRun(program: string, queued: number, attributes: number, eva
     let text = '';
     // Warm-up: the first evaluation compiles the probe in the debuggee.
     for (let i = 0; i < 3; i++) {
-      await d.evaluate('1+1');
-      text = String(await d.evaluate(ACTIVE_SPAN_PROBE));
+      await evaluate('1+1');
+      text = String(await evaluate(ACTIVE_SPAN_PROBE));
     }
     for (let i = 0; i < evaluations; i++) {
       let s = performance.now();
-      const two = await d.evaluate('1+1');
+      const two = await evaluate('1+1');
       reference.push(performance.now() - s);
       if (two !== 2) throw new Error(`'1+1' evaluated to ${JSON.stringify(two)}`);
       s = performance.now();
-      const answer = await d.evaluate(ACTIVE_SPAN_PROBE);
+      const answer = await evaluate(ACTIVE_SPAN_PROBE);
       probe.push(performance.now() - s);
       if (typeof answer !== 'string') throw new Error(`the probe evaluated to ${JSON.stringify(answer)}`);
       text = answer;
-      const own = await d.evaluate(timedInside);
+      const own = await evaluate(timedInside);
       if (typeof own !== 'number' || own < 0) throw new Error(`the timed probe evaluated to ${JSON.stringify(own)}`);
       inside.push(own);
     }

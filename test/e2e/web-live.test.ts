@@ -16,6 +16,7 @@ import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Browser, Page } from 'playwright-core';
 import type { Pause } from '../../src/core/debug/paused';
 import { decodeTraceRequestJson } from '../../src/core/otlp/json';
+import { watchedPage } from '../helpers/page';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
@@ -133,17 +134,7 @@ describe('trace page while a debugger holds the process paused', () => {
   });
 
   const open = async (hash: string): Promise<{ page: Page; errors: string[] }> => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 800 } });
-    const page = await context.newPage();
-    page.on('close', () => void context.close().catch(() => undefined));
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/WebSocket|Failed to load resource/.test(m.text())) errors.push(m.text());
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
-    });
+    const { page, errors } = await watchedPage(browser, { viewport: { width: 1400, height: 800 } });
     await page.goto(`${srv.query}/${hash}`);
     await page.locator('.tl-trace[data-loaded="whole"]').waitFor({ timeout: 15_000 });
     return { page, errors };

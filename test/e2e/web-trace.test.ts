@@ -15,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Browser, Page } from 'playwright-core';
+import { watchedPage } from '../helpers/page';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
@@ -148,18 +149,7 @@ describe('trace page in Chromium', () => {
   });
 
   const open = async (hash: string): Promise<{ page: Page; errors: string[] }> => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 800 }, permissions: ['clipboard-read', 'clipboard-write'] });
-    const page = await context.newPage();
-    page.on('close', () => void context.close().catch(() => undefined));
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      // Failed loads are reported below with their URL (the browser's own favicon request is not the page's).
-      if (m.type() === 'error' && !/WebSocket|Failed to load resource/.test(m.text())) errors.push(m.text());
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
-    });
+    const { page, errors } = await watchedPage(browser, { viewport: { width: 1400, height: 800 }, permissions: ['clipboard-read', 'clipboard-write'] });
     await page.goto(`${srv.query}/${hash}`);
     // A trace paints from its outline first; wait for the whole trace (or the page saying it is not stored).
     if (hash.startsWith('#/trace/')) await page.locator('.tl-trace[data-loaded="whole"], .tl-missing').first().waitFor({ timeout: 15_000 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import type { DemoWorkbench } from './workbench';
-import { freePort, openDemoWorkbench, quickInput as sharedQuickInput, quickRows as sharedQuickRows, REPO_ROOT, runCommand as sharedRunCommand } from './workbench';
+import { freePort, openDemoWorkbench, openFile, quickInput as sharedQuickInput, quickRows as sharedQuickRows, REPO_ROOT, runCommand as sharedRunCommand } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 const ORDERS_SOURCE = readFileSync(join(REPO_ROOT, 'demo', 'orders.js'), 'utf8').split('\n');
@@ -68,12 +68,7 @@ describe('debugging in the real workbench', () => {
 
   it('a breakpoint in the traced handler pauses; the span at the breakpoint is shown and opens highlighted', async () => {
     // Open orders.js, go to the line, toggle a breakpoint (F9).
-    await page.keyboard.press('Control+P');
-    await quickInput().waitFor({ timeout: 10_000 });
-    await quickInput().fill('orders.js');
-    await quickRows().filter({ hasText: 'orders.js' }).first().waitFor({ timeout: 10_000 });
-    await quickInput().press('Enter');
-    await page.locator('.tabs-container .tab.active', { hasText: 'orders.js' }).waitFor({ timeout: 10_000 });
+    await openFile(page, 'orders.js');
     await page.keyboard.press('Control+G');
     await quickInput().waitFor({ timeout: 10_000 });
     await quickInput().fill(`:${BREAK_LINE}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import type { DemoWorkbench } from './workbench';
-import { openDemoWorkbench, quickInput as sharedQuickInput, quickRows as sharedQuickRows, REPO_ROOT, runCommand as sharedRunCommand } from './workbench';
+import { openDemoWorkbench, openFile, quickInput as sharedQuickInput, quickRows as sharedQuickRows, REPO_ROOT, runCommand as sharedRunCommand } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 const REQUESTS = 5;
@@ -69,12 +69,7 @@ describe('span <-> code in the real workbench', () => {
 
     // Open demo/orders.js with Quick Open.
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
-    await page.keyboard.press('Control+P');
-    await quickInput().waitFor({ timeout: 10_000 });
-    await quickInput().fill('orders.js');
-    await quickRows().filter({ hasText: 'orders.js' }).first().waitFor({ timeout: 10_000 });
-    await quickInput().press('Enter');
-    await page.locator('.tabs-container .tab.active', { hasText: 'orders.js' }).waitFor({ timeout: 10_000 });
+    await openFile(page, 'orders.js');
 
     // Every request reaches orders.place once: REQUESTS calls, one of them failed (the error path).
     const lens = callsLens();

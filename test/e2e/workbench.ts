@@ -570,3 +570,14 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await quickRows(page).filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
   await quickInput(page).press('Enter');
 }
+
+/** Opens a workspace file with Quick Open (Control+P, the name, Enter once its row is listed); resolves when its tab
+ * is the active one. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await quickInput(page).waitFor({ timeout: 10_000 });
+  await quickInput(page).fill(name);
+  await quickRows(page).filter({ hasText: name }).first().waitFor({ timeout: 10_000 });
+  await quickInput(page).press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+}

@@ -4,11 +4,8 @@
 // parsePausedSpans. Then the answer goes to a real TraceServer (tracelens/debugPaused) and the trace requests answer
 // the merged trace until tracelens/debugResumed.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
 import { ACTIVE_SPAN_PROBE, parsePausedSpans } from '../../src/core/debug/probe';
 import type { PausedSpans } from '../../src/core/debug/probe';
 import type { Span } from '../../src/core/model';
@@ -17,6 +14,7 @@ import type { DebugPausedResult } from '../../src/protocol/messages';
 import { unpackTrace } from '../../src/protocol/packedTrace';
 import { debugHandlers } from '../../src/server/debugPauses';
 import { dataHandlers } from '../../src/server/requests';
+import { Debuggee } from '../helpers/inspector';
 import type { RunningServer } from '../helpers/server';
 import { freePorts, startServer } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
@@ -25,16 +23,6 @@ const ROOT = join(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'debug', 'traced.js');
 const STEP_MS = 10_000;
 
-interface CallFrame {
-  readonly callFrameId: string;
-  readonly functionName: string;
-  readonly url: string;
-  readonly location: { readonly lineNumber: number };
-}
-interface PausedEvent {
-  readonly reason: string;
-  readonly callFrames: readonly CallFrame[];
-}
 interface Fixture {
   readonly mode: string;
   readonly traceId?: string;
@@ -42,138 +30,16 @@ interface Fixture {
   readonly ids: Readonly<Record<string, string>>;
 }
 
-/** Rejects after `ms` with what was being waited for. */
-function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+/** Evaluates an expression in the fixture's paused frame; its value must be a string. */
+async function evaluate(d: Debuggee, expression: string): Promise<string> {
+  const value = await d.evaluate(expression);
+  assert.equal(typeof value, 'string', `the expression evaluated to ${JSON.stringify(value)}`);
+  return value as string;
 }
 
-/** A fixture process stopped at its `debugger` statement, with an inspector session on it. */
-class Debuggee {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private readonly pauses: PausedEvent[] = [];
-  private pauseWaiter: (() => void) | undefined;
-  stderr = '';
-
-  private constructor(
-    readonly child: ChildProcess,
-    private readonly ws: WebSocket,
-  ) {
-    ws.on('message', (data: Buffer) => {
-      const msg = JSON.parse(data.toString('utf8')) as { id?: number; result?: unknown; error?: { message: string }; method?: string; params?: unknown };
-      if (msg.id !== undefined) {
-        const p = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        if (msg.error) p?.reject(new Error(msg.error.message));
-        else p?.resolve(msg.result);
-      } else if (msg.method === 'Debugger.paused') {
-        this.pauses.push(msg.params as PausedEvent);
-        this.pauseWaiter?.();
-      }
-    });
-  }
-
-  /** Starts the fixture under --inspect-brk and lets it run to its `debugger` statement. */
-  static async start(mode: string, env: Readonly<Record<string, string>> = {}): Promise<Debuggee> {
-    const child = spawn(process.execPath, ['--inspect-brk=127.0.0.1:0', FIXTURE, mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stderr = '';
-    try {
-      const url = await deadline(
-        new Promise<string>((resolve, reject) => {
-          child.stderr!.on('data', (d: Buffer) => {
-            stderr += d.toString('utf8');
-            const m = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(stderr);
-            if (m) resolve(m[1]!);
-          });
-          child.once('exit', (code) => reject(new Error(`the fixture exited (${code}) before its inspector listened: ${stderr}`)));
-        }),
-        STEP_MS,
-        'the inspector URL',
-      );
-      const ws = new WebSocket(url);
-      await deadline(
-        new Promise<void>((resolve, reject) => {
-          ws.once('open', () => resolve());
-          ws.once('error', reject);
-        }),
-        STEP_MS,
-        'the inspector connection',
-      );
-      const d = new Debuggee(child, ws);
-      child.stderr!.on('data', (x: Buffer) => (d.stderr += x.toString('utf8')));
-      await d.send('Runtime.enable');
-      await d.send('Debugger.enable');
-      await d.send('Runtime.runIfWaitingForDebugger');
-      // --inspect-brk stops on the first line first; the second stop is the fixture's `debugger` statement.
-      for (;;) {
-        const paused = await d.nextPause();
-        if (paused.reason === 'other') {
-          d.paused = paused;
-          return d;
-        }
-        await d.send('Debugger.resume');
-      }
-    } catch (e) {
-      child.kill('SIGKILL');
-      throw e;
-    }
-  }
-
-  /** The stop at the `debugger` statement. */
-  paused: PausedEvent | undefined;
-
-  send<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    const id = this.nextId++;
-    const answer = new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
-    this.ws.send(JSON.stringify({ id, method, params }));
-    return deadline(answer, STEP_MS, method);
-  }
-
-  private nextPause(): Promise<PausedEvent> {
-    return deadline(
-      new Promise<PausedEvent>((resolve, reject) => {
-        const check = (): void => {
-          const p = this.pauses.shift();
-          if (p) {
-            this.pauseWaiter = undefined;
-            resolve(p);
-          } else this.pauseWaiter = check;
-        };
-        this.child.once('exit', (code) => reject(new Error(`the fixture exited (${code}) before pausing: ${this.stderr}`)));
-        check();
-      }),
-      STEP_MS,
-      'Debugger.paused',
-    );
-  }
-
-  /** Evaluates an expression in the paused (top) frame; its value must be a string. */
-  async evaluate(expression: string, extra: Record<string, unknown> = {}): Promise<string> {
-    const frame = this.paused!.callFrames[0]!;
-    const r = await this.send<{ result: { type: string; value?: unknown }; exceptionDetails?: { text: string; exception?: { description?: string } } }>('Debugger.evaluateOnCallFrame', {
-      callFrameId: frame.callFrameId,
-      expression,
-      returnByValue: true,
-      ...extra,
-    });
-    if (r.exceptionDetails) throw new Error(`${r.exceptionDetails.text} ${r.exceptionDetails.exception?.description ?? ''}`);
-    assert.equal(r.result.type, 'string', `the expression evaluated to ${JSON.stringify(r.result)}`);
-    return r.result.value as string;
-  }
-
-  async fixture(): Promise<Fixture> {
-    return JSON.parse(await this.evaluate('JSON.stringify(globalThis.fixture)')) as Fixture;
-  }
-
-  async close(): Promise<void> {
-    this.ws.close();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGKILL');
-      await deadline(exited, STEP_MS, 'the fixture exit');
-    }
-  }
+/** What the fixture wrote to globalThis.fixture: its mode, trace id and span ids. */
+async function fixtureOf(d: Debuggee): Promise<Fixture> {
+  return JSON.parse(await evaluate(d, 'JSON.stringify(globalThis.fixture)')) as Fixture;
 }
 
 const byName = (spans: readonly Span[], name: string): Span => {
@@ -190,7 +56,7 @@ const spanFound = (p: PausedSpans): Extract<PausedSpans, { kind: 'span' }> => {
 describe('active-span probe in a paused Node process (real SDK, real inspector)', () => {
   const started: Debuggee[] = [];
   const start = async (mode: string, env?: Readonly<Record<string, string>>): Promise<Debuggee> => {
-    const d = await Debuggee.start(mode, env);
+    const d = await Debuggee.start({ program: FIXTURE, args: [mode], cwd: ROOT, env, stepMs: STEP_MS });
     started.push(d);
     return d;
   };
@@ -208,8 +74,8 @@ describe('active-span probe in a paused Node process (real SDK, real inspector)'
   it('finds the active span across awaits, its ended sibling in the batch queue, with names, attributes, events, kinds and times', async () => {
     const d = await start('nested');
     const before = BigInt(Date.now()) * 1_000_000n;
-    const text = await d.evaluate(ACTIVE_SPAN_PROBE);
-    const fixture = await d.fixture();
+    const text = await evaluate(d, ACTIVE_SPAN_PROBE);
+    const fixture = await fixtureOf(d);
     nested = { text, fixture };
     const found = spanFound(parsePausedSpans(text));
     const ids = fixture.ids;
@@ -269,9 +135,9 @@ describe('active-span probe in a paused Node process (real SDK, real inspector)'
       OTEL_LOGS_EXPORTER: 'none',
       OTEL_LOG_LEVEL: 'error',
     });
-    const fixture = await d.fixture();
+    const fixture = await fixtureOf(d);
     assert.equal(fixture.resourcePending, true, 'the default detectors leave async resource attributes pending');
-    const found = spanFound(parsePausedSpans(await d.evaluate(ACTIVE_SPAN_PROBE)));
+    const found = spanFound(parsePausedSpans(await evaluate(d, ACTIVE_SPAN_PROBE)));
     assert.equal(found.spanId, fixture.ids['inner']);
     assert.deepEqual(found.spans.map((s) => s.name).sort(), ['inner', 'sibling']);
     assert.ok(found.unexported.has(fixture.ids['sibling']!));
@@ -279,22 +145,22 @@ describe('active-span probe in a paused Node process (real SDK, real inspector)'
     assert.ok(inner.resource.attributes.some((a) => a.key === 'service.name' && a.value === 'probe-fixture'));
     assert.ok(inner.resource.attributes.some((a) => a.key === 'process.pid' && a.value === BigInt(d.child.pid!)));
     // The program's diagnostics stay quiet; the getter the probe avoids would have logged (the check can fail).
-    await d.evaluate('String(1)');
+    await evaluate(d, 'String(1)');
     assert.doesNotMatch(d.stderr, /resource attributes/i);
-    await d.evaluate(`String(Object.keys(globalThis[Symbol.for('opentelemetry.js.api.1')].context.active().getValue(Symbol.for('OpenTelemetry Context Key SPAN')).resource.attributes).length)`);
+    await evaluate(d, `String(Object.keys(globalThis[Symbol.for('opentelemetry.js.api.1')].context.active().getValue(Symbol.for('OpenTelemetry Context Key SPAN')).resource.attributes).length)`);
     await waitFor(() => /Accessing resource attributes before async attributes settled/.test(d.stderr), 5000, () => d.stderr);
   });
 
   it('answers no-otel without OpenTelemetry, and no-span outside any span', async () => {
     const [none, outside] = await Promise.all([start('no-otel'), start('outside')]);
-    assert.deepEqual(parsePausedSpans(await none.evaluate(ACTIVE_SPAN_PROBE)), { kind: 'no-otel' });
-    assert.deepEqual(parsePausedSpans(await outside.evaluate(ACTIVE_SPAN_PROBE)), { kind: 'no-span' });
+    assert.deepEqual(parsePausedSpans(await evaluate(none, ACTIVE_SPAN_PROBE)), { kind: 'no-otel' });
+    assert.deepEqual(parsePausedSpans(await evaluate(outside, ACTIVE_SPAN_PROBE)), { kind: 'no-span' });
   });
 
   it('finds the in-flight HTTP SERVER span through the context the HTTP instrumentation keeps', async () => {
     const d = await start('http');
-    const found = spanFound(parsePausedSpans(await d.evaluate(ACTIVE_SPAN_PROBE)));
-    const { ids, traceId } = await d.fixture();
+    const found = spanFound(parsePausedSpans(await evaluate(d, ACTIVE_SPAN_PROBE)));
+    const { ids, traceId } = await fixtureOf(d);
     assert.equal(found.traceId, traceId);
     assert.equal(found.spanId, ids['handle']);
     const server = byName(found.spans, 'GET');
@@ -309,8 +175,8 @@ describe('active-span probe in a paused Node process (real SDK, real inspector)'
 
   it('reports the context of a sampled-out span without making up a span for it; the server keeps no empty trace', async () => {
     const d = await start('unsampled');
-    const text = await d.evaluate(ACTIVE_SPAN_PROBE);
-    const { ids, traceId } = await d.fixture();
+    const text = await evaluate(d, ACTIVE_SPAN_PROBE);
+    const { ids, traceId } = await fixtureOf(d);
     const found = spanFound(parsePausedSpans(text));
     assert.equal(found.traceId, traceId);
     assert.equal(found.spanId, ids['inner']);
