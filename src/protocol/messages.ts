@@ -244,6 +244,11 @@ export interface DebugPausedParams {
   readonly sessionName: string;
   /** The probe's JSON text. */
   readonly probe: string;
+  /**
+   * How long the debuggee had been paused when the probe was sent, ms, by the client's clock (a duration: the two
+   * clocks need not agree). Running spans end at the pause, not at the probe's own later time.
+   */
+  readonly pausedForMs?: number;
 }
 
 /** A span of the paused span's ancestry, innermost first. */

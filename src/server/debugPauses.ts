@@ -4,7 +4,7 @@
 import type { Span } from '../core/model';
 import type { Pause, PausedTrace } from '../core/debug/paused';
 import { mergePaused, pausedChain } from '../core/debug/paused';
-import { parsePausedSpans } from '../core/debug/probe';
+import { atPause, parsePausedSpans } from '../core/debug/probe';
 import { mergeSummaries, sessionQueries } from '../core/debug/sessions';
 import { fromWireQuery, toWireSummary } from '../core/wire';
 import type { Handlers } from './requests';
@@ -63,7 +63,10 @@ export function debugHandlers(server: TraceServer): Handlers {
   return {
     'tracelens/debugPaused': async (p) => {
       if (typeof p?.sessionId !== 'string' || typeof p.probe !== 'string') throw new TypeError('tracelens/debugPaused needs a sessionId and the probe text as strings');
-      const found = parsePausedSpans(p.probe);
+      const parsed = parsePausedSpans(p.probe);
+      // At most an hour back: a client's number is a hint about its own clock, not something to trust blindly.
+      const pausedFor = typeof p.pausedForMs === 'number' && Number.isFinite(p.pausedForMs) ? Math.min(Math.max(0, p.pausedForMs), 3_600_000) : 0;
+      const found = parsed.kind === 'span' ? atPause(parsed, BigInt(Math.round(pausedFor)) * 1_000_000n) : parsed;
       if (found.kind === 'no-otel') {
         server.pauses.clear(p.sessionId);
         return { status: 'no-otel', message: NO_OTEL_MESSAGE };

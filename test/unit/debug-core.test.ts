@@ -7,7 +7,7 @@ import { DEBUG_BATCH_DELAY_MS, otelEnvironment, parseEnvFile, resourceAttributeK
 import type { EnvRequest } from '../../src/core/debug/otelEnv';
 import { mergePaused, pausedChain } from '../../src/core/debug/paused';
 import type { Pause } from '../../src/core/debug/paused';
-import { MAX_PROBE_CHARS, parsePausedSpans } from '../../src/core/debug/probe';
+import { atPause, MAX_PROBE_CHARS, parsePausedSpans } from '../../src/core/debug/probe';
 import type { PausedSpans } from '../../src/core/debug/probe';
 import { mergeSummaries, sessionQueries } from '../../src/core/debug/sessions';
 import type { Span } from '../../src/core/model';
@@ -359,6 +359,20 @@ describe('mergePaused and pausedChain', () => {
       sessionName: 'Launch API',
     });
     assert.deepEqual(stored.map((x) => x.name), ['s1', 'stored s2'], 'the stored list is not changed');
+  });
+
+  it('moves running spans back to the moment of the pause (atPause), never before their start', () => {
+    // s1 started at 0 and s2 at 40 ms; both still running when the probe ran at 50 ms, 20 ms after the pause.
+    const found = pause([s(1, 0, 0, 50), s(2, 1, 40, 50), s(3, 1, 1, 5)], 2, [1, 2], [3]).found;
+    const at = atPause(found, 20_000_000n);
+    assert.equal(at.now, T0 + 30_000_000n);
+    assert.deepEqual(
+      at.spans.map((x) => [x.name, Number((x.endTimeUnixNano - T0) / 1_000_000n)]),
+      [['s1', 30], ['s2', 40], ['s3', 5]],
+      's1 ends at the pause, s2 (started after it by this clock) at its start, the ended s3 unchanged',
+    );
+    assert.equal(atPause(found, 0n), found);
+    assert.equal(found.spans[0]!.endTimeUnixNano, T0 + 50_000_000n, 'the answer it was given is not changed');
   });
 
   it('merges every paused process of the trace; the newest pause names the paused span', () => {

@@ -222,3 +222,16 @@ export function parsePausedSpans(text: string): PausedSpans {
   const spans = decoded.spans.filter((s) => s.traceId === traceId);
   return { kind: 'span', traceId, spanId, spans, running, unexported, now };
 }
+
+/**
+ * The probe's answer as of the moment the debuggee paused, `pausedForNanos` before the probe read its clock: `now`
+ * moves back by that much, and so do the ends of the running spans (never before their start).
+ */
+export function atPause(found: Extract<PausedSpans, { kind: 'span' }>, pausedForNanos: bigint): Extract<PausedSpans, { kind: 'span' }> {
+  if (pausedForNanos <= 0n) return found;
+  const now = found.now - pausedForNanos;
+  const spans = found.spans.map((s) =>
+    found.running.has(s.spanId) && s.endTimeUnixNano > now ? { ...s, endTimeUnixNano: now > s.startTimeUnixNano ? now : s.startTimeUnixNano } : s,
+  );
+  return { ...found, spans, now };
+}

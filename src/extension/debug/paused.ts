@@ -84,6 +84,7 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
   }
 
   stopped(session: vscode.DebugSession, threadId: number | undefined): void {
+    const stoppedAt = Date.now();
     const seq = ++this.seq;
     if (!JAVASCRIPT_TYPES.has(session.type)) {
       this.set({
@@ -94,11 +95,10 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
       return;
     }
     this.set({ kind: 'reading', session: session.id });
-    const started = Date.now();
-    this.read(session, threadId, seq)
+    this.read(session, threadId, seq, stoppedAt)
       .then((result) => {
         if (seq !== this.seq) return;
-        this.ctx.log.info(`debug "${session.name}": paused; ${result.status === 'span' ? `span ${result.spanId} of trace ${result.traceId}` : result.status} (read in ${Date.now() - started} ms)`);
+        this.ctx.log.info(`debug "${session.name}": paused; ${result.status === 'span' ? `span ${result.spanId} of trace ${result.traceId}` : result.status} (read in ${Date.now() - stoppedAt} ms)`);
         this.set(result.status === 'span' ? { kind: 'span', session: session.id, sessionName: session.name, result } : { kind: 'none', session: session.id, message: result.message });
       })
       .catch((e: unknown) => {
@@ -157,12 +157,13 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
     return [...c.result.chain.map((span, i): Node => ({ kind: 'span', span, paused: i === 0 })), { kind: 'open' }];
   }
 
-  private async read(session: vscode.DebugSession, threadId: number | undefined, seq: number): Promise<DebugPausedResult> {
+  private async read(session: vscode.DebugSession, threadId: number | undefined, seq: number, stoppedAt: number): Promise<DebugPausedResult> {
     const thread = threadId ?? (await dap<{ threads?: { id: number }[] }>(session, 'threads', {})).threads?.[0]?.id;
     if (thread === undefined) throw new Error('the debugger names no paused thread');
     const trace = await dap<{ stackFrames?: { id: number }[] }>(session, 'stackTrace', { threadId: thread, startFrame: 0, levels: 1 });
     const frameId = trace.stackFrames?.[0]?.id;
     if (frameId === undefined) throw new Error('the paused thread has no stack frame');
+    const pausedForMs = Date.now() - stoppedAt;
     const answer = await dap<{ result?: unknown }>(session, 'evaluate', { expression: ACTIVE_SPAN_PROBE, frameId, context: 'clipboard' });
     // js-debug answers the clipboard context with the string as a JSON literal.
     let probe: unknown = answer.result;
@@ -171,7 +172,7 @@ export class PausedSpanView implements PauseListener, vscode.TreeDataProvider<No
     // Resumed (or paused again) meanwhile: this pause is over, the server must not hold it.
     if (seq !== this.seq) return { status: 'no-span', message: 'resumed' };
     this.onServer.add(session.id);
-    return this.ctx.request('tracelens/debugPaused', { sessionId: session.id, sessionName: session.name, probe });
+    return this.ctx.request('tracelens/debugPaused', { sessionId: session.id, sessionName: session.name, probe, pausedForMs });
   }
 
   private set(state: PausedState): void {

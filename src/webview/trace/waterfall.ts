@@ -292,10 +292,16 @@ export class Waterfall implements TabView {
       }
       // A running span's duration is only a lower bound: it had not ended when the debugger paused.
       const time = el('span', { className: 'tl-duration', text: running ? `≥ ${dur(v.duration)}` : dur(v.duration) });
-      if (left + width > 80) {
-        time.style.right = `${100 - Math.max(0, left)}%`;
+      // After the bar; before it when the bar reaches the right edge; inside it when it spans the lane (before it
+      // would run into the label column).
+      if (left + width <= 80) time.style.left = `${Math.max(0, left + width)}%`;
+      else if (left > 15) {
+        time.style.right = `${100 - left}%`;
         time.classList.add('before');
-      } else time.style.left = `${Math.max(0, left + width)}%`;
+      } else {
+        time.style.right = `${Math.max(0, 100 - (left + width))}%`;
+        time.classList.add('inside');
+      }
       lane.append(bar, time);
       row.append(label, lane);
       out.push(row);
