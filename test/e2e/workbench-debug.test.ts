@@ -103,6 +103,8 @@ describe('debugging in the real workbench', () => {
     assert.match((await pausedRow.textContent()) ?? '', /orders\.place/);
     assert.match((await pausedRow.getAttribute('class')) ?? '', /\bselected\b/, 'the paused span is the selected one');
     assert.ok((await ui.locator('.tl-row.running', { hasText: 'POST /orders' }).count()) >= 1, 'its HTTP server span runs too');
+    // That span's parent is frontend's call, waiting in its own process: not an orphan, a parent still running.
+    await ui.locator('.tl-row.running', { hasText: 'POST /orders' }).locator('.tl-orphan-mark', { hasText: 'parent running' }).waitFor({ timeout: 5_000 });
     // Finished spans of the same trace are there: inventory answered before the pause.
     await ui.locator('.tl-row', { hasText: 'inventory' }).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(RESULTS, 'workbench-debug-trace.png') });

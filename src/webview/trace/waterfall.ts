@@ -255,7 +255,11 @@ export class Waterfall implements TabView {
         el('span', { className: 'tl-name', text: s.name }),
       );
       if (v.error) label.append(el('span', { className: 'tl-error-mark', text: '!', title: s.status.message ? `Error: ${s.status.message}` : 'Error' }));
-      if (v.orphan) label.append(el('span', { className: 'tl-orphan-mark', text: 'orphan', title: `Parent ${s.parentSpanId} is not in this trace` }));
+      // A running span's missing parent is not lost: it runs too (usually the caller's span, waiting in another
+      // process) and is exported when it ends.
+      if (v.orphan && running && s.parentSpanId) {
+        label.append(el('span', { className: 'tl-orphan-mark', text: 'parent running', title: `Parent ${s.parentSpanId} is still running (in the caller's process, or out of the paused frame's reach): it arrives when it ends` }));
+      } else if (v.orphan) label.append(el('span', { className: 'tl-orphan-mark', text: 'orphan', title: `Parent ${s.parentSpanId} is not in this trace` }));
       // The paused span is running too: its mark says both, so a row carries one mark of the pause.
       if (paused) label.append(el('span', { className: 'tl-paused-mark', title: running ? `The debugger is paused in this span. ${RUNNING_TITLE}` : 'The debugger is paused in this span' }, pauseIcon(), ' paused here'));
       else if (running) label.append(el('span', { className: 'tl-running-mark', text: 'running', title: RUNNING_TITLE }));
