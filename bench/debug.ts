@@ -16,7 +16,7 @@
 //   npx tsx bench/debug.ts             500,000 spans stored, 150 probe evaluations per trace, 40 searches
 //   npx tsx bench/debug.ts --quick     100,000 spans, 50 evaluations, 15 searches
 //   npx tsx bench/debug.ts --help      every option
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,8 +35,8 @@ import { debugHandlers } from '../src/server/debugPauses';
 import { dataHandlers } from '../src/server/requests';
 import { TraceServer } from '../src/server/traceServer';
 import { Debuggee } from '../test/helpers/inspector';
-import { parseArgs, runMain } from './options';
-import { median, percentile } from './stats';
+import { parseArgs, runMain, TemporaryFolders } from './options';
+import { formatMs, median, percentile } from './stats';
 
 const HELP = `Usage: npx tsx bench/debug.ts [options]
   --quick              100000 spans, 50 probe evaluations, 15 searches and trace reads
@@ -54,15 +54,11 @@ const HELP = `Usage: npx tsx bench/debug.ts [options]
 const ROOT = resolve(__dirname, '..');
 const STEP_MS = 20_000;
 const LIMIT = 500;
-const temporary = new Set<string>();
+const temporary = new TemporaryFolders();
 
 // Debuggees left running by a failure or Ctrl+C are killed by test/helpers/inspector.ts when this process exits.
-function cleanUp(): void {
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
-  temporary.clear();
-}
 
-const ms = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const ms = formatMs;
 const int = (n: number): string => n.toLocaleString('en-US');
 
 // ---------------------------------------------------------------- the paused debuggee
@@ -502,4 +498,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-runMain('bench/debug', main, cleanUp);
+runMain('bench/debug', main, temporary.cleanUp);

@@ -13,7 +13,7 @@
 //   npx tsx bench/lens.ts             1,000,000 spans, 200 lens requests, 40 arrivals
 //   npx tsx bench/lens.ts --quick     200,000 spans, 50 lens requests, 15 arrivals
 //   npx tsx bench/lens.ts --help      every option
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -32,8 +32,8 @@ import { NOTIFY_INTERVAL_MS } from '../src/server/liveFeed';
 import { serveLsp } from '../src/server/lsp';
 import { lensEngine, lensHandlers } from '../src/server/lens/service';
 import { TraceServer } from '../src/server/traceServer';
-import { parseArgs, runMain } from './options';
-import { median, percentile } from './stats';
+import { parseArgs, runMain, TemporaryFolders } from './options';
+import { formatMs, median, percentile } from './stats';
 
 const HELP = `Usage: npx tsx bench/lens.ts [options]
   --quick              200000 spans, 50 lens requests, 15 arrivals
@@ -45,12 +45,8 @@ const HELP = `Usage: npx tsx bench/lens.ts [options]
 
 const FILE_LINES = 2000;
 const BATCH = 512;
-const temporary = new Set<string>();
+const temporary = new TemporaryFolders();
 
-function cleanUp(): void {
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
-  temporary.clear();
-}
 
 /** A 2,000-line TypeScript file with `functions` functions spread evenly; returns the text and each function's line. */
 function bigFile(functions: number): { text: string; lines: number[] } {
@@ -119,7 +115,7 @@ interface Lens {
 }
 
 const callsOf = (title: string): number => Number(/^● ([\d,]+) call/.exec(title)?.[1]?.replace(/,/g, '') ?? '0');
-const ms = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const ms = formatMs;
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, HELP, ['--quick']);
@@ -267,4 +263,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-runMain('bench/lens', main, cleanUp);
+runMain('bench/lens', main, temporary.cleanUp);

@@ -1,5 +1,6 @@
 // What every benchmark's command line shares: `--flag value` pairs checked against the usage text (unknown options
 // refused with it), and the run of main with its exit code and clean-up.
+import { rmSync } from 'node:fs';
 
 export interface Args {
   /** The value after the flag, or undefined when the flag is absent. */
@@ -61,4 +62,19 @@ export function runMain(name: string, main: (argv: readonly string[]) => Promise
       process.exit(1);
     },
   );
+}
+
+/** Temporary folders a benchmark made: removed by `cleanUp` (give it to runMain). */
+export class TemporaryFolders {
+  private readonly folders = new Set<string>();
+
+  add(folder: string): string {
+    this.folders.add(folder);
+    return folder;
+  }
+
+  readonly cleanUp = (): void => {
+    for (const dir of this.folders) rmSync(dir, { recursive: true, force: true });
+    this.folders.clear();
+  };
 }

@@ -13,3 +13,6 @@ export function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
+
+/** Milliseconds for a figure: two decimals under 10, one above. */
+export const formatMs = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} ms`;

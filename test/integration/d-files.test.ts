@@ -3,7 +3,7 @@
 // bad file imports nothing.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,6 +13,8 @@ suite('durable store and trace files', () => {
   const service = `files-${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'tracelens-files-'));
   let traceId = '';
+
+  suiteTeardown(() => rmSync(dir, { recursive: true, force: true }));
 
   test('traces survive a restart of the trace server: the store is on disk in global storage', async () => {
     const api = await traceLens();
