@@ -45,7 +45,9 @@ export interface OpenSourceParams {
   readonly action?: SourceAction;
 }
 
-export type SourceAction = 'open' | 'breakpoint' | 'logpoint';
+/** What a webview may ask done at a span's source. */
+export const SOURCE_ACTIONS = ['open', 'breakpoint', 'logpoint'] as const;
+export type SourceAction = (typeof SOURCE_ACTIONS)[number];
 
 /** UI -> host. */
 export type ToHostMessage =

@@ -77,16 +77,18 @@ export function debugHandlers(server: TraceServer): Handlers {
       }
       const pause: Pause = { sessionId: p.sessionId, sessionName: String(p.sessionName ?? '').slice(0, 200), found };
       server.pauses.set(pause);
-      // Other processes of the trace paused too count; this pause is the newest, so it names the paused span.
-      const merged = mergePaused(await server.store.getTrace(found.traceId), server.pauses.forTrace(found.traceId));
+      // The trace as its views now read it (other paused processes of the trace count; this pause is the newest, so
+      // it names the paused span). Nothing when the paused span is not recorded and nothing of the trace is stored.
+      const merged = await server.pauses.trace(server, found.traceId);
+      const live = merged?.live;
       return {
         status: 'span',
         traceId: found.traceId,
         spanId: found.spanId,
-        chain: pausedChain(merged),
-        spans: merged.spans.length,
-        running: merged.live.runningSpanIds.length,
-        unexported: merged.live.unexportedSpanIds.length,
+        chain: merged && live ? pausedChain({ spans: merged.spans, live }) : [],
+        spans: merged?.spans.length ?? 0,
+        running: live?.runningSpanIds.length ?? 0,
+        unexported: live?.unexportedSpanIds.length ?? 0,
       };
     },
     'tracelens/debugResumed': (p) => {

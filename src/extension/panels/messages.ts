@@ -2,7 +2,8 @@
 // or undefined. The UI bundle is ours, but it renders untrusted span data, so its messages are checked like input.
 // Pure (no vscode): routes are normalised by a round trip through their deep-link path (src/webview/route.ts).
 import { isSpanIdHex, isTraceIdHex } from '../../core/ids';
-import type { OpenSourceParams, ToHostMessage, UiRoute } from '../../protocol/webview';
+import type { OpenSourceParams, SourceAction, ToHostMessage, UiRoute } from '../../protocol/webview';
+import { SOURCE_ACTIONS } from '../../protocol/webview';
 import { routeFromPath, routeToPath } from '../../webview/route';
 
 /** Longest text the host shows as a title or names a copy with. */
@@ -32,8 +33,9 @@ export function cleanSourceParams(value: unknown): OpenSourceParams | undefined 
   const traceId = typeof value['traceId'] === 'string' ? value['traceId'].toLowerCase() : '';
   const spanId = typeof value['spanId'] === 'string' ? value['spanId'].toLowerCase() : '';
   const action = value['action'];
-  if (action !== undefined && action !== 'open' && action !== 'breakpoint' && action !== 'logpoint') return undefined;
-  return isTraceIdHex(traceId) && isSpanIdHex(spanId) ? { traceId, spanId, ...(action && action !== 'open' ? { action } : {}) } : undefined;
+  if (action !== undefined && !SOURCE_ACTIONS.some((a) => a === action)) return undefined;
+  const chosen = action as SourceAction | undefined;
+  return isTraceIdHex(traceId) && isSpanIdHex(spanId) ? { traceId, spanId, ...(chosen && chosen !== 'open' ? { action: chosen } : {}) } : undefined;
 }
 
 /**

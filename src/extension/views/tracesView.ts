@@ -94,10 +94,7 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
         : session
           ? await this.ctx.request('tracelens/sessionTraces', { session: toWireSession(session), limit: MAX_TRACES })
           : await this.ctx.request('tracelens/findTraces', { limit: MAX_TRACES });
-    if (seq === this.seq) {
-      this.set(summaries);
-      this.describe();
-    }
+    if (seq === this.seq) this.set(summaries);
   }
 
   /** Debug sessions wired to the receiver: a new one shows only its traces (tracelens.debug.showSessionTraces). */
@@ -110,7 +107,7 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
         if (this.onlySession) {
           // A new session starts with a clean view: nothing of it has arrived yet.
           if (started) this.set([]);
-          this.describe();
+          else this.describe(); // a process id, or the end: "(ended)"
           this.scheduleRefresh();
         }
       }),
@@ -122,7 +119,7 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
   showOnlySession(on: boolean): Promise<void> {
     this.onlySession = on;
     this.updateContext();
-    this.describe();
+    this.describe(); // at once; the list follows
     return this.refresh();
   }
 
@@ -181,13 +178,16 @@ export class TracesView implements vscode.TreeDataProvider<TraceElement> {
     this.groups = groupTraces(summaries);
     this.traceCount = summaries.length;
     this.changed.fire(undefined);
+    this.describe();
   }
 
+  /** The description and the empty-session message of a running server's list (onState says when it is not running). */
   private describe(): void {
     const session = this.filteredSession();
+    const running = this.ctx.state.kind === 'running';
     if (this.ctx.state.kind === 'running') this.view.description = describeView(this.ctx.state.status, session);
     this.view.message =
-      session && this.traceCount === 0
+      running && session && this.traceCount === 0
         ? `No traces from the debug session "${truncate(session.name, 60)}" yet: its processes export here as they run. "Show All Traces" lists every trace.`
         : undefined;
   }

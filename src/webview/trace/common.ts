@@ -39,6 +39,11 @@ export function dur(ns: number): string {
 }
 
 /** "+1.20 ms" from a span or trace start. */
+/** A span's duration; for a span still running at a debugger's pause, a lower bound ("≥ 12.0 ms"). */
+export function spanDur(ns: number, running: boolean): string {
+  return running ? `≥ ${dur(ns)}` : dur(ns);
+}
+
 export function rel(ns: number): string {
   return ns < 0 ? `-${dur(-ns)}` : `+${dur(ns)}`;
 }

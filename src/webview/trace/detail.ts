@@ -57,12 +57,13 @@ export class SpanDetail {
     const statusNode = el('span', {}, status);
     if (s.status.message) statusNode.append(el('span', { className: 'tl-status-message', text: ` ${s.status.message}` }));
 
-    // A span still running at a debugger's pause has no end yet: its "duration" is how long it had run by then.
+    // A span still running at a debugger's pause has no end yet: the server ends it at its process's pause, so its
+    // "duration" is how long it had run by then.
     const live = c.live;
     const running = live !== undefined && live.running.has(c.selected);
     const timing: [string, Node | string][] = running
       ? [
-          ['Duration', el('span', { className: 'tl-running-note', text: `Running — the debugger paused it ${dur(runFor(v.duration, spanStart, live.pausedAt))} after it started` })],
+          ['Duration', el('span', { className: 'tl-running-note', text: `Running — the debugger paused it ${dur(v.duration)} after it started` })],
           ['Self time', `${dur(v.selfTime)} so far`],
         ]
       : [
@@ -220,11 +221,6 @@ function value(v: WireValue): HTMLElement {
   if ('bytes' in v) return folded(formatWireValue(v), 'tl-v-bytes');
   if ('kvlist' in v) return v.kvlist.length === 0 ? el('span', { className: 'tl-v-kvlist', text: '{}' }) : attributes(v.kvlist);
   return el('span', { text: '' });
-}
-
-/** How long a running span had run at the pause: from its start to the pause, or its shown length without a pause time. */
-function runFor(shown: number, start: bigint, pausedAt: bigint): number {
-  return pausedAt > start ? Number(pausedAt - start) : shown;
 }
 
 function folded(text: string, className: string): HTMLElement {

@@ -3,7 +3,7 @@
 import { RowPositions } from '../../core/views/rows';
 import type { ViewSpan } from '../../core/views/traceView';
 import { el } from '../dom';
-import { dur, rel, serviceColor } from './common';
+import { dur, rel, serviceColor, spanDur } from './common';
 import type { Change, TabView, TraceController } from './tracePage';
 
 const ROW_HEIGHT = 24;
@@ -123,7 +123,7 @@ export class SpanTable implements TabView {
         el('span', { className: 'tl-cell' }, swatch, document.createTextNode(v.service)),
         el('span', { className: 'tl-cell', text: v.span.name }),
         el('span', { className: 'tl-cell num', text: rel(v.offset) }),
-        el('span', { className: 'tl-cell num', text: running ? `≥ ${dur(v.duration)}` : dur(v.duration) }),
+        el('span', { className: 'tl-cell num', text: spanDur(v.duration, running) }),
         el('span', { className: 'tl-cell num', text: dur(v.selfTime) }),
       );
       row.dataset['pos'] = String(pos);

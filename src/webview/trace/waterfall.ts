@@ -5,7 +5,7 @@
 import { nanos } from '../../core/display';
 import { RowPositions } from '../../core/views/rows';
 import { el } from '../dom';
-import { dur, kindGlyph, kindName, pauseIcon, rel, serviceColor } from './common';
+import { dur, kindGlyph, kindName, pauseIcon, rel, serviceColor, spanDur } from './common';
 import type { Change, TabView, TraceController } from './tracePage';
 
 export const ROW_HEIGHT = 24;
@@ -295,7 +295,7 @@ export class Waterfall implements TabView {
         }
       }
       // A running span's duration is only a lower bound: it had not ended when the debugger paused.
-      const time = el('span', { className: 'tl-duration', text: running ? `≥ ${dur(v.duration)}` : dur(v.duration) });
+      const time = el('span', { className: 'tl-duration', text: spanDur(v.duration, running) });
       // After the bar; before it when the bar reaches the right edge; inside it when it spans the lane (before it
       // would run into the label column).
       if (left + width <= 80) time.style.left = `${Math.max(0, left + width)}%`;
