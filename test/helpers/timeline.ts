@@ -8,7 +8,8 @@
 // A bar runs from its first "|" to its last (a lone "|" is a zero-length span); one column is one millisecond,
 // counted from the least indented line's first character.
 // The service is inherited from the parent when not given ("svc" at the top). Span ids are the line numbers in hex.
-import type { WireSpan, WireTrace } from '../../src/protocol/wire';
+// Kinds, attributes, exceptions (by span name) and resource attributes (by service) come as options.
+import type { WireAttribute, WireSpan, WireTrace } from '../../src/protocol/wire';
 
 export const TIMELINE_TRACE_ID = 'ab'.repeat(16);
 /** Unix ns of column 0. */
@@ -25,7 +26,21 @@ export function spanIdOf(line: number): string {
   return (line + 1).toString(16).padStart(16, '0');
 }
 
-export function timeline(text: string, options: { kinds?: Record<string, number> } = {}): Timeline {
+export interface TimelineOptions {
+  /** Span kind by span name (INTERNAL when not given). */
+  readonly kinds?: Record<string, number>;
+  /** Attributes by span name: every span of that name gets them. */
+  readonly attributes?: Record<string, Record<string, string | number | boolean>>;
+  /** An `exception` event by span name. */
+  readonly exceptions?: Record<string, { readonly type: string; readonly message: string; readonly stacktrace?: string }>;
+  /** Extra resource attributes by service (e.g. host.name). */
+  readonly resources?: Record<string, Record<string, string>>;
+}
+
+const toAttributes = (values: Record<string, string | number | boolean> | undefined): WireAttribute[] =>
+  Object.entries(values ?? {}).map(([key, value]) => ({ key, value: typeof value === 'number' && Number.isInteger(value) ? { int: String(value) } : value }));
+
+export function timeline(text: string, options: TimelineOptions = {}): Timeline {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const indent = Math.min(...lines.map((l) => l.length - l.trimStart().length));
   const services: string[] = [];
@@ -56,9 +71,11 @@ export function timeline(text: string, options: { kinds?: Record<string, number>
       kind: options.kinds?.[name] ?? 0,
       startTimeUnixNano: (TIMELINE_BASE + BigInt(bar * MS)).toString(),
       endTimeUnixNano: (TIMELINE_BASE + BigInt(last * MS)).toString(),
-      attributes: [],
+      attributes: toAttributes(options.attributes?.[name]),
       droppedAttributesCount: 0,
-      events: [],
+      events: options.exceptions?.[name]
+        ? [{ timeUnixNano: (TIMELINE_BASE + BigInt(last * MS)).toString(), name: 'exception', attributes: toAttributes({ 'exception.type': options.exceptions[name].type, 'exception.message': options.exceptions[name].message, 'exception.stacktrace': options.exceptions[name].stacktrace ?? '' }), droppedAttributesCount: 0 }]
+        : [],
       droppedEventsCount: 0,
       links: [],
       droppedLinksCount: 0,
@@ -74,7 +91,7 @@ export function timeline(text: string, options: { kinds?: Record<string, number>
   const trace: WireTrace = {
     traceId: TIMELINE_TRACE_ID,
     spans: spans.map((s, i) => ({ ...s, resource: names.indexOf(services[i]!) })),
-    resources: names.map((n) => ({ attributes: [{ key: 'service.name', value: n }], droppedAttributesCount: 0, schemaUrl: '' })),
+    resources: names.map((n) => ({ attributes: [{ key: 'service.name', value: n }, ...toAttributes(options.resources?.[n])], droppedAttributesCount: 0, schemaUrl: '' })),
     scopes: [{ name: 'timeline', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' }],
   };
   return {

@@ -1,0 +1,99 @@
+// Where a failure started and how it travelled: error-origin (the deepest failing span no failing child explains, and
+// the chain that carried it to the root) and retry-storm (repeated failing calls to one peer under one parent). Pure.
+import type { WireSpan } from '../../protocol/wire';
+import type { ViewSpan } from '../views/traceView';
+import { attrText, callInfo } from './calls';
+import type { Analysis, Draft } from './context';
+import { draft, label, micros } from './context';
+
+export interface ExceptionInfo {
+  readonly type: string;
+  readonly message: string;
+  /** The first line of the stack trace that names a frame, '' when none. */
+  readonly frame: string;
+}
+
+/** The span's recorded exception (its last `exception` event), or its status message. */
+export function exceptionOf(span: WireSpan): ExceptionInfo | undefined {
+  for (let i = span.events.length - 1; i >= 0; i--) {
+    const e = span.events[i]!;
+    if (e.name !== 'exception') continue;
+    const stack = attrText(e.attributes, 'exception.stacktrace') ?? '';
+    const frame = stack.split('\n').find((l) => /^\s*(at |File "|\w[\w.$]*\(|#\d)/.test(l) && !/^\s*\w*(Error|Exception)\b/.test(l)) ?? '';
+    return { type: attrText(e.attributes, 'exception.type') ?? '', message: attrText(e.attributes, 'exception.message') ?? '', frame: frame.trim().slice(0, 300) };
+  }
+  return span.status.message ? { type: '', message: span.status.message, frame: '' } : undefined;
+}
+
+export function errorOrigins(a: Analysis): Draft[] {
+  const { view } = a;
+  const out: Draft[] = [];
+  for (const s of view.spans) {
+    if (!s.error || s.children.some((c) => view.spans[c]!.error)) continue;
+    // The chain up to the root; the part of it that failed too carried the error.
+    const chain: ViewSpan[] = [s];
+    for (let p = s.parent; p >= 0 && chain.length <= view.spans.length; p = view.spans[p]!.parent) chain.push(view.spans[p]!);
+    let carried = 1;
+    while (carried < chain.length && chain[carried]!.error) carried++;
+    const reachedRoot = carried === chain.length;
+    const services = new Set(chain.slice(0, carried).map((c) => c.service));
+    let servicesBelowRoot = 0;
+    for (let i = chain.length - 2; i >= 0; i--) if (chain[i]!.service !== chain[i + 1]!.service) servicesBelowRoot++;
+    const ex = exceptionOf(s.span);
+    const what = ex ? label(`${ex.type ? `${ex.type}: ` : ''}${ex.message}`, 120) : 'status ERROR';
+    const where = servicesBelowRoot > 0 ? ` (${servicesBelowRoot} ${servicesBelowRoot === 1 ? 'service' : 'services'} below the root)` : '';
+    const title = reachedRoot
+      ? `Error starts in ${label(s.service)}: ${label(s.span.name)} — ${what}${where}`
+      : `Handled error in ${label(s.service)}: ${label(s.span.name)} — ${what} (did not fail the request)`;
+    out.push(
+      draft(a, 'error-origin', reachedRoot ? 'error' : 'warning', title, chain.slice(0, carried), {
+        exceptionType: ex?.type ?? '',
+        exceptionMessage: ex?.message.slice(0, 1000) ?? '',
+        stackFrame: ex?.frame ?? '',
+        chain: chain.slice(0, carried).map((c) => `${c.service}: ${c.span.name}`),
+        failingSpans: carried,
+        servicesBelowRoot,
+        reachedRoot,
+        services: [...services],
+        durationMicros: micros(s.duration),
+      }, reachedRoot ? a.view.header.duration * 2 + s.depth : s.duration),
+    );
+  }
+  return out;
+}
+
+export function retryStorms(a: Analysis): Draft[] {
+  const { view, t } = a;
+  const out: Draft[] = [];
+  for (const parent of view.spans) {
+    if (parent.children.length < t.retryMin) continue;
+    const groups = new Map<string, ViewSpan[]>();
+    for (const c of parent.children) {
+      const child = view.spans[c]!;
+      const call = callInfo(child.span);
+      if (!call) continue;
+      let g = groups.get(call.key);
+      if (!g) groups.set(call.key, (g = []));
+      g.push(child);
+    }
+    for (const [key, calls] of groups) {
+      const failed = calls.filter((c) => c.error);
+      if (failed.length < t.retryMin) continue;
+      const [, peer, operation] = key.split('\u0000');
+      const last = calls[calls.length - 1]!;
+      const wasted = failed.reduce((sum, c) => sum + c.duration, 0);
+      const title = `Retry storm: ${failed.length} of ${calls.length} calls to ${label(peer || operation!)} failed under ${label(parent.span.name)}${last.error ? '' : ', then one succeeded'}`;
+      out.push(
+        draft(a, 'retry-storm', 'warning', title, [parent, ...failed], {
+          attempts: calls.length,
+          failed: failed.length,
+          succeededAtEnd: !last.error,
+          peer: peer ?? '',
+          operation: operation ?? '',
+          failedTimeMicros: micros(wasted),
+        }, wasted),
+      );
+    }
+  }
+  return out;
+}

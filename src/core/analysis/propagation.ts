@@ -1,0 +1,165 @@
+// Context and baggage along the path of a trace: the service hops with the baggage keys on each side, the keys lost at
+// a hop (baggage-dropped), and calls whose context never reached the callee (broken-propagation: a CLIENT or PRODUCER
+// span with no SERVER or CONSUMER child while the callee started a trace of its own at that moment). Baggage is read
+// from span attributes with a prefix, as the OpenTelemetry baggage span processors record it. Pure.
+import type { PropagationHop } from '../../protocol/analysis';
+import type { TraceView, ViewSpan } from '../views/traceView';
+import { callInfo, clientPath } from './calls';
+import type { Analysis, Draft, OtherRoot } from './context';
+import { draft, label, micros } from './context';
+
+const KIND_SERVER = 1;
+const KIND_CLIENT = 2;
+const KIND_PRODUCER = 3;
+const KIND_CONSUMER = 4;
+/** Slack for clocks of two processes when a callee's root must fall inside the call, ns. */
+const SLACK_NANOS = 50_000_000;
+/** A consumer may start this long after its producer and still be its callee, ns. */
+const CONSUMER_DELAY_NANOS = 60_000_000_000;
+
+/** The baggage keys recorded on a span (attributes with the prefix, the prefix cut off), sorted. */
+function baggageKeys(s: ViewSpan, prefix: string): string[] {
+  const out: string[] = [];
+  for (const a of s.span.attributes) if (a.key.startsWith(prefix) && a.key.length > prefix.length) out.push(a.key.slice(prefix.length));
+  return out.sort();
+}
+
+interface HopSpans {
+  readonly from: ViewSpan;
+  readonly to: ViewSpan;
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+  readonly dropped: readonly string[];
+}
+
+/** Every hop of the trace (a span whose parent is in another service), with the baggage on both sides. */
+function hopSpans(view: TraceView, prefix: string): HopSpans[] {
+  // Keys known on the caller's side: the span's own and those of its ancestors in the same service (a service may
+  // drop a key between receiving it and calling on). Spans come in tree order, so a parent is done before its child.
+  const known: (readonly string[])[] = new Array<readonly string[]>(view.spans.length);
+  const out: HopSpans[] = [];
+  for (const s of view.spans) {
+    const own = baggageKeys(s, prefix);
+    const parent = s.parent >= 0 ? view.spans[s.parent]! : undefined;
+    if (parent && parent.service === s.service) {
+      const union = new Set([...known[parent.pos]!, ...own]);
+      known[s.pos] = union.size === own.length ? own : [...union].sort();
+    } else known[s.pos] = own;
+    if (parent && parent.service !== s.service) {
+      const before = known[parent.pos]!;
+      const after = new Set(own);
+      out.push({ from: parent, to: s, before, after: own, dropped: before.filter((k) => !after.has(k)) });
+    }
+  }
+  return out;
+}
+
+export function propagationHops(view: TraceView, prefix: string): PropagationHop[] {
+  return hopSpans(view, prefix).map((h) => ({
+    traceID: view.trace.traceId,
+    fromService: h.from.service,
+    fromSpanID: h.from.span.spanId,
+    fromOperation: h.from.span.name,
+    toService: h.to.service,
+    toSpanID: h.to.span.spanId,
+    toOperation: h.to.span.name,
+    baggageBefore: h.before,
+    baggageAfter: h.after,
+    dropped: h.dropped,
+  }));
+}
+
+export function baggageDropped(a: Analysis): Draft[] {
+  const hops = hopSpans(a.view, a.baggagePrefix);
+  const recording = new Set<string>();
+  for (const s of a.view.spans) if (baggageKeys(s, a.baggagePrefix).length > 0) recording.add(s.service);
+  // One finding per caller, callee and set of lost keys (a loop of calls loses them once, not n times).
+  const groups = new Map<string, HopSpans[]>();
+  for (const h of hops) {
+    if (h.dropped.length === 0) continue;
+    const key = `${h.from.service}\u0000${h.to.service}\u0000${h.dropped.join('\u0000')}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(h);
+  }
+  const out: Draft[] = [];
+  for (const g of groups.values()) {
+    const h = g[0]!;
+    const records = recording.has(h.to.service);
+    const keys = h.dropped.map((k) => label(k, 40)).join(', ');
+    const title = records
+      ? `Baggage dropped: ${keys} lost between ${label(h.from.service)} and ${label(h.to.service)} (${label(h.from.span.name, 40)} → ${label(h.to.span.name, 40)})`
+      : `Baggage not seen in ${label(h.to.service)}: ${keys} (it records no baggage on its spans: is a baggage span processor installed?)`;
+    out.push(
+      draft(a, 'baggage-dropped', records ? 'warning' : 'info', title, [h.to, h.from, ...g.slice(1).map((x) => x.to)], {
+        keys: h.dropped,
+        fromService: h.from.service,
+        toService: h.to.service,
+        keysBefore: h.before,
+        keysAfter: h.after,
+        hops: g.length,
+        calleeRecordsBaggage: records,
+      }, 0),
+    );
+  }
+  return out;
+}
+
+/** The other trace's root most likely started by this call: inside it in time, and the same path, peer or port. */
+function matchRoot(view: TraceView, s: ViewSpan, roots: readonly OtherRoot[]): { root: OtherRoot; evidence: string[] } | undefined {
+  const start = view.header.startNanos + BigInt(Math.round(s.offset));
+  const end = start + BigInt(Math.round(s.duration));
+  const producer = s.kind === KIND_PRODUCER;
+  const call = callInfo(s.span);
+  const path = clientPath(s.span);
+  const destination = producer && call ? call.operation.replace(/^\S+ /, '') : '';
+  let best: { root: OtherRoot; evidence: string[] } | undefined;
+  for (const r of roots) {
+    if (r.traceId === view.trace.traceId || r.linkedSpanIds.includes(s.span.spanId)) continue;
+    if (producer) {
+      if (r.kind !== KIND_CONSUMER || r.startNanos < start - BigInt(SLACK_NANOS) || r.startNanos > end + BigInt(CONSUMER_DELAY_NANOS)) continue;
+    } else if (r.kind !== KIND_SERVER || r.startNanos < start - BigInt(SLACK_NANOS) || r.endNanos > end + BigInt(SLACK_NANOS)) continue;
+    const evidence: string[] = [];
+    if (producer ? destination !== '' && r.path === destination : path !== '' && r.path === path) evidence.push(producer ? `destination ${destination}` : `path ${path}`);
+    if (call && call.peer !== '' && (call.peer === r.service || (r.port !== '' && call.peer.endsWith(`:${r.port.replace(/^.*:/, '')}`)))) evidence.push(`peer ${call.peer}`);
+    if (evidence.length > 0 && (!best || evidence.length > best.evidence.length)) best = { root: r, evidence };
+  }
+  return best;
+}
+
+export function brokenPropagation(a: Analysis): Draft[] {
+  const { view } = a;
+  const roots = a.ctx.otherRoots ?? [];
+  if (roots.length === 0) return [];
+  // Services of this trace that did pass context on (a CLIENT span with a child in another service).
+  const injecting = new Set<string>();
+  for (const s of view.spans) if (s.kind === KIND_CLIENT && s.children.some((c) => view.spans[c]!.service !== s.service)) injecting.add(s.service);
+  const out: Draft[] = [];
+  for (const s of view.spans) {
+    if (s.kind !== KIND_CLIENT && s.kind !== KIND_PRODUCER) continue;
+    if (callInfo(s.span)?.protocol === 'db') continue;
+    if (s.children.some((c) => { const k = view.spans[c]!; return k.kind === KIND_SERVER || k.kind === KIND_CONSUMER || k.service !== s.service; })) continue;
+    const match = matchRoot(view, s, roots);
+    if (!match) continue;
+    const callee = match.root.service;
+    const side = a.ctx.extractingServices?.has(callee) ? 'caller' : injecting.has(s.service) ? 'callee' : 'unknown';
+    const why =
+      side === 'caller'
+        ? `${label(s.service)} did not inject the context (${label(callee)} continues traces from other callers)`
+        : side === 'callee'
+          ? `${label(callee)} did not extract it (${label(s.service)} passes context on other calls)`
+          : 'the context was not injected by the caller or not extracted by the callee (or a proxy between them dropped it)';
+    out.push(
+      draft(a, 'broken-propagation', 'warning', `Broken propagation: ${label(s.span.name)} → ${label(callee)} started a new trace; ${why}`, [s], {
+        callee,
+        otherTraceID: match.root.traceId,
+        otherSpanID: match.root.spanId,
+        otherOperation: match.root.name,
+        matchedBy: match.evidence,
+        likelySide: side,
+        callMicros: micros(s.duration),
+      }, s.duration),
+    );
+  }
+  return out;
+}
