@@ -774,7 +774,7 @@ export function parseGoDuration(text: string): bigint | undefined {
 const DAYS = /^(\d+)([dw])$/;
 
 /** Jaeger UI lookbacks: Go durations plus whole days and weeks ("2d", "1w"). */
-function parseLookback(text: string): bigint | undefined {
+export function parseLookback(text: string): bigint | undefined {
   const m = DAYS.exec(text);
   if (m) return BigInt(m[1]!) * (m[2] === 'w' ? 7n : 1n) * 24n * UNIT_NANOS['h']!;
   return parseGoDuration(text);

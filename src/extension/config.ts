@@ -22,6 +22,8 @@ export interface TraceLensConfig {
   readonly retentionSizeMiB: number;
   readonly retentionDays: number;
   readonly selfTracing: boolean;
+  /** Span attributes with this prefix are baggage entries (the propagation analyses). */
+  readonly baggagePrefix: string;
 }
 
 /** Keys under "tracelens." (package.json declares the same ones with their defaults). */
@@ -38,6 +40,7 @@ const KEYS = {
   retentionSizeMiB: 'store.retentionSizeMiB',
   retentionDays: 'store.retentionDays',
   selfTracing: 'selfTracing',
+  baggagePrefix: 'analysis.baggagePrefix',
 } as const;
 
 /** The full setting id that sets a listener's address, e.g. "tracelens.receivers.otlpHttp". */
@@ -75,6 +78,7 @@ export function readConfig(): TraceLensConfig {
     retentionSizeMiB: int(KEYS.retentionSizeMiB, 2048),
     retentionDays: positive(KEYS.retentionDays, 7),
     selfTracing: c.get<unknown>(KEYS.selfTracing) === true,
+    baggagePrefix: str(KEYS.baggagePrefix, 'baggage.').trim() || 'baggage.',
   };
 }
 
@@ -160,6 +164,7 @@ export function serverArgs(c: TraceLensConfig, globalStorage: string): string[] 
     `--max-body-bytes=${c.maxBodyBytes}`,
     `--max-queued-spans=${c.maxQueuedSpans}`,
     `--cors-origins=${c.corsOrigins.join(',')}`,
+    `--baggage-prefix=${c.baggagePrefix}`,
   );
   if (c.selfTracing) args.push('--self-trace');
   return args;

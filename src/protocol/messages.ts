@@ -1,5 +1,6 @@
 // Every message between the trace server and its clients (the extension over LSP, the web UI over HTTP), declared
 // once and imported by both ends. Method names are the LSP method strings.
+import type { HotspotsParams, HotspotsResult, InsightsParams, InsightsResult, PropagationParams, PropagationResult, SlowCohortParams, SlowCohortResult } from './analysis';
 import type { PackedTrace } from './packedTrace';
 import type { WireLogRecord, WireTrace, WireTraceSummary } from './wire';
 
@@ -304,6 +305,14 @@ export interface ServerRequests {
   /** The hover of a lensed line, as markdown; null elsewhere. */
   'tracelens/lensHover': { params: LocationParams; result: { readonly markdown: string } | null };
   'tracelens/export': { params: ExportParams; result: ExportResult };
+  /** Findings in one trace (src/core/analysis), most severe first; null when the trace is not stored. */
+  'tracelens/insights': { params: InsightsParams; result: InsightsResult | null };
+  /** Per operation (or source location) over a window: what costs most overall. */
+  'tracelens/hotspots': { params: HotspotsParams; result: HotspotsResult };
+  /** Service hops with baggage, and where context was lost, for one trace or a window; null for a trace not stored. */
+  'tracelens/propagation': { params: PropagationParams; result: PropagationResult | null };
+  /** Slow traces against the rest: the attribute values and operations over-represented among the slow ones. */
+  'tracelens/slowCohort': { params: SlowCohortParams; result: SlowCohortResult };
   /** The traces of a debug session's processes, newest first. */
   'tracelens/sessionTraces': { params: SessionTracesParams; result: WireTraceSummary[] };
   /** A debuggee paused in a traced frame: its unexported spans join the trace until debugResumed (or a new pause). */

@@ -20,6 +20,10 @@ export const UI_REQUESTS = [
   'tracelens/dependencies',
   'tracelens/edgeTraces',
   'tracelens/export',
+  'tracelens/insights',
+  'tracelens/hotspots',
+  'tracelens/propagation',
+  'tracelens/slowCohort',
 ] as const satisfies readonly (keyof ServerRequests)[];
 
 export type UiRequestMethod = (typeof UI_REQUESTS)[number];

@@ -29,6 +29,8 @@ export interface ServerConfig {
   readonly corsOrigins: readonly string[];
   /** Trace the server's own ingest path under service.name "tracelens". */
   readonly selfTrace: boolean;
+  /** Span attributes with this prefix are baggage entries (as a baggage span processor records them). */
+  readonly baggagePrefix: string;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -43,6 +45,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxQueuedSpans: 200_000,
   corsOrigins: ['http://localhost:*', 'https://localhost:*', 'http://127.0.0.1:*', 'https://127.0.0.1:*'],
   selfTrace: false,
+  baggagePrefix: 'baggage.',
 };
 
 /** Where `tracelens serve` keeps its store unless told otherwise (the extension passes its global storage folder). */
@@ -75,6 +78,8 @@ Options (every address is HOST:PORT, or "off"):
   --cors-origins LIST     comma-separated browser origins allowed to export, '*' as a wildcard
                           (default http://localhost:*,https://localhost:*,http://127.0.0.1:*,https://127.0.0.1:*)
   --self-trace            trace TraceLens's own ingest path, shown as the service "tracelens"
+  --baggage-prefix TEXT   span attributes with this prefix are baggage entries, for the propagation analyses
+                          (default "baggage.", as a baggage span processor configured with that prefix records them)
 
 Exporters: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (http/protobuf or http/json),
            http://127.0.0.1:4317 with OTEL_EXPORTER_OTLP_PROTOCOL=grpc,
@@ -141,6 +146,10 @@ export function parseServeArgs(args: readonly string[]): ServerConfig {
         break;
       case '--self-trace':
         c.selfTrace = true;
+        break;
+      case '--baggage-prefix':
+        c.baggagePrefix = value().trim();
+        if (c.baggagePrefix === '') throw new ConfigError('--baggage-prefix needs a prefix such as "baggage." (without one, every attribute would count as baggage)');
         break;
       case '--stdio':
       case '--node-ipc':

@@ -39,7 +39,9 @@ import { LIVE_PATH } from '../protocol/messages';
 import { isUiRequest, UI_REQUESTS } from '../protocol/webview';
 import { UI_STYLES, uiHtml } from '../webview/html';
 import { isLensRequest, lensHandlers } from './lens/service';
-import { dataHandlers } from './requests';
+import { analysisDeps, dataHandlers } from './requests';
+import { propagation, slowCohort, traceInsights } from './analysis/insights';
+import { parsePropagationQuery, parseSlowCohortQuery } from '../core/analysis/params';
 import { originAllowed } from './config';
 import type { TraceServer } from './traceServer';
 import { nowUnixNanos } from '../core/model';
@@ -279,6 +281,21 @@ async function route(server: TraceServer, req: http.IncomingMessage, res: http.S
     });
     return sendJson(res, 200, found.map(toWireSummary));
   }
+  m = /^\/api\/tracelens\/traces\/([^/]+)\/insights$/.exec(path);
+  if (m) {
+    const id = traceIdParam(m[1]!);
+    if (!id) throw new ConfigError(`"${m[1]}" is not a trace ID: expected up to 32 hex digits`);
+    const insights = await traceInsights(analysisDeps(server), id);
+    if (!insights) return sendJson(res, 404, jaegerError(404, `trace ${id} is not stored`));
+    return sendJson(res, 200, { data: insights.findings });
+  }
+  if (path === '/api/tracelens/propagation') {
+    const p = parsePropagationQuery(q);
+    const result = await propagation(analysisDeps(server), p);
+    if (!result) return sendJson(res, 404, jaegerError(404, `trace ${p.traceId ?? ''} is not stored`));
+    return sendJson(res, 200, { data: result });
+  }
+  if (path === '/api/tracelens/slow-cohort') return sendJson(res, 200, { data: await slowCohort(analysisDeps(server), parseSlowCohortQuery(q)) });
   m = /^\/api\/tracelens\/(traces|logs)\/([^/]+)$/.exec(path);
   if (m) {
     const id = traceIdParam(m[2]!);

@@ -8,6 +8,9 @@ import type { TraceServer } from './traceServer';
 import type { Span } from '../core/model';
 import type { WireLiveState, WireTrace } from '../protocol/wire';
 import { nowUnixNanos } from '../core/model';
+import type { AnalysisDeps } from './analysis/insights';
+import { propagation, slowCohort, traceInsights } from './analysis/insights';
+import { lensEngine } from './lens/service';
 
 const DAY_NANOS = 86_400_000_000_000n;
 const EDGE_TRACES_LIMIT = 20;
@@ -25,6 +28,21 @@ function window(p: { readonly fromNanos?: string; readonly toNanos?: string }): 
 function wireTrace(traceId: string, t: { readonly spans: readonly Span[]; readonly live?: WireLiveState }, outline = false): WireTrace {
   const wire = toWireTrace(traceId, t.spans, outline);
   return t.live ? { ...wire, live: t.live } : wire;
+}
+
+/** What the analyses read: the store, traces with a paused debuggee's spans, and the correlation engine for sources. */
+export function analysisDeps(server: TraceServer): AnalysisDeps {
+  return {
+    store: server.store,
+    trace: (traceId) => server.pauses.trace(server, traceId),
+    source: async (span, traceId) => {
+      const engine = lensEngine(server);
+      if (!engine) return undefined;
+      const logs = (await server.store.getLogs(traceId)).filter((r) => r.spanId === span.spanId);
+      return engine.bestSource(span, logs);
+    },
+    baggagePrefix: server.config.baggagePrefix,
+  };
 }
 
 /** The data requests (reads, import, export, clear); receiver control stays with the LSP endpoint. */
@@ -56,6 +74,9 @@ export function dataHandlers(server: TraceServer): Handlers {
       return (await server.store.edgeTraces(p.parent, p.child, from, to, p.limit ?? EDGE_TRACES_LIMIT)).map(toWireSummary);
     },
     'tracelens/export': (p) => server.exportTraces(p),
+    'tracelens/insights': async (p) => (await traceInsights(analysisDeps(server), p.traceId)) ?? null,
+    'tracelens/propagation': async (p) => (await propagation(analysisDeps(server), p)) ?? null,
+    'tracelens/slowCohort': (p) => slowCohort(analysisDeps(server), p),
     'tracelens/import': (p) => server.importFiles(p),
     'tracelens/clear': () => server.clear(),
   };

@@ -5,7 +5,7 @@ import { toWireValue, formatWireValue } from '../../src/core/wire';
 
 describe('tracelens serve options', () => {
   it('parses every flag, both spellings, and "off"', () => {
-    const c = parseServeArgs(['--otlp-http', '0.0.0.0:5318', '--otlp-grpc=off', '--zipkin', '9412', '--query', '[::1]:16000', '--data-dir', '/tmp/x', '--max-body-bytes', '1024', '--max-queued-spans=9', '--retention-size', '500MiB', '--retention-age=12h', '--cors-origins', 'http://a:*, https://b', '--self-trace', '--node-ipc', '--clientProcessId=12']);
+    const c = parseServeArgs(['--otlp-http', '0.0.0.0:5318', '--otlp-grpc=off', '--zipkin', '9412', '--query', '[::1]:16000', '--data-dir', '/tmp/x', '--max-body-bytes', '1024', '--max-queued-spans=9', '--retention-size', '500MiB', '--retention-age=12h', '--cors-origins', 'http://a:*, https://b', '--self-trace', '--baggage-prefix=bg.', '--node-ipc', '--clientProcessId=12']);
     assert.deepEqual(c.otlpHttp, { host: '0.0.0.0', port: 5318 });
     assert.equal(c.otlpGrpc, null);
     assert.deepEqual(c.zipkin, { host: '127.0.0.1', port: 9412 });
@@ -18,6 +18,8 @@ describe('tracelens serve options', () => {
     assert.equal(parseServeArgs(['--in-memory']).dataDir, null);
     assert.deepEqual(c.corsOrigins, ['http://a:*', 'https://b']);
     assert.equal(c.selfTrace, true);
+    assert.equal(c.baggagePrefix, 'bg.');
+    assert.equal(parseServeArgs([]).baggagePrefix, 'baggage.');
   });
   it('defaults bind to 127.0.0.1 on the standard ports', () => {
     assert.deepEqual(parseServeArgs([]), DEFAULT_CONFIG);
@@ -31,6 +33,7 @@ describe('tracelens serve options', () => {
     assert.throws(() => parseServeArgs(['--data-dir', ' ']), /--data-dir needs a folder/);
     assert.throws(() => parseServeArgs(['--nope']), (e) => e instanceof ConfigError && /unknown option "--nope"/.test(e.message));
     assert.throws(() => parseServeArgs(['--zipkin']), /--zipkin needs a value/);
+    assert.throws(() => parseServeArgs(['--baggage-prefix', ' ']), /--baggage-prefix needs a prefix/);
     assert.throws(() => parseHostPort('1.2.3.4:70000', 'x'), /not HOST:PORT/);
   });
   it('matches CORS origins with wildcards only where given', () => {

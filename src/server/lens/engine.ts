@@ -285,6 +285,19 @@ export class LensEngine {
       }));
   }
 
+  /** Where a span's code is, for an analysis finding: the best candidate in the workspace, else the best absolute one. */
+  bestSource(span: Span, logs: readonly LogRecord[]): { readonly path: string; readonly line: number } | undefined {
+    const candidates = this.candidates(span, logs).filter((c) => isAbsolutePath(c.path) && c.confidence >= MIN_CONFIDENCE);
+    const best = candidates.find((c) => c.inWorkspace) ?? candidates[0];
+    return best ? { path: best.path, line: best.line } : undefined;
+  }
+
+  /** The location the lens of an operation sits at (its function's first line), when correlation placed it. */
+  operationLocation(service: string, name: string, kind: number): { readonly path: string; readonly line: number } | undefined {
+    for (const op of this.ops.values()) if (op.service === service && op.name === name && op.kind === kind && op.location) return { path: op.location.path, line: op.location.line };
+    return undefined;
+  }
+
   enclosing(path: string, line: number): { name?: string; startLine: number; endLine: number } | undefined {
     try {
       return this.workspace.sourceIndex.enclosingFunction(path, line);
