@@ -9,6 +9,8 @@ export const BUCKET_MS = 60_000;
 export const SKETCH_ACCURACY = 0.01;
 /** Slowest spans kept per bucket (a hover lists a few; locationSpans asks for more than a lens shows). */
 export const SLOWEST_PER_BUCKET = 8;
+/** Most recent failing spans kept per bucket (the analyses read their traces). */
+const FAILING_PER_BUCKET = 4;
 /** Distinct error messages kept per bucket; longer messages are cut. */
 const MESSAGES_PER_BUCKET = 20;
 const MESSAGE_CHARS = 300;
@@ -31,6 +33,8 @@ class Bucket {
   readonly sketch = new DDSketch({ relativeAccuracy: SKETCH_ACCURACY });
   /** Slowest first. */
   readonly slowest: SlowSpan[] = [];
+  /** The latest failing spans, oldest first. */
+  readonly failing: SlowSpan[] = [];
   messages: Map<string, number> | undefined;
   /** Failing calls whose messages were read (they are sampled: decoding every failing span would cost too much). */
   messageSamples = 0;
@@ -60,6 +64,13 @@ export class OperationStats {
     while (i > 0 && list[i - 1]!.durationNanos < span.durationNanos) i--;
     list.splice(i, 0, span);
     if (list.length > SLOWEST_PER_BUCKET) list.pop();
+  }
+
+  /** Keeps a failing call among its bucket's latest few. */
+  keepFailing(span: SlowSpan): void {
+    const list = this.bucket(span.endMs).failing;
+    list.push(span);
+    if (list.length > FAILING_PER_BUCKET) list.shift();
   }
 
   /** Notes the error message of a failing call whose span was decoded. */
@@ -116,6 +127,8 @@ export interface WindowSummary {
   readonly histogram?: LatencyHistogram;
   /** Slowest in the window, slowest first. */
   readonly slowest: readonly SlowSpan[];
+  /** The latest failing calls in the window, newest first. */
+  readonly failing: readonly SlowSpan[];
   /** Error messages seen in the window, most frequent first, and how many failing calls they were read from. */
   readonly messages: readonly { readonly message: string; readonly count: number }[];
   readonly messageSamples: number;
@@ -139,6 +152,7 @@ export function summarize(ops: readonly OperationStats[], nowMs: number, windowM
   let lastSeenMs = 0;
   let messageSamples = 0;
   const slowest: SlowSpan[] = [];
+  const failing: SlowSpan[] = [];
   const messages = new Map<string, number>();
   for (const op of ops) {
     if (op.lastSeenMs > lastSeenMs) lastSeenMs = op.lastSeenMs;
@@ -147,6 +161,7 @@ export function summarize(ops: readonly OperationStats[], nowMs: number, windowM
       errors += b.errors;
       sketch.merge(b.sketch);
       slowest.push(...b.slowest);
+      failing.push(...b.failing);
       messageSamples += b.messageSamples;
       if (b.messages) for (const [m, n] of b.messages) messages.set(m, (messages.get(m) ?? 0) + n);
     }
@@ -156,6 +171,7 @@ export function summarize(ops: readonly OperationStats[], nowMs: number, windowM
     }
   }
   slowest.sort((a, b) => b.durationNanos - a.durationNanos);
+  failing.sort((a, b) => b.endMs - a.endMs);
   const q = (s: DDSketch, p: number): number | undefined => (s.count > 0 ? s.getValueAtQuantile(p) : undefined);
   const p95 = q(sketch, 0.95);
   const previousP95 = q(before, 0.95);
@@ -171,6 +187,7 @@ export function summarize(ops: readonly OperationStats[], nowMs: number, windowM
     lastSeenMs,
     histogram: count > 0 ? histogram(sketch) : undefined,
     slowest: slowest.slice(0, slowestLimit),
+    failing: failing.slice(0, SLOWEST_PER_BUCKET),
     messages: [...messages].map(([message, n]) => ({ message, count: n })).sort((a, b) => b.count - a.count || a.message.localeCompare(b.message)),
     messageSamples,
   };

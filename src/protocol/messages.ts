@@ -142,8 +142,9 @@ export interface LocationSpansResult {
 }
 
 export interface FileHeatResult {
-  /** Lines (1-based) that spans map to and that are slow or failing in the recent window. */
-  readonly lines: readonly { readonly line: number; readonly kind: 'hot' | 'failing'; readonly message: string }[];
+  /** Lines (1-based) that spans map to and that are slow or failing in the recent window, or whose code the analyses
+   * found a problem in ('finding': an N+1, an error origin, ...). */
+  readonly lines: readonly { readonly line: number; readonly kind: 'hot' | 'failing' | 'finding'; readonly message: string }[];
 }
 
 /**
@@ -163,6 +164,8 @@ export interface LensSettings {
 export interface WireCodeLens {
   readonly line: number;
   readonly title: string;
+  /** A finding's lens opens its trace at this span (the command is OPEN_TRACE_COMMAND with [{traceId, spanId}]). */
+  readonly open?: { readonly traceId: string; readonly spanId: string };
 }
 
 /**

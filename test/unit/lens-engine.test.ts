@@ -1,6 +1,7 @@
 // The lens engine (src/server/lens/engine.ts) on a real embedded store (in memory) and a real temporary workspace:
 // spans become per-location statistics through their code.* attributes; old spans count as "last seen" only; a wider
-// window reads the store again; clearing the store clears the lenses; a change event follows each update.
+// window reads the store again; clearing the store clears the lenses; a change event follows each update; the analyses
+// of a location's traces give its findings.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,11 +68,23 @@ describe('lens engine', () => {
     assert.equal(ship.summary.previousCount, 1, 'the 3-hour-old call is in neither window');
     assert.ok(Date.now() - ship.summary.lastSeenMs < 25 * 60_000);
     assert.ok(changes > 0);
+    // The analyses of pay's traces: the failing call is where its error starts, and the 30 ms request has nothing
+    // traced inside it.
+    await waitFor(() => engine.findingsAt(file, 1).length === 2, 5000);
+    assert.deepEqual(
+      engine.findingsAt(file, 1).map((f) => [f.kind, f.severity, f.traces, f.examined]),
+      [
+        ['error-origin', 'error', 1, 2],
+        ['uninstrumented-time', 'warning', 2, 2],
+      ],
+    );
+    assert.equal(engine.findingsAt(file, 1)[0]!.short, 'Error origin: declined');
     const heat = engine.fileHeat(file);
     assert.deepEqual(
       heat.lines.map((l) => [l.line, l.kind]),
-      [[1, 'failing']],
+      [[1, 'failing'], [1, 'finding'], [1, 'finding']],
     );
+    assert.match(heat.lines[1]!.message, /^Error starts in shop: pay — declined \(in 1 of 2 recent traces\)$/);
   });
 
   it('a wider window reads the store again', async () => {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { WindowSummary } from '../../src/core/lensStats';
 import { BUCKET_MS, OperationStats, summarize } from '../../src/core/lensStats';
-import { escapeMarkdown, hoverMarkdown, lensTitle, trendText } from '../../src/server/lens/render';
+import type { LocationFinding } from '../../src/server/lens/findings';
+import { escapeMarkdown, findingLensTitle, hoverMarkdown, lensTitle, trendText } from '../../src/server/lens/render';
 import { MAX_FILE_BYTES, Workspace } from '../../src/server/lens/workspace';
 
 const NOW = 1_800_000_000_000;
@@ -72,6 +73,27 @@ describe('lens text', () => {
     assert.ok(md.includes(`command:tracelens.openTrace?${encodeURIComponent(JSON.stringify([{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) }]))}`));
     assert.ok(md.includes(`(http://127.0.0.1:16686/#/trace/${'a'.repeat(32)}?span=${'b'.repeat(16)})`));
     assert.ok(!md.includes('not hex'), 'a link with a malformed id is left out');
+  });
+
+  it('findings: a lens each, and a hover list with links, span text escaped and cut', () => {
+    const finding: LocationFinding = {
+      kind: 'n-plus-one',
+      severity: 'warning',
+      title: 'N+1: 6 × SELECT items in check_stock [x](http://evil)',
+      short: `N+1: 6 × SELECT items\n${'<b>'.repeat(40)}`,
+      traces: 3,
+      examined: 8,
+      traceId: 'c'.repeat(32),
+      spanId: 'd'.repeat(16),
+    };
+    const title = findingLensTitle(finding);
+    assert.match(title, /^⚠ N\+1: 6 × SELECT items <b>.*… · 3 of 8 traces$/);
+    assert.ok(!title.includes('\n') && title.length < 120);
+    const md = hoverMarkdown(summary([10]), { windowMinutes: 15, operations: [{ service: 's', name: 'n' }], links: [], findings: [finding, { ...finding, traceId: 'bad' }], nowMs: NOW });
+    assert.ok(md.includes('**Findings** (in the slowest and failing traces of the last 15 min):'), md);
+    assert.ok(md.includes('\\[x\\]\\(http\\:\\/\\/evil\\)'), md);
+    assert.ok(md.includes(`· 3 of 8 traces · [open](command:tracelens.openTrace?${encodeURIComponent(JSON.stringify([{ traceId: 'c'.repeat(32), spanId: 'd'.repeat(16) }]))})`), md);
+    assert.equal(md.split('command:tracelens.openTrace').length, 2, 'the finding with a malformed id has no link');
   });
 });
 

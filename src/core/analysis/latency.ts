@@ -1,5 +1,5 @@
 // Where a trace's time goes: n-plus-one (many similar calls one after another under one parent), sequential-calls
-// (calls to different peers in a row that could overlap), fan-out, uninstrumented-time (self time with no spans under
+// (calls to different services in a row that could overlap), fan-out, uninstrumented-time (self time with no spans under
 // it) and slow-vs-usual (this trace against the usual traces of its root operation). Pure.
 import type { TraceView, ViewSpan } from '../views/traceView';
 import type { CallInfo } from './calls';
@@ -7,12 +7,16 @@ import { callInfo } from './calls';
 import type { Analysis, Baseline, Draft } from './context';
 import { draft, endOf, label, micros, ms } from './context';
 
+const KIND_SERVER = 1;
 const KIND_CLIENT = 2;
 const KIND_PRODUCER = 3;
+const KIND_CONSUMER = 4;
 
 interface Call {
   readonly span: ViewSpan;
   readonly call: CallInfo;
+  /** Who answered: the service of the call's child in another service, else the peer its attributes name. */
+  readonly callee: string;
 }
 
 /** The children of a span that are outgoing calls, by start (children are sorted so). */
@@ -21,7 +25,9 @@ function callsUnder(view: TraceView, parent: ViewSpan): Call[] {
   for (const c of parent.children) {
     const span = view.spans[c]!;
     const call = callInfo(span.span);
-    if (call) out.push({ span, call });
+    if (!call) continue;
+    const answered = span.children.map((k) => view.spans[k]!).find((k) => k.service !== span.service);
+    out.push({ span, call, callee: answered?.service ?? (call.peer || call.operation) });
   }
   return out;
 }
@@ -83,14 +89,14 @@ export function sequentialCalls(a: Analysis): Draft[] {
     // Maximal runs in which each call starts after the previous one ended.
     let run: Call[] = [];
     const flush = (): void => {
-      const peers = new Set(run.map((c) => c.call.peer || c.call.operation));
+      const peers = new Set(run.map((c) => c.callee));
       if (run.length >= 2 && peers.size >= 2) {
         const spans = run.map((c) => c.span);
         const sum = spans.reduce((s, x) => s + x.duration, 0);
         const longest = Math.max(...spans.map((s) => s.duration));
         const saved = sum - longest;
         if (saved >= t.sequentialMinNanos && saved >= t.sequentialShare * parent.duration) {
-          const names = run.map((c) => label(c.call.peer || c.call.operation, 40));
+          const names = run.map((c) => label(c.callee, 40));
           out.push(
             draft(a, 'sequential-calls', 'info', `Sequential calls: ${names.join(' → ')} in ${label(parent.span.name)} could overlap (save up to ${ms(saved)})`, [parent, ...spans], {
               calls: run.length,
@@ -135,8 +141,10 @@ export function uninstrumentedTime(a: Analysis): Draft[] {
   const out: Draft[] = [];
   const traceDuration = view.header.duration;
   for (const s of view.spans) {
-    // A call's own time is the peer's (network, remote work): not code of ours without spans.
+    // A call's own time is the peer's (network, remote work): not code of ours without spans. A leaf INTERNAL span is
+    // itself the instrumentation of its work; a leaf SERVER or CONSUMER span is a whole request with nothing inside.
     if (s.kind === KIND_CLIENT || s.kind === KIND_PRODUCER || callInfo(s.span)?.protocol === 'db') continue;
+    if (s.children.length === 0 && s.kind !== KIND_SERVER && s.kind !== KIND_CONSUMER) continue;
     if (s.selfTime < t.selfMinNanos || s.selfTime < t.selfShare * traceDuration) continue;
     const shareOfTrace = traceDuration > 0 ? s.selfTime / traceDuration : 0;
     const shareOfSpan = s.duration > 0 ? s.selfTime / s.duration : 0;

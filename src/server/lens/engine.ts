@@ -25,6 +25,8 @@ import { summarizeTrace } from '../../core/trace';
 import { toWireSummary } from '../../core/wire';
 import type { FileHeatResult, LensSettings, LocationSpan, LocationSpansResult, WireSourceCandidate } from '../../protocol/messages';
 import { pathToUri, Workspace } from './workspace';
+import type { LocationFinding } from './findings';
+import { LocationFindings } from './findings';
 
 export const DEFAULT_LENS_SETTINGS: LensSettings = {
   enabled: true,
@@ -123,12 +125,16 @@ export class LensEngine {
   private readonly unwatchWorkspace: () => void;
   private disposed = false;
   private tooMany = false;
+  /** Findings of the analyses at each location (its slowest and failing traces), for lenses, hovers, diagnostics. */
+  private readonly findings: LocationFindings;
 
   constructor(
     private readonly store: EmbeddedStore,
     private readonly log: (line: string) => void,
+    baggagePrefix = 'baggage.',
   ) {
     this.workspace = new Workspace(log);
+    this.findings = new LocationFindings((id) => this.store.getTrace(id), () => ({ nowMs: Date.now(), baggagePrefix }), log);
     this.unsubscribe = store.onDidChange((change) => {
       if (change.cleared) this.reset();
       this.catchUp();
@@ -214,7 +220,13 @@ export class LensEngine {
     return fn ? this.lensAt(path, fn.startLine) : undefined;
   }
 
-  /** Hot and failing lines of a file under the diagnostics thresholds (whether or not diagnostics are on). */
+  /** The analyses' findings at a lens's line (its window's slowest and latest failing traces), most severe first. */
+  findingsAt(path: string, line: number): readonly LocationFinding[] {
+    return this.findings.at(locationKey(path, line));
+  }
+
+  /** Hot and failing lines of a file under the diagnostics thresholds (whether or not diagnostics are on), and the
+   * lines whose code the analyses found a problem in (warnings and errors). */
   fileHeat(path: string): FileHeatResult {
     const { errorRate, p95Millis } = this.settingsValue.diagnostics;
     const lines: FileHeatResult['lines'][number][] = [];
@@ -227,6 +239,10 @@ export class LensEngine {
         lines.push({ line: lens.line, kind: 'failing', message: `${what}: ${(rate * 100).toFixed(1)}% of ${s.count} calls failed in the last ${this.settingsValue.windowMinutes} min` });
       } else if (s.p95 !== undefined && s.p95 / 1e6 >= p95Millis) {
         lines.push({ line: lens.line, kind: 'hot', message: `${what}: p95 ${Math.round(s.p95 / 1e6)} ms over ${s.count} calls in the last ${this.settingsValue.windowMinutes} min (threshold ${p95Millis} ms)` });
+      }
+      for (const f of this.findingsAt(lens.path, lens.line)) {
+        if (f.severity === 'info') continue;
+        lines.push({ line: lens.line, kind: 'finding', message: `${truncate(f.title, 200)} (in ${f.traces} of ${f.examined} recent traces)` });
       }
     }
     return { lines: lines.sort((a, b) => a.line - b.line) };
@@ -310,6 +326,7 @@ export class LensEngine {
 
   private reset(): void {
     this.cursor = 0;
+    this.findings.clear();
     this.ops.clear();
     this.queue.length = 0;
     this.dirtyOps.clear();
@@ -361,6 +378,7 @@ export class LensEngine {
     if (op.stats.record(endMs, r.durationNanos, r.error)) {
       op.stats.keepSlow({ traceId: this.store.traceIdOfSlot(r.slot), spanHash: r.spanHash, durationNanos: r.durationNanos, endMs, error: r.error });
     }
+    if (r.error) op.stats.keepFailing({ traceId: this.store.traceIdOfSlot(r.slot), spanHash: r.spanHash, durationNanos: r.durationNanos, endMs, error: true });
     this.dirtyOps.add(op);
     const needLocation = op.exemplars.length + op.pending < 2 || (op.exemplars.length + op.pending < EXEMPLARS_KEPT + 1 && endMs - op.lastExemplarMs > EXEMPLAR_EVERY_MS);
     let forErrors = false;
@@ -553,7 +571,7 @@ export class LensEngine {
       } else {
         if (!lines) this.byFile.set(path, (lines = new Map()));
         const loc = ops[0]!.location!;
-        lines.set(line, {
+        const lens: LocationLens = {
           path,
           line,
           ...(loc.functionName ? { functionName: loc.functionName } : {}),
@@ -563,7 +581,9 @@ export class LensEngine {
             now,
             w,
           ),
-        });
+        };
+        lines.set(line, lens);
+        this.refreshFindings(key, lens);
       }
       if (!this.allChanged) this.changedPaths.add(path);
     }
@@ -576,6 +596,19 @@ export class LensEngine {
     if (!any) return;
     this.generationValue++;
     for (const l of this.listeners) l(all ? 'all' : paths);
+  }
+
+  /** Analyses a location's latest failing and slowest traces again (throttled); a change refreshes its file. */
+  private refreshFindings(key: string, lens: LocationLens): void {
+    const traces = [...lens.summary.failing.slice(0, 3), ...lens.summary.slowest];
+    this.findings
+      .refresh(key, lens.operations, traces)
+      .then((changed) => {
+        if (!changed || this.disposed) return;
+        this.generationValue++;
+        for (const l of this.listeners) l(new Set([lens.path]));
+      })
+      .catch((e: unknown) => this.log(`lens: findings at ${lens.path}:${lens.line} failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   // ---- decoding slow spans ----

@@ -8,6 +8,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ClientNotifications, LensSettings, LensSyncParams, ServerRequests } from '../../protocol/messages';
 import { SHOW_LOCATION_SPANS_COMMAND } from '../../protocol/messages';
 import { DEFAULT_LENS_SETTINGS } from './engine';
+import { OPEN_TRACE_COMMAND } from './render';
 import { lensEngine, lensHandlers } from './service';
 import type { TraceServer } from '../traceServer';
 import { uriToPath } from './workspace';
@@ -135,7 +136,9 @@ export function serveLensFeatures(connection: Connection, backend: LensBackend, 
     const lenses = await backend.request('tracelens/codeLenses', { uri: p.textDocument.uri });
     return lenses.map((l) => ({
       range: { start: { line: l.line - 1, character: 0 }, end: { line: l.line - 1, character: 0 } },
-      command: { title: l.title, command: SHOW_LOCATION_SPANS_COMMAND, arguments: [{ uri: p.textDocument.uri, line: l.line }] },
+      command: l.open
+        ? { title: l.title, command: OPEN_TRACE_COMMAND, arguments: [{ traceId: l.open.traceId, spanId: l.open.spanId }] }
+        : { title: l.title, command: SHOW_LOCATION_SPANS_COMMAND, arguments: [{ uri: p.textDocument.uri, line: l.line }] },
     }));
   });
   connection.onHover(async (p) => {
@@ -162,7 +165,7 @@ export function serveLensFeatures(connection: Connection, backend: LensBackend, 
       if (lines.length === 0 && !published.has(doc.uri)) continue;
       const diagnostics = lines.map((l) => ({
         range: { start: { line: l.line - 1, character: 0 }, end: { line: l.line - 1, character: Math.max(1, doc.getText({ start: { line: l.line - 1, character: 0 }, end: { line: l.line, character: 0 } }).trimEnd().length) } },
-        severity: l.kind === 'failing' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+        severity: l.kind === 'hot' ? DiagnosticSeverity.Information : DiagnosticSeverity.Warning,
         source: 'TraceLens',
         message: l.message,
       }));

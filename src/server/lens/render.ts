@@ -4,6 +4,8 @@ import { isSpanIdHex, isTraceIdHex } from '../../core/ids';
 import { formatDuration } from '../../core/display';
 import type { WindowSummary } from '../../core/lensStats';
 import { sparkline } from '../../core/lensStats';
+import { label } from '../../core/analysis/context';
+import type { LocationFinding } from './findings';
 
 /** The command VS Code runs for a hover's trace links (registered by the extension). */
 export const OPEN_TRACE_COMMAND = 'tracelens.openTrace';
@@ -40,6 +42,13 @@ export function lensTitle(s: WindowSummary, windowMinutes: number, nowMs: number
   return `● ${count(s.count)} ${s.count === 1 ? 'call' : 'calls'} · p50 ${ns(s.p50)} · p95 ${ns(s.p95)}${trendText(s.trend)} · p99 ${ns(s.p99)}${errors}${last}`;
 }
 
+const SEVERITY_MARK = { error: '✖', warning: '⚠', info: 'ℹ' } as const;
+
+/** A finding's lens: "⚠ N+1: 6 × SELECT items · 3 of 8 traces"; span text is cut to one short line. */
+export function findingLensTitle(f: LocationFinding): string {
+  return `${SEVERITY_MARK[f.severity]} ${label(f.short, 90)} · ${f.traces} of ${f.examined} ${f.examined === 1 ? 'trace' : 'traces'}`;
+}
+
 /** Escapes every ASCII punctuation character (CommonMark allows a backslash before any of them) and folds lines. */
 export function escapeMarkdown(text: string, max = 200): string {
   const line = text.replace(/[\r\n\t\u2028\u2029]+/g, ' ');
@@ -63,6 +72,8 @@ export function hoverMarkdown(
     readonly operations: readonly { readonly service: string; readonly name: string }[];
     readonly functionName?: string;
     readonly links: readonly HoverLink[];
+    /** The analyses' findings at this location (its window's slowest and failing traces). */
+    readonly findings?: readonly LocationFinding[];
     /** The query API's base URL (http://127.0.0.1:16686) when it listens: links to the standalone page too. */
     readonly queryUrl?: string;
     readonly nowMs: number;
@@ -83,6 +94,14 @@ export function hoverMarkdown(
   if (s.errors > 0) {
     out.push('', `**Errors** (${count(s.errors)}; messages from ${count(s.messageSamples)} of them):`);
     for (const m of s.messages.slice(0, 8)) out.push(`- ${count(m.count)}× ${escapeMarkdown(m.message)}`);
+  }
+  const findings = (o.findings ?? []).filter((f) => isTraceIdHex(f.traceId) && isSpanIdHex(f.spanId));
+  if (findings.length > 0) {
+    out.push('', `**Findings** (in the slowest and failing traces of the last ${o.windowMinutes} min):`);
+    for (const f of findings.slice(0, 6)) {
+      const args = encodeURIComponent(JSON.stringify([{ traceId: f.traceId, spanId: f.spanId }]));
+      out.push(`- ${SEVERITY_MARK[f.severity]} ${escapeMarkdown(f.title, 160)} · ${f.traces} of ${f.examined} traces · [open](command:${OPEN_TRACE_COMMAND}?${args})`);
+    }
   }
   const links = o.links.filter((l) => isTraceIdHex(l.traceId) && isSpanIdHex(l.spanId));
   if (links.length > 0) {

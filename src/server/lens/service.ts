@@ -6,7 +6,7 @@ import type { Handlers } from '../requests';
 import type { TraceServer } from '../traceServer';
 import { LensEngine } from './engine';
 import type { HoverLink } from './render';
-import { hoverMarkdown, lensTitle } from './render';
+import { findingLensTitle, hoverMarkdown, lensTitle } from './render';
 import { uriToPath } from './workspace';
 
 /** The requests an attached `tracelens lsp` process forwards to the serving process. */
@@ -24,6 +24,8 @@ export function isLensRequest(method: string): method is (typeof LENS_REQUESTS)[
   return (LENS_REQUESTS as readonly string[]).includes(method);
 }
 
+/** Findings a function's lenses name at most (the hover lists them all). */
+const FINDING_LENSES = 2;
 /** Slowest calls a hover links to. */
 const HOVER_LINKS = 5;
 
@@ -35,7 +37,7 @@ const ended = new WeakSet<TraceServer>();
 export function lensEngine(server: TraceServer): LensEngine | undefined {
   let engine = engines.get(server);
   if (!engine && !ended.has(server) && server.store instanceof EmbeddedStore) {
-    const made = new LensEngine(server.store, (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`));
+    const made = new LensEngine(server.store, (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`), server.config.baggagePrefix);
     engines.set(server, made);
     engine = made;
   }
@@ -93,7 +95,10 @@ export function lensHandlers(server: TraceServer): Handlers {
       const path = uriToPath(p.uri);
       if (!engine || !path || !engine.settings.enabled) return [];
       const now = Date.now();
-      return engine.lensesOf(path).map((l) => ({ line: l.line, title: lensTitle(l.summary, engine.settings.windowMinutes, now) }));
+      return engine.lensesOf(path).flatMap((l) => [
+        { line: l.line, title: lensTitle(l.summary, engine.settings.windowMinutes, now) },
+        ...engine.findingsAt(l.path, l.line).slice(0, FINDING_LENSES).map((f) => ({ line: l.line, title: findingLensTitle(f), open: { traceId: f.traceId, spanId: f.spanId } })),
+      ]);
     },
     'tracelens/lensHover': async (p) => {
       const engine = lensEngine(server);
@@ -113,6 +118,7 @@ export function lensHandlers(server: TraceServer): Handlers {
           operations: lens.operations,
           ...(lens.functionName ? { functionName: lens.functionName } : {}),
           links,
+          findings: engine.findingsAt(lens.path, lens.line),
           ...(url ? { queryUrl: url } : {}),
           nowMs: Date.now(),
         }),
