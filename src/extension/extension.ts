@@ -12,6 +12,7 @@ import { UiPanels } from './panels/uiPanels';
 import { createStatusBar } from './statusBar';
 import { registerDebug } from './debug/debug';
 import { SpansView } from './views/spansView';
+import { registerTraceHeaderCommands } from './traceHeaders';
 import { TracesView } from './views/tracesView';
 
 let ctx: Ctx | undefined;
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): TraceLensApi {
   const views = { traces: new TracesView(c), spans: new SpansView(c) };
   createStatusBar(c);
   registerCommands(c, views);
+  registerTraceHeaderCommands(c, views.spans);
   const lens = registerLens(c, views.spans);
   const panels = new UiPanels(c);
   const links = registerPanelCommands(c, panels, views);
