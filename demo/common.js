@@ -83,6 +83,9 @@ function serve(name, routes) {
     } catch (err) {
       // Our own HttpErrors keep their status; a failed dependency is our 500.
       const status = err instanceof HttpError && !err.upstream ? err.status : 500;
+      // The failed request fails its SERVER span too (the http instrumentation
+      // alone marks server spans ERROR only for 5xx answers, not for a 404).
+      serverSpan?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
       send(res, status, { error: err.message, service: name });
     }
   });
@@ -130,8 +133,9 @@ async function readJson(req) {
 /**
  * JSON request with node:http (instrumented: a CLIENT span, and traceparent +
  * baggage headers injected). A non-2xx answer throws an upstream HttpError.
+ * `onRequest(req)` sees the request before it is sent (headers can still change).
  */
-function callJson(method, url, body) {
+function callJson(method, url, body, { onRequest } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(url, { method, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
@@ -152,6 +156,7 @@ function callJson(method, url, body) {
     });
     req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
     req.on('error', reject);
+    onRequest?.(req);
     req.end(payload);
   });
 }

@@ -19,11 +19,12 @@ async function checkout({ req, url }) {
   };
   // Baggage lives in the context: everything started inside context.with()
   // sees it, and the http instrumentation sends it downstream in the W3C
-  // `baggage` header. The server span already exists, so tag it by hand.
+  // `baggage` header. The server span already exists, so tag it by hand, with
+  // the same `baggage.<key>` attributes the BaggageSpanProcessor (tracing.js) sets.
   const baggage = propagation.createBaggage(
     Object.fromEntries(Object.entries(entries).map(([key, value]) => [key, { value }]))
   );
-  trace.getActiveSpan()?.setAttributes(entries);
+  for (const [key, value] of Object.entries(entries)) trace.getActiveSpan()?.setAttribute(`baggage.${key}`, value);
   return context.with(propagation.setBaggage(context.active(), baggage), runCheckout, undefined, url);
 }
 

@@ -1,8 +1,12 @@
 'use strict';
 // inventory: stock and prices, backed by a (simulated) SQL table.
 //   GET /stock/:sku?quantity=N
+//   POST /reservations  {"sku": "...", "quantity": N}
 // Called by orders. Unknown SKUs fail with 404; bundles are slow (N+1 queries).
+// orders calls POST /reservations without trace context (a deliberate mistake,
+// see orders.js), so each reservation is the root of a trace of its own.
 require('./tracing'); // no-op when already loaded with --require
+const { randomUUID } = require('node:crypto');
 const { SpanKind, SpanStatusCode } = require('@opentelemetry/api');
 const { withSpan, serve, HttpError, sleep, between } = require('./common');
 
@@ -87,4 +91,17 @@ async function getStock({ url, params }) {
   });
 }
 
-serve('inventory', { 'GET /stock/:sku': getStock });
+async function reserve({ body }) {
+  const quantity = Number(body?.quantity ?? 1);
+  return withSpan('inventory.reserve', {
+    attributes: { 'app.item.sku': String(body?.sku), 'app.item.quantity': quantity },
+  }, async (span) => {
+    if (!body?.sku) throw new HttpError(400, 'sku is required');
+    await sleep(between(2, 6)); // hold the items for a while
+    const id = randomUUID();
+    span.setAttribute('app.reservation.id', id);
+    return { status: 201, body: { id, sku: body.sku, quantity } };
+  });
+}
+
+serve('inventory', { 'GET /stock/:sku': getStock, 'POST /reservations': reserve });

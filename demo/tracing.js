@@ -70,11 +70,12 @@ const batchOptions = {
 
 // ---- Baggage -> span attributes ---------------------------------------------
 // Every span started in this process gets the baggage entries of its parent
-// context (user.id, tenant.id, session.id set by the frontend) as attributes.
+// context (user.id, tenant.id, session.id set by the frontend) as attributes
+// named `baggage.<key>`: baggage key user.id -> attribute baggage.user.id.
 class BaggageSpanProcessor {
   onStart(span, parentContext) {
     const baggage = propagation.getBaggage(parentContext);
-    for (const [key, entry] of baggage?.getAllEntries() ?? []) span.setAttribute(key, entry.value);
+    for (const [key, entry] of baggage?.getAllEntries() ?? []) span.setAttribute(`baggage.${key}`, entry.value);
   }
   onEnd() {}
   forceFlush() { return Promise.resolve(); }
