@@ -39,9 +39,9 @@ import { LIVE_PATH } from '../protocol/messages';
 import { isUiRequest, UI_REQUESTS } from '../protocol/webview';
 import { UI_STYLES, uiHtml } from '../webview/html';
 import { isLensRequest, lensHandlers } from './lens/service';
-import { analysisDeps, dataHandlers } from './requests';
+import { analysisDeps, dataHandlers, hotspots } from './requests';
 import { propagation, slowCohort, traceInsights } from './analysis/insights';
-import { parsePropagationQuery, parseSlowCohortQuery } from '../core/analysis/params';
+import { parseHotspotsQuery, parsePropagationQuery, parseSlowCohortQuery } from '../core/analysis/params';
 import { originAllowed } from './config';
 import type { TraceServer } from './traceServer';
 import { nowUnixNanos } from '../core/model';
@@ -289,6 +289,7 @@ async function route(server: TraceServer, req: http.IncomingMessage, res: http.S
     if (!insights) return sendJson(res, 404, jaegerError(404, `trace ${id} is not stored`));
     return sendJson(res, 200, { data: insights.findings });
   }
+  if (path === '/api/tracelens/hotspots') return sendJson(res, 200, { data: hotspots(server, parseHotspotsQuery(q)).rows });
   if (path === '/api/tracelens/propagation') {
     const p = parsePropagationQuery(q);
     const result = await propagation(analysisDeps(server), p);

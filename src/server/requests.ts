@@ -8,6 +8,7 @@ import type { TraceServer } from './traceServer';
 import type { Span } from '../core/model';
 import type { WireLiveState, WireTrace } from '../protocol/wire';
 import { nowUnixNanos } from '../core/model';
+import type { HotspotsParams, HotspotsResult } from '../protocol/analysis';
 import type { AnalysisDeps } from './analysis/insights';
 import { propagation, slowCohort, traceInsights } from './analysis/insights';
 import { lensEngine } from './lens/service';
@@ -45,6 +46,18 @@ export function analysisDeps(server: TraceServer): AnalysisDeps {
   };
 }
 
+/** Hotspots over a window; with the correlation engine running, each row's source (and grouping by location). */
+export function hotspots(server: TraceServer, p: HotspotsParams): HotspotsResult {
+  const nowMs = Date.now();
+  if (!server.hotspots) return { rows: [], fromMs: nowMs - (p.lookbackMinutes ?? 60) * 60_000, toMs: nowMs, spans: 0 };
+  const engine = lensEngine(server);
+  const locate = engine ? (service: string, operation: string, kind: number) => {
+    const at = engine.operationLocation(service, operation, kind);
+    return at ? { file: at.path, line: at.line } : undefined;
+  } : undefined;
+  return server.hotspots.query(p, nowMs, locate);
+}
+
 /** The data requests (reads, import, export, clear); receiver control stays with the LSP endpoint. */
 export function dataHandlers(server: TraceServer): Handlers {
   return {
@@ -74,6 +87,7 @@ export function dataHandlers(server: TraceServer): Handlers {
       return (await server.store.edgeTraces(p.parent, p.child, from, to, p.limit ?? EDGE_TRACES_LIMIT)).map(toWireSummary);
     },
     'tracelens/export': (p) => server.exportTraces(p),
+    'tracelens/hotspots': (p) => hotspots(server, p),
     'tracelens/insights': async (p) => (await traceInsights(analysisDeps(server), p.traceId)) ?? null,
     'tracelens/propagation': async (p) => (await propagation(analysisDeps(server), p)) ?? null,
     'tracelens/slowCohort': (p) => slowCohort(analysisDeps(server), p),

@@ -18,6 +18,7 @@ import { bindGrpc, createOtlpGrpcServer } from './receivers/otlpGrpc';
 import { createZipkinServer } from './receivers/zipkin';
 import { listen } from './receivers/http';
 import { enableSelfTracing } from './telemetry';
+import { HotspotEngine } from './analysis/hotspots';
 
 export const VERSION = '0.1.0';
 
@@ -40,6 +41,8 @@ export class TraceServer {
   readonly live: LiveFeed;
   /** Processes a debugger holds paused, and the spans of theirs that join their traces meanwhile. */
   readonly pauses: DebugPauses;
+  /** Hotspots across traces, kept up to date as spans arrive (undefined for a store other than the embedded one). */
+  readonly hotspots: HotspotEngine | undefined;
   private readonly slots: Slot[];
   private stopSelfTracing: (() => Promise<void>) | undefined;
 
@@ -54,6 +57,7 @@ export class TraceServer {
     this.queue = new IngestQueue(this.store, config.maxQueuedSpans);
     this.live = new LiveFeed(this);
     this.pauses = new DebugPauses((ids) => this.live.touch(ids));
+    this.hotspots = this.store instanceof EmbeddedStore ? new HotspotEngine(this.store, { log: this.log }) : undefined;
     this.slots = [
       { protocol: 'otlp-http', address: config.otlpHttp },
       { protocol: 'otlp-grpc', address: config.otlpGrpc },
@@ -107,6 +111,7 @@ export class TraceServer {
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => this.stopSlot(s)));
     this.live.dispose();
+    this.hotspots?.dispose();
     await this.stopSelfTracing?.();
     await this.store.close();
   }

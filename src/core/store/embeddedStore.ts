@@ -17,7 +17,7 @@ import { queryLimit, spanMatches } from './query';
 import type { FrameInput, FrameLocation, FrameRef, SegmentLog } from './segmentLog';
 import { DEFAULT_SEGMENT_BYTES, FileSegmentLog, FrameType, MemorySegmentLog } from './segmentLog';
 import { SpanIndex } from './spanIndex';
-import type { RowQuery, RowView } from './spanIndex';
+import type { RowQuery, RowView, TraceRowView } from './spanIndex';
 import type { BodyFormat, DependencyLink, IngestBatch, OperationInfo, StoreChange, StoreStats, TraceQuery, TraceStore } from './store';
 import { StoreWriteError } from './store';
 
@@ -485,6 +485,11 @@ export class EmbeddedStore implements TraceStore {
    */
   readRows(from: number, max: number, visit: (row: Readonly<RowView>) => void): number {
     return this.index.readRows(from, max, visit);
+  }
+
+  /** Read-only: the span rows of trace slot `slot` (a RowView's slot) in arrival order, from the index alone. */
+  readTraceRows(slot: number, visit: (row: Readonly<TraceRowView>) => void): number {
+    return this.index.readTraceRows(slot, visit);
   }
 
   /** The next span row number (see readRows). */

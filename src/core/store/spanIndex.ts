@@ -94,6 +94,14 @@ export interface RowView {
   spanHash: number;
 }
 
+/** One span row of a trace as readTraceRows shows it: a RowView with the parent's hash and an exact offset. */
+export interface TraceRowView extends RowView {
+  /** The parent span id's hash, 0 for a root. */
+  parentHash: number;
+  /** Nanoseconds from the trace's earliest start, exact (start differences within a trace fit a double). */
+  offsetNanos: number;
+}
+
 export interface IndexDependency {
   readonly parent: string;
   readonly child: string;
@@ -493,6 +501,38 @@ export class SpanIndex {
       visit(view);
     }
     return row;
+  }
+
+  /**
+   * Read-only: visits the span rows of trace slot `t` in arrival order (row numbers ascending) with one reused view,
+   * for analyses that need a whole trace from the index alone (src/server/analysis/hotspots.ts). Returns the count.
+   */
+  readTraceRows(t: number, visit: (row: Readonly<TraceRowView>) => void): number {
+    const view: TraceRowView = { row: 0, slot: t, service: 0, name: 0, kind: 0, error: false, startNanos: 0, durationNanos: 0, spanHash: 0, parentHash: 0, offsetNanos: 0 };
+    if (t < 0 || t >= this.used) return 0;
+    const baseHi = this.startHi[t]!;
+    const baseLo = this.startLo[t]!;
+    let n = 0;
+    for (let r = this.firstRow[t]!; r >= this.spans.first; r = this.spans.chunk(r).next[r & MASK]!) {
+      const c = this.spans.chunk(r);
+      const j = r & MASK;
+      const flags = c.flags[j]!;
+      const hi = c.startHi[j]!;
+      const lo = c.startLo[j]!;
+      view.row = r;
+      view.service = c.service[j]!;
+      view.name = c.name[j]!;
+      view.kind = flags & 7;
+      view.error = (flags & 0x80) !== 0;
+      view.startNanos = hi * TWO32 + lo;
+      view.offsetNanos = (hi - baseHi) * TWO32 + (lo - baseLo);
+      view.durationNanos = c.duration[j]!;
+      view.spanHash = c.span[j]!;
+      view.parentHash = c.parent[j]!;
+      visit(view);
+      n++;
+    }
+    return n;
   }
 
   /** Approximate bytes held by the indexes (typed arrays; interned strings and maps are estimated). */

@@ -23,17 +23,6 @@ export interface CriticalPath {
   readonly timeOf: ReadonlyMap<number, number>;
 }
 
-interface Frame {
-  readonly pos: number;
-  readonly start: number;
-  readonly end: number;
-  /** The children clipped to [start, end], latest end first. */
-  readonly kids: readonly { readonly pos: number; readonly start: number; readonly end: number }[];
-  next: number;
-  /** The start of the child last walked through: the span's own time before it is what is left. */
-  returning: number;
-}
-
 const cache = new WeakMap<TraceView, CriticalPath>();
 
 export function criticalPath(view: TraceView, rootPos = view.root): CriticalPath {
@@ -48,20 +37,59 @@ export function criticalPath(view: TraceView, rootPos = view.root): CriticalPath
 
 function compute(view: TraceView, rootPos: number): CriticalPath {
   const segments: CriticalSegment[] = [];
-  const root = view.spans[rootPos];
-  if (!root) return { segments, spans: new Set(), timeOf: new Map() };
-  const frame = (pos: number, start: number, end: number): Frame => {
+  if (!view.spans[rootPos]) return { segments, spans: new Set(), timeOf: new Map() };
+  const n = view.spans.length;
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    const v = view.spans[p]!;
+    start[p] = v.offset;
+    end[p] = v.offset + v.duration;
+  }
+  walkCriticalPath(rootPos, start, end, (p) => view.spans[p]!.children, (pos, s, e) => segments.push({ pos, start: s, end: e }));
+  segments.reverse();
+  const timeOf = new Map<number, number>();
+  for (const s of segments) timeOf.set(s.pos, (timeOf.get(s.pos) ?? 0) + s.end - s.start);
+  return { segments, spans: new Set(timeOf.keys()), timeOf };
+}
+
+interface Frame {
+  readonly span: number;
+  readonly start: number;
+  readonly end: number;
+  /** The children clipped to [start, end], latest end first. */
+  readonly kids: readonly { readonly span: number; readonly start: number; readonly end: number }[];
+  next: number;
+  /** The start of the child last walked through: the span's own time before it is what is left. */
+  returning: number;
+}
+
+/**
+ * The walk itself on any span tree given as arrays (the trace page's TraceView above, and the hotspot analysis's
+ * index rows in src/core/analysis/hotspots.ts): spans are numbers, start[i] and end[i] their times (end >= start),
+ * children(i) the children of span i in a fixed order (ties in the walk go to the earlier one). Calls `segment` for
+ * each piece of the critical path, latest first; a span gets a segment for each stretch of its own time on the path.
+ */
+export function walkCriticalPath(
+  root: number,
+  start: ArrayLike<number>,
+  end: ArrayLike<number>,
+  children: (span: number) => ArrayLike<number>,
+  segment: (span: number, start: number, end: number) => void,
+): void {
+  const frame = (span: number, from: number, to: number): Frame => {
     const kids = [];
-    for (const c of view.spans[pos]!.children) {
-      const v = view.spans[c]!;
-      const s = Math.max(v.offset, start);
-      const e = Math.min(v.offset + v.duration, end);
-      if (e > s) kids.push({ pos: c, start: s, end: e });
+    const list = children(span);
+    for (let k = 0; k < list.length; k++) {
+      const c = list[k]!;
+      const s = Math.max(start[c]!, from);
+      const e = Math.min(end[c]!, to);
+      if (e > s) kids.push({ span: c, start: s, end: e });
     }
     kids.sort((a, b) => b.end - a.end || b.start - a.start);
-    return { pos, start, end, kids, next: 0, returning: end };
+    return { span, start: from, end: to, kids, next: 0, returning: to };
   };
-  const stack: Frame[] = [frame(rootPos, root.offset, root.offset + root.duration)];
+  const stack: Frame[] = [frame(root, start[root]!, end[root]!)];
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     // The last-finishing child that ended by `returning` and started before it (so the walk always moves back).
@@ -69,16 +97,12 @@ function compute(view: TraceView, rootPos: number): CriticalPath {
     const child = f.kids[f.next];
     if (child) {
       f.next++;
-      if (f.returning > child.end) segments.push({ pos: f.pos, start: child.end, end: f.returning });
+      if (f.returning > child.end) segment(f.span, child.end, f.returning);
       f.returning = child.start;
-      stack.push(frame(child.pos, child.start, child.end));
+      stack.push(frame(child.span, child.start, child.end));
     } else {
-      if (f.returning > f.start) segments.push({ pos: f.pos, start: f.start, end: f.returning });
+      if (f.returning > f.start) segment(f.span, f.start, f.returning);
       stack.pop();
     }
   }
-  segments.reverse();
-  const timeOf = new Map<number, number>();
-  for (const s of segments) timeOf.set(s.pos, (timeOf.get(s.pos) ?? 0) + s.end - s.start);
-  return { segments, spans: new Set(timeOf.keys()), timeOf };
 }
