@@ -4,50 +4,12 @@
 // attribute value. Checked through GET /api/tracelens/... and the UI's typed requests; bad parameters get a 400.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SpanKind } from '@opentelemetry/api';
-import type { Finding, PropagationResult, SlowCohortResult } from '../../src/protocol/analysis';
-import type { Call } from '../helpers/sdkShop';
+import type { Finding, HotspotRow, PropagationResult, SlowCohortResult } from '../../src/protocol/analysis';
+import { makeAnalysisScenario } from '../helpers/analysisScenario';
 import { SdkShop } from '../helpers/sdkShop';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
-
-const DB = { 'db.system.name': 'postgresql', 'db.query.text': "SELECT sku, stock FROM items WHERE sku = 'x'", 'server.address': 'inventory-db' };
-const both = { 'baggage.app.user': 'alice', 'baggage.app.tier': 'gold' };
-const tierOnly = { 'baggage.app.tier': 'gold' };
-
-const failingCheckout: Call = {
-  service: 'web', name: 'GET /checkout', kind: SpanKind.SERVER, start: 0, end: 120, attributes: both, error: { type: 'HttpError', message: '500 from orders' },
-  children: [{
-    service: 'web', name: 'POST /orders', kind: SpanKind.CLIENT, start: 5, end: 115, attributes: { ...both, 'http.request.method': 'POST', 'url.full': 'http://127.0.0.1:7102/orders' }, error: { type: 'HttpError', message: '500' },
-    children: [{
-      service: 'orders', name: 'POST /orders', kind: SpanKind.SERVER, start: 8, end: 112, attributes: both, error: { type: 'HttpError', message: '409' },
-      children: [{
-        service: 'orders', name: 'orders.place', start: 10, end: 110, attributes: both, error: { type: 'HttpError', message: 'x is out of stock' },
-        children: [
-          {
-            service: 'orders', name: 'GET', kind: SpanKind.CLIENT, start: 12, end: 60, attributes: { ...tierOnly, 'http.request.method': 'GET', 'url.full': 'http://127.0.0.1:7103/stock/x' }, error: { type: 'HttpError', message: '404' },
-            children: [{
-              service: 'inventory', name: 'GET /stock/:sku', kind: SpanKind.SERVER, start: 14, end: 58, attributes: tierOnly, error: { type: 'HttpError', message: '404' },
-              children: [{
-                service: 'inventory', name: 'inventory.check_stock', start: 15, end: 57, attributes: tierOnly, error: { type: 'ItemNotFoundError', message: 'no item with sku "x"' },
-                children: [0, 1, 2, 3, 4, 5].map((k) => ({ service: 'inventory', name: 'SELECT items', kind: SpanKind.CLIENT, start: 16 + 6 * k, end: 21 + 6 * k, attributes: DB })),
-              }],
-            }],
-          },
-          { service: 'orders', name: 'POST', kind: SpanKind.CLIENT, start: 62, end: 80, attributes: { 'http.request.method': 'POST', 'url.full': 'http://127.0.0.1:7103/reservations', 'server.port': 7103 } },
-        ],
-      }],
-    }],
-  }],
-};
-/** The reservation the callee served without the caller's context: a trace of its own, inside the call. */
-const lostReservation: Call = { service: 'inventory', name: 'POST /reservations', kind: SpanKind.SERVER, start: 64, end: 78, attributes: { 'url.path': '/reservations', 'server.port': 7103 } };
-const usualCheckout = (ms: number): Call => ({
-  service: 'web', name: 'GET /checkout', kind: SpanKind.SERVER, start: 0, end: ms + 10,
-  children: [{ service: 'web', name: 'SELECT prices', kind: SpanKind.CLIENT, start: 2, end: 2 + ms, attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM prices' } }],
-});
-const cohortTrace = (ms: number, region: string): Call => ({ service: 'catalog', name: 'GET /items', kind: SpanKind.SERVER, start: 0, end: ms, attributes: { 'app.region': region } });
 
 describe('analysis API', () => {
   let srv: RunningServer;
@@ -64,14 +26,10 @@ describe('analysis API', () => {
   before(async () => {
     srv = await startServer();
     shop = new SdkShop(srv.otlpHttp);
-    const t0 = Date.now() - 60_000;
-    for (let i = 0; i < 6; i++) shop.trace(usualCheckout(10 + i), t0 + i * 1000);
-    slow = shop.trace({ ...usualCheckout(10), end: 230, children: [usualCheckout(10).children![0]!, { ...usualCheckout(10).children![0]!, start: 20, end: 220 }] }, t0 + 7000);
-    failing = shop.trace(failingCheckout, t0 + 9000);
-    lost = shop.trace(lostReservation, t0 + 9000);
-    for (let i = 0; i < 20; i++) shop.trace(cohortTrace(i < 6 ? 300 + i : 20 + i, i < 6 || i === 10 ? 'eu-west' : 'us-east'), t0 + 10_000 + i * 100);
+    const scenario = makeAnalysisScenario(shop, Date.now() - 60_000);
+    ({ failing, lost, slow } = scenario);
     await shop.flush();
-    await waitFor(async () => (await srv.status()).spanCount >= 6 * 2 + 3 + 14 + 1 + 20, 10_000);
+    await waitFor(async () => (await srv.status()).spanCount >= scenario.spans, 10_000);
   });
   after(async () => {
     await shop.shutdown();
@@ -146,6 +104,27 @@ describe('analysis API', () => {
     assert.match(few.body.data.note ?? '', /Too few traces to compare: 0 slow/);
   });
 
+  it('GET /api/tracelens/hotspots: operations by total time, with counts, errors, percentiles and self time', async () => {
+    await srv.server.hotspots!.idle();
+    const { status, body } = await get<{ data: HotspotRow[] }>('/api/tracelens/hotspots?lookback=1h&limit=100');
+    assert.equal(status, 200);
+    const rows = body.data;
+    assert.deepEqual(rows.map((r) => r.totalTime), [...rows.map((r) => r.totalTime)].sort((a, b) => b - a), 'most costly first');
+    const checkout = rows.find((r) => r.service === 'web' && r.operation === 'GET /checkout')!;
+    assert.equal(checkout.count, 8, 'six usual, the slow and the failing one');
+    assert.equal(checkout.errors, 1);
+    assert.ok(checkout.p50 > 15_000 && checkout.p50 < 30_000, `p50 ${checkout.p50} µs`);
+    const selects = rows.find((r) => r.service === 'inventory' && r.operation === 'SELECT items')!;
+    assert.equal(selects.count, 6);
+    assert.ok(Math.abs(selects.p95 - 5000) <= 50, `p95 ${selects.p95} µs (1 % sketch accuracy)`);
+    assert.equal(selects.selfTime, 6 * 5000, 'leaf calls: all their time is their own');
+    const place = rows.find((r) => r.operation === 'orders.place')!;
+    assert.equal(place.selfTime, 34_000);
+    assert.ok(rows.every((r) => r.criticalPathShare >= 0 && r.criticalPathShare <= 1));
+    const one = await get<{ data: HotspotRow[] }>('/api/tracelens/hotspots?service=inventory&lookback=1h&limit=2');
+    assert.ok(one.body.data.length === 2 && one.body.data.every((r) => r.service === 'inventory'));
+  });
+
   it('bad parameters get a 400 that says what to send; an unknown trace a 404', async () => {
     const bad = async (path: string, message: RegExp): Promise<void> => {
       const { status, body } = await get<{ errors: { code: number; msg: string }[] }>(path);
@@ -158,6 +137,8 @@ describe('analysis API', () => {
     await bad(`/api/tracelens/propagation?traceID=${failing}&lookback=1h`, /either traceID, or lookback/);
     await bad('/api/tracelens/propagation?limit=0', /limit "0" is not a whole number from 1 to 200/);
     await bad('/api/tracelens/slow-cohort?minDuration=slow', /minDuration "slow" is not a duration/);
+    await bad('/api/tracelens/hotspots?groupBy=host', /groupBy "host" is not one of operation, location/);
+    await bad('/api/tracelens/hotspots?limit=1001', /limit "1001" is not a whole number from 1 to 1000/);
     assert.equal((await get(`/api/tracelens/traces/${'ab'.repeat(16)}/insights`)).status, 404);
     assert.equal((await get(`/api/tracelens/propagation?traceID=${'ab'.repeat(16)}`)).status, 404);
   });

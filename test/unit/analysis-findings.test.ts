@@ -145,6 +145,20 @@ describe('sequential-calls', () => {
     assert.equal(f.evidence.savedMicros, (9 + 7) * 1000, 'all but the longest');
   });
 
+  it('two calls to one service (one answered, one to the same address) are not calls to different services', () => {
+    const http = (path: string): Record<string, string> => ({ 'http.request.method': 'GET', 'url.full': `http://10.0.0.7:7103${path}` });
+    const t = draw(
+      `
+      orders:place |==============================|
+        stock        |==========|
+          inventory:serve |======|
+        reserve                  |==========|
+    `,
+      { kinds: { stock: CLIENT, reserve: CLIENT, serve: SERVER }, attributes: { stock: http('/stock/x'), reserve: http('/reservations') } },
+    );
+    assert.deepEqual(ofKind(find(t), 'sequential-calls'), []);
+  });
+
   it('calls that already overlap, or that save too little, are left alone', () => {
     const kinds = { a: CLIENT, b: CLIENT };
     const attributes = { a: { 'peer.service': 'a' }, b: { 'peer.service': 'b' } };

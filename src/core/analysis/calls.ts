@@ -3,6 +3,7 @@
 // messaging destination) and a short label. The analyses group repeated calls by this key. Pure.
 import { formatWireValue } from '../wire';
 import type { WireAttribute, WireSpan } from '../../protocol/wire';
+import type { TraceView, ViewSpan } from '../views/traceView';
 
 const KIND_CLIENT = 2;
 const KIND_PRODUCER = 3;
@@ -34,6 +35,23 @@ export function attrText(attributes: readonly WireAttribute[], ...keys: string[]
  * white space folded, cut to MAX_STATEMENT characters. Two statements that differ only in their values are equal.
  */
 export function normaliseStatement(sql: string): string {
+  return remembered(statements, sql, normaliseStatementOnce);
+}
+
+/** Statements and paths repeat (an N+1 is one statement many times): each is normalised once, up to a bound. */
+const statements = new Map<string, string>();
+const paths = new Map<string, string>();
+const REMEMBERED = 10_000;
+function remembered(cache: Map<string, string>, text: string, f: (text: string) => string): string {
+  let out = cache.get(text);
+  if (out === undefined) {
+    if (cache.size >= REMEMBERED) cache.clear();
+    cache.set(text, (out = f(text)));
+  }
+  return out;
+}
+
+function normaliseStatementOnce(sql: string): string {
   const text = sql.length > 4 * MAX_STATEMENT ? sql.slice(0, 4 * MAX_STATEMENT) : sql;
   const out = text
     .replace(/'(?:[^']|'')*'/g, '?')
@@ -47,6 +65,10 @@ export function normaliseStatement(sql: string): string {
 
 /** A URL path with its ids folded: numbers, UUIDs and long hex runs become {id}; the query string is dropped. */
 export function normalisePath(path: string): string {
+  return remembered(paths, path, normalisePathOnce);
+}
+
+function normalisePathOnce(path: string): string {
   const bare = path.replace(/[?#].*$/, '');
   return bare
     .split('/')
@@ -61,11 +83,31 @@ function splitUrl(text: string): { host: string; path: string } | undefined {
   return m ? { host: m[1]!.replace(/^[^@]*@/, ''), path: m[2] || '/' } : undefined;
 }
 
-function peerOf(a: readonly WireAttribute[], urlHost?: string): string {
-  const service = attrText(a, 'peer.service');
+/** Every attribute key callInfo reads: the span's attributes are scanned once for these. */
+const CALL_KEYS = new Set([
+  'peer.service', 'server.address', 'net.peer.name', 'net.peer.ip', 'network.peer.address', 'server.port', 'net.peer.port', 'network.peer.port',
+  'db.system.name', 'db.system', 'db.query.text', 'db.statement', 'db.operation.name', 'db.operation', 'db.collection.name', 'db.sql.table',
+  'db.mongodb.collection', 'db.namespace', 'db.name', 'rpc.method', 'rpc.service', 'messaging.destination.name', 'messaging.destination',
+  'messaging.system', 'messaging.operation.type', 'messaging.operation', 'http.request.method', 'http.method', 'url.full', 'http.url',
+  'url.template', 'http.route', 'url.path', 'http.target',
+]);
+
+type Found = Map<string, string>;
+
+/** The first of these keys that the span has, as text. */
+function pick(found: Found, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = found.get(k);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function peerOf(found: Found, urlHost?: string): string {
+  const service = pick(found, 'peer.service');
   if (service) return service;
-  const host = attrText(a, 'server.address', 'net.peer.name', 'net.peer.ip', 'network.peer.address');
-  const port = attrText(a, 'server.port', 'net.peer.port', 'network.peer.port');
+  const host = pick(found, 'server.address', 'net.peer.name', 'net.peer.ip', 'network.peer.address');
+  const port = pick(found, 'server.port', 'net.peer.port', 'network.peer.port');
   if (host) return port ? `${host}:${port}` : host;
   return urlHost ?? '';
 }
@@ -75,29 +117,92 @@ function peerOf(a: readonly WireAttribute[], urlHost?: string): string {
  * database attributes (some instrumentations mark queries INTERNAL).
  */
 export function callInfo(span: WireSpan): CallInfo | undefined {
-  const a = span.attributes;
-  const make = (protocol: CallInfo['protocol'], peer: string, operation: string): CallInfo => ({ protocol, peer, operation, key: `${protocol}\u0000${peer}\u0000${operation}` });
-  const dbSystem = attrText(a, 'db.system.name', 'db.system');
+  let found: Found | undefined;
+  for (const a of span.attributes) {
+    if (!CALL_KEYS.has(a.key) || a.value === null || found?.has(a.key)) continue;
+    (found ??= new Map()).set(a.key, typeof a.value === 'string' ? a.value : formatWireValue(a.value));
+  }
+  const outgoing = span.kind === KIND_CLIENT || span.kind === KIND_PRODUCER;
+  if (!found) return outgoing ? make('call', '', span.name) : undefined;
+  const dbSystem = pick(found, 'db.system.name', 'db.system');
   if (dbSystem !== undefined) {
-    const statement = attrText(a, 'db.query.text', 'db.statement');
+    const statement = pick(found, 'db.query.text', 'db.statement');
     const op = statement
       ? normaliseStatement(statement)
-      : [attrText(a, 'db.operation.name', 'db.operation'), attrText(a, 'db.collection.name', 'db.sql.table', 'db.mongodb.collection')].filter(Boolean).join(' ') || span.name;
-    return make('db', peerOf(a) || attrText(a, 'db.namespace', 'db.name') || dbSystem, op);
+      : [pick(found, 'db.operation.name', 'db.operation'), pick(found, 'db.collection.name', 'db.sql.table', 'db.mongodb.collection')].filter(Boolean).join(' ') || span.name;
+    return make('db', peerOf(found) || pick(found, 'db.namespace', 'db.name') || dbSystem, op);
   }
-  if (span.kind !== KIND_CLIENT && span.kind !== KIND_PRODUCER) return undefined;
-  const rpcMethod = attrText(a, 'rpc.method');
-  if (rpcMethod !== undefined) return make('rpc', peerOf(a), `${attrText(a, 'rpc.service') ?? ''}/${rpcMethod}`);
-  const destination = attrText(a, 'messaging.destination.name', 'messaging.destination');
-  if (destination !== undefined) return make('messaging', peerOf(a) || attrText(a, 'messaging.system') || '', `${attrText(a, 'messaging.operation.type', 'messaging.operation') ?? 'send'} ${destination}`);
-  const method = attrText(a, 'http.request.method', 'http.method');
-  const url = attrText(a, 'url.full', 'http.url');
+  if (!outgoing) return undefined;
+  const rpcMethod = pick(found, 'rpc.method');
+  if (rpcMethod !== undefined) return make('rpc', peerOf(found), `${pick(found, 'rpc.service') ?? ''}/${rpcMethod}`);
+  const destination = pick(found, 'messaging.destination.name', 'messaging.destination');
+  if (destination !== undefined) return make('messaging', peerOf(found) || pick(found, 'messaging.system') || '', `${pick(found, 'messaging.operation.type', 'messaging.operation') ?? 'send'} ${destination}`);
+  const method = pick(found, 'http.request.method', 'http.method');
+  const url = pick(found, 'url.full', 'http.url');
   const parts = url ? splitUrl(url) : undefined;
   if (method !== undefined || parts) {
-    const route = attrText(a, 'url.template', 'http.route') ?? normalisePath(parts?.path ?? attrText(a, 'url.path', 'http.target') ?? span.name);
-    return make('http', peerOf(a, parts?.host), `${method ?? 'GET'} ${route}`);
+    const route = pick(found, 'url.template', 'http.route') ?? normalisePath(parts?.path ?? pick(found, 'url.path', 'http.target') ?? span.name);
+    return make('http', peerOf(found, parts?.host), `${method ?? 'GET'} ${route}`);
   }
-  return make('call', peerOf(a), span.name);
+  return make('call', peerOf(found), span.name);
+}
+
+function make(protocol: CallInfo['protocol'], peer: string, operation: string): CallInfo {
+  return { protocol, peer, operation, key: `${protocol}\u0000${peer}\u0000${operation}` };
+}
+
+const memo = new WeakMap<TraceView, (CallInfo | null | undefined)[]>();
+
+/** callInfo of the span at a position of the view, computed once per view and span (every detector asks). */
+export function callAt(view: TraceView, pos: number): CallInfo | undefined {
+  let calls = memo.get(view);
+  if (!calls) memo.set(view, (calls = new Array<CallInfo | null | undefined>(view.spans.length)));
+  let c = calls[pos];
+  if (c === undefined) calls[pos] = c = callInfo(view.spans[pos]!.span) ?? null;
+  return c ?? undefined;
+}
+
+/** An outgoing call among a span's children. */
+export interface ChildCall {
+  readonly span: ViewSpan;
+  readonly call: CallInfo;
+  /** Who answered: the service of the call's child in another service, else the service that answered calls to the
+   * same address elsewhere in the trace, else the peer its attributes name. */
+  readonly callee: string;
+}
+
+/** The service that answered a call: its child in another service, if any. */
+function answering(view: TraceView, s: ViewSpan): string | undefined {
+  for (const k of s.children) if (view.spans[k]!.service !== s.service) return view.spans[k]!.service;
+  return undefined;
+}
+
+const byParentMemo = new WeakMap<TraceView, ReadonlyMap<number, readonly ChildCall[]>>();
+
+/** Parent position -> its children that are outgoing calls, by start; computed once per view (one pass). */
+export function callsByParent(view: TraceView): ReadonlyMap<number, readonly ChildCall[]> {
+  let out = byParentMemo.get(view);
+  if (out) return out;
+  // Peer address -> the service that answered calls to it somewhere in the trace.
+  const answeredBy = new Map<string, string>();
+  const answers: (string | undefined)[] = new Array<string | undefined>(view.spans.length);
+  for (const s of view.spans) {
+    const call = s.parent >= 0 ? callAt(view, s.pos) : undefined;
+    if (!call) continue;
+    const service = (answers[s.pos] = answering(view, s));
+    if (service !== undefined && call.peer !== '') answeredBy.set(call.peer, service);
+  }
+  const m = new Map<number, ChildCall[]>();
+  for (const s of view.spans) {
+    const call = s.parent >= 0 ? callAt(view, s.pos) : undefined;
+    if (!call) continue;
+    let list = m.get(s.parent);
+    if (!list) m.set(s.parent, (list = []));
+    list.push({ span: s, call, callee: answers[s.pos] ?? answeredBy.get(call.peer) ?? (call.peer || call.operation) });
+  }
+  // Children come in tree order, and a parent's children are by start: so are these lists.
+  byParentMemo.set(view, (out = m));
+  return out;
 }
 
 /** The path a CLIENT span called (for matching it with a server span elsewhere), '' when unknown. */

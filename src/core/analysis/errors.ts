@@ -2,7 +2,7 @@
 // the chain that carried it to the root) and retry-storm (repeated failing calls to one peer under one parent). Pure.
 import type { WireSpan } from '../../protocol/wire';
 import type { ViewSpan } from '../views/traceView';
-import { attrText, callInfo } from './calls';
+import { attrText, callsByParent } from './calls';
 import type { Analysis, Draft } from './context';
 import { draft, label, micros } from './context';
 
@@ -65,16 +65,17 @@ export function errorOrigins(a: Analysis): Draft[] {
 export function retryStorms(a: Analysis): Draft[] {
   const { view, t } = a;
   const out: Draft[] = [];
-  for (const parent of view.spans) {
-    if (parent.children.length < t.retryMin) continue;
+  for (const [pos, children] of callsByParent(view)) {
+    if (children.length < t.retryMin) continue;
+    let failing = 0;
+    for (const c of children) if (c.span.error) failing++;
+    if (failing < t.retryMin) continue;
+    const parent = view.spans[pos]!;
     const groups = new Map<string, ViewSpan[]>();
-    for (const c of parent.children) {
-      const child = view.spans[c]!;
-      const call = callInfo(child.span);
-      if (!call) continue;
+    for (const { span, call } of children) {
       let g = groups.get(call.key);
       if (!g) groups.set(call.key, (g = []));
-      g.push(child);
+      g.push(span);
     }
     for (const [key, calls] of groups) {
       const failed = calls.filter((c) => c.error);

@@ -2,8 +2,8 @@
 // (calls to different services in a row that could overlap), fan-out, uninstrumented-time (self time with no spans under
 // it) and slow-vs-usual (this trace against the usual traces of its root operation). Pure.
 import type { TraceView, ViewSpan } from '../views/traceView';
-import type { CallInfo } from './calls';
-import { callInfo } from './calls';
+import type { ChildCall } from './calls';
+import { callAt, callsByParent } from './calls';
 import type { Analysis, Baseline, Draft } from './context';
 import { draft, endOf, label, micros, ms } from './context';
 
@@ -11,26 +11,6 @@ const KIND_SERVER = 1;
 const KIND_CLIENT = 2;
 const KIND_PRODUCER = 3;
 const KIND_CONSUMER = 4;
-
-interface Call {
-  readonly span: ViewSpan;
-  readonly call: CallInfo;
-  /** Who answered: the service of the call's child in another service, else the peer its attributes name. */
-  readonly callee: string;
-}
-
-/** The children of a span that are outgoing calls, by start (children are sorted so). */
-function callsUnder(view: TraceView, parent: ViewSpan): Call[] {
-  const out: Call[] = [];
-  for (const c of parent.children) {
-    const span = view.spans[c]!;
-    const call = callInfo(span.span);
-    if (!call) continue;
-    const answered = span.children.map((k) => view.spans[k]!).find((k) => k.service !== span.service);
-    out.push({ span, call, callee: answered?.service ?? (call.peer || call.operation) });
-  }
-  return out;
-}
 
 /** Share of consecutive pairs (by start) where the next starts at or after the previous ended. */
 function sequentialShare(spans: readonly ViewSpan[]): number {
@@ -43,10 +23,11 @@ function sequentialShare(spans: readonly ViewSpan[]): number {
 export function nPlusOne(a: Analysis): Draft[] {
   const { view, t } = a;
   const out: Draft[] = [];
-  for (const parent of view.spans) {
-    if (parent.children.length < t.nPlusOneMin) continue;
-    const groups = new Map<string, Call[]>();
-    for (const c of callsUnder(view, parent)) {
+  for (const [pos, children] of callsByParent(view)) {
+    if (children.length < t.nPlusOneMin) continue;
+    const parent = view.spans[pos]!;
+    const groups = new Map<string, ChildCall[]>();
+    for (const c of children) {
       let g = groups.get(c.call.key);
       if (!g) groups.set(c.call.key, (g = []));
       g.push(c);
@@ -79,15 +60,15 @@ export function nPlusOne(a: Analysis): Draft[] {
 export function sequentialCalls(a: Analysis): Draft[] {
   const { view, t } = a;
   const out: Draft[] = [];
-  for (const parent of view.spans) {
-    if (parent.children.length < 2) continue;
-    const calls = callsUnder(view, parent);
+  for (const [pos, calls] of callsByParent(view)) {
+    if (calls.length < 2) continue;
+    const parent = view.spans[pos]!;
     // Calls repeated to the same peer and operation are N+1 material, not independent calls: leave them out.
     const perKey = new Map<string, number>();
     for (const c of calls) perKey.set(c.call.key, (perKey.get(c.call.key) ?? 0) + 1);
     const single = calls.filter((c) => perKey.get(c.call.key) === 1);
     // Maximal runs in which each call starts after the previous one ended.
-    let run: Call[] = [];
+    let run: ChildCall[] = [];
     const flush = (): void => {
       const peers = new Set(run.map((c) => c.callee));
       if (run.length >= 2 && peers.size >= 2) {
@@ -143,7 +124,7 @@ export function uninstrumentedTime(a: Analysis): Draft[] {
   for (const s of view.spans) {
     // A call's own time is the peer's (network, remote work): not code of ours without spans. A leaf INTERNAL span is
     // itself the instrumentation of its work; a leaf SERVER or CONSUMER span is a whole request with nothing inside.
-    if (s.kind === KIND_CLIENT || s.kind === KIND_PRODUCER || callInfo(s.span)?.protocol === 'db') continue;
+    if (s.kind === KIND_CLIENT || s.kind === KIND_PRODUCER || callAt(view, s.pos)?.protocol === 'db') continue;
     if (s.children.length === 0 && s.kind !== KIND_SERVER && s.kind !== KIND_CONSUMER) continue;
     if (s.selfTime < t.selfMinNanos || s.selfTime < t.selfShare * traceDuration) continue;
     const shareOfTrace = traceDuration > 0 ? s.selfTime / traceDuration : 0;

@@ -4,7 +4,7 @@
 // from span attributes with a prefix, as the OpenTelemetry baggage span processors record it. Pure.
 import type { PropagationHop } from '../../protocol/analysis';
 import type { TraceView, ViewSpan } from '../views/traceView';
-import { callInfo, clientPath } from './calls';
+import { callAt, clientPath } from './calls';
 import type { Analysis, Draft, OtherRoot } from './context';
 import { draft, label, micros } from './context';
 
@@ -17,11 +17,13 @@ const SLACK_NANOS = 50_000_000;
 /** A consumer may start this long after its producer and still be its callee, ns. */
 const CONSUMER_DELAY_NANOS = 60_000_000_000;
 
+const NONE: readonly string[] = Object.freeze([]);
+
 /** The baggage keys recorded on a span (attributes with the prefix, the prefix cut off), sorted. */
-function baggageKeys(s: ViewSpan, prefix: string): string[] {
-  const out: string[] = [];
-  for (const a of s.span.attributes) if (a.key.startsWith(prefix) && a.key.length > prefix.length) out.push(a.key.slice(prefix.length));
-  return out.sort();
+function baggageKeys(s: ViewSpan, prefix: string): readonly string[] {
+  let out: string[] | undefined;
+  for (const a of s.span.attributes) if (a.key.length > prefix.length && a.key.startsWith(prefix)) (out ??= []).push(a.key.slice(prefix.length));
+  return out ? out.sort() : NONE;
 }
 
 interface HopSpans {
@@ -32,30 +34,37 @@ interface HopSpans {
   readonly dropped: readonly string[];
 }
 
-/** Every hop of the trace (a span whose parent is in another service), with the baggage on both sides. */
-function hopSpans(view: TraceView, prefix: string): HopSpans[] {
+/** Every hop of the trace (a span whose parent is in another service), with the baggage on both sides, and the
+ * services that record baggage on their spans. */
+function hopSpans(view: TraceView, prefix: string): { hops: HopSpans[]; recording: Set<string> } {
+  const recording = new Set<string>();
   // Keys known on the caller's side: the span's own and those of its ancestors in the same service (a service may
   // drop a key between receiving it and calling on). Spans come in tree order, so a parent is done before its child.
   const known: (readonly string[])[] = new Array<readonly string[]>(view.spans.length);
   const out: HopSpans[] = [];
   for (const s of view.spans) {
     const own = baggageKeys(s, prefix);
+    if (own.length > 0) recording.add(s.service);
     const parent = s.parent >= 0 ? view.spans[s.parent]! : undefined;
     if (parent && parent.service === s.service) {
-      const union = new Set([...known[parent.pos]!, ...own]);
-      known[s.pos] = union.size === own.length ? own : [...union].sort();
+      const inherited = known[parent.pos]!;
+      if (own.length === 0) known[s.pos] = inherited;
+      else if (inherited.length === 0) known[s.pos] = own;
+      else {
+        const union = new Set([...inherited, ...own]);
+        known[s.pos] = union.size === own.length ? own : [...union].sort();
+      }
     } else known[s.pos] = own;
     if (parent && parent.service !== s.service) {
       const before = known[parent.pos]!;
-      const after = new Set(own);
-      out.push({ from: parent, to: s, before, after: own, dropped: before.filter((k) => !after.has(k)) });
+      out.push({ from: parent, to: s, before, after: own, dropped: before.length === 0 ? NONE : before.filter((k) => !own.includes(k)) });
     }
   }
-  return out;
+  return { hops: out, recording };
 }
 
 export function propagationHops(view: TraceView, prefix: string): PropagationHop[] {
-  return hopSpans(view, prefix).map((h) => ({
+  return hopSpans(view, prefix).hops.map((h) => ({
     traceID: view.trace.traceId,
     fromService: h.from.service,
     fromSpanID: h.from.span.spanId,
@@ -70,9 +79,7 @@ export function propagationHops(view: TraceView, prefix: string): PropagationHop
 }
 
 export function baggageDropped(a: Analysis): Draft[] {
-  const hops = hopSpans(a.view, a.baggagePrefix);
-  const recording = new Set<string>();
-  for (const s of a.view.spans) if (baggageKeys(s, a.baggagePrefix).length > 0) recording.add(s.service);
+  const { hops, recording } = hopSpans(a.view, a.baggagePrefix);
   // One finding per caller, callee and set of lost keys (a loop of calls loses them once, not n times).
   const groups = new Map<string, HopSpans[]>();
   for (const h of hops) {
@@ -110,7 +117,7 @@ function matchRoot(view: TraceView, s: ViewSpan, roots: readonly OtherRoot[]): {
   const start = view.header.startNanos + BigInt(Math.round(s.offset));
   const end = start + BigInt(Math.round(s.duration));
   const producer = s.kind === KIND_PRODUCER;
-  const call = callInfo(s.span);
+  const call = callAt(view, s.pos);
   const path = clientPath(s.span);
   const destination = producer && call ? call.operation.replace(/^\S+ /, '') : '';
   let best: { root: OtherRoot; evidence: string[] } | undefined;
@@ -137,7 +144,7 @@ export function brokenPropagation(a: Analysis): Draft[] {
   const out: Draft[] = [];
   for (const s of view.spans) {
     if (s.kind !== KIND_CLIENT && s.kind !== KIND_PRODUCER) continue;
-    if (callInfo(s.span)?.protocol === 'db') continue;
+    if (callAt(view, s.pos)?.protocol === 'db') continue;
     if (s.children.some((c) => { const k = view.spans[c]!; return k.kind === KIND_SERVER || k.kind === KIND_CONSUMER || k.service !== s.service; })) continue;
     const match = matchRoot(view, s, roots);
     if (!match) continue;

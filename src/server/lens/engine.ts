@@ -134,7 +134,16 @@ export class LensEngine {
     baggagePrefix = 'baggage.',
   ) {
     this.workspace = new Workspace(log);
-    this.findings = new LocationFindings((id) => this.store.getTrace(id), () => ({ nowMs: Date.now(), baggagePrefix }), log);
+    this.findings = new LocationFindings(
+      (id) => this.store.getTrace(id),
+      () => ({ nowMs: Date.now(), baggagePrefix }),
+      (key) => {
+        this.generationValue++;
+        const path = key.slice(key.indexOf('\u0000') + 1);
+        for (const l of this.listeners) l(new Set([path]));
+      },
+      log,
+    );
     this.unsubscribe = store.onDidChange((change) => {
       if (change.cleared) this.reset();
       this.catchUp();
@@ -194,6 +203,7 @@ export class LensEngine {
 
   dispose(): void {
     this.disposed = true;
+    this.findings.dispose();
     this.unsubscribe();
     this.unwatchWorkspace();
     clearInterval(this.minuteTimer);
@@ -600,15 +610,7 @@ export class LensEngine {
 
   /** Analyses a location's latest failing and slowest traces again (throttled); a change refreshes its file. */
   private refreshFindings(key: string, lens: LocationLens): void {
-    const traces = [...lens.summary.failing.slice(0, 3), ...lens.summary.slowest];
-    this.findings
-      .refresh(key, lens.operations, traces)
-      .then((changed) => {
-        if (!changed || this.disposed) return;
-        this.generationValue++;
-        for (const l of this.listeners) l(new Set([lens.path]));
-      })
-      .catch((e: unknown) => this.log(`lens: findings at ${lens.path}:${lens.line} failed: ${e instanceof Error ? e.message : String(e)}`));
+    this.findings.request(key, lens.operations, [...lens.summary.failing.slice(0, 3), ...lens.summary.slowest]);
   }
 
   // ---- decoding slow spans ----

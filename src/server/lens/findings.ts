@@ -1,8 +1,9 @@
 // Findings at a code location, for its lens, hover and diagnostics: the analyses of the slowest and failing traces a
 // location's lens already keeps (its window's slowest calls), kept where the finding's own span (the origin, the
 // parent of the repeated calls) is one of the location's operations, merged by kind and what it is about, with how
-// many of those traces show it. Bounded: a location is analysed at most every REFRESH_MS, a trace once per span count
-// (decoded and analysed results kept for CACHE_TRACES traces), at most TRACES_PER_LOCATION traces a location.
+// many of those traces show it. Bounded: a location is analysed at most every REFRESH_MS (a request in between runs
+// when that time is up), a trace once per span count (results kept for CACHE_TRACES traces), at most
+// TRACES_PER_LOCATION traces a location.
 import type { FindingContext } from '../../core/analysis/context';
 import { traceFindings } from '../../core/analysis/findings';
 import type { SlowSpan } from '../../core/lensStats';
@@ -12,6 +13,9 @@ import { toWireTrace } from '../../core/wire';
 import type { Finding, FindingKind, FindingSeverity } from '../../protocol/analysis';
 
 const REFRESH_MS = 5_000;
+/** A trace whose newest span ended less than this ago may still be receiving spans (other batches, other processes):
+ * the location is analysed once more after REFRESH_MS. */
+const SETTLING_MS = 15_000;
 const CACHE_TRACES = 500;
 const TRACES_PER_LOCATION = 8;
 /** Kinds a location can act on (the others describe the trace or its propagation, not the function's code). */
@@ -36,6 +40,8 @@ export interface LocationFinding {
 interface CachedTrace {
   readonly spans: number;
   readonly findings: readonly Finding[];
+  /** Unix ms of its newest span's end. */
+  readonly endMs: number;
 }
 
 /** "N+1: 6 × SELECT items", "Error origin: ItemNotFoundError", "Uninstrumented time". */
@@ -65,83 +71,136 @@ function sameness(f: Finding): string {
   return `${f.kind}\u0000${String(e.statement ?? e.exceptionType ?? e.peer ?? '')}`;
 }
 
+interface Request {
+  readonly operations: readonly { readonly service: string; readonly name: string }[];
+  readonly traces: readonly SlowSpan[];
+}
+
 export class LocationFindings {
   private readonly traces = new Map<string, CachedTrace>();
   private readonly byLocation = new Map<string, { readonly at: number; readonly findings: readonly LocationFinding[] }>();
   private readonly running = new Set<string>();
+  /** The latest request of a location that came while it was running or too soon after its last pass. */
+  private readonly pending = new Map<string, Request>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private disposed = false;
 
   constructor(
     private readonly getTrace: (traceId: string) => Promise<readonly Span[] | undefined>,
     private readonly context: () => FindingContext,
+    /** Called when a location's findings changed. */
+    private readonly onChange: (key: string) => void,
     private readonly log: (line: string) => void,
   ) {}
 
-  /** The findings last computed for a location (empty until the first refresh ends). */
+  /** The findings last computed for a location (empty until the first pass ends). */
   at(key: string): readonly LocationFinding[] {
     return this.byLocation.get(key)?.findings ?? [];
   }
 
   /**
-   * Analyses the location's slowest traces again when its last analysis is older than REFRESH_MS; resolves true when
-   * its findings changed. `operations` are the location's (service, span name) pairs.
+   * Analyses the location's traces (its latest failing and slowest) now, or, when it ran less than REFRESH_MS ago or
+   * is running, once that time is up with the latest request: no update is lost, none runs more often.
    */
-  async refresh(key: string, operations: readonly { readonly service: string; readonly name: string }[], slowest: readonly SlowSpan[], nowMs = Date.now()): Promise<boolean> {
-    const last = this.byLocation.get(key);
-    if ((last && nowMs - last.at < REFRESH_MS) || this.running.has(key)) return false;
+  request(key: string, operations: Request['operations'], traces: readonly SlowSpan[]): void {
+    if (this.disposed) return;
+    const due = (this.byLocation.get(key)?.at ?? -Infinity) + REFRESH_MS;
+    if (this.running.has(key) || Date.now() < due) {
+      this.pending.set(key, { operations, traces });
+      if (!this.running.has(key) && !this.timers.has(key)) {
+        const timer = setTimeout(() => {
+          this.timers.delete(key);
+          this.runPending(key);
+        }, due - Date.now());
+        timer.unref();
+        this.timers.set(key, timer);
+      }
+      return;
+    }
+    void this.run(key, { operations, traces });
+  }
+
+  private runPending(key: string): void {
+    const next = this.pending.get(key);
+    if (!next || this.disposed) return;
+    this.pending.delete(key);
+    this.request(key, next.operations, next.traces);
+  }
+
+  private async run(key: string, r: Request): Promise<void> {
     this.running.add(key);
     try {
-      const ops = new Set(operations.map((o) => `${o.service}\u0000${o.name}`));
-      const traceIds = [...new Set(slowest.map((s) => s.traceId))].slice(0, TRACES_PER_LOCATION);
-      const merged = new Map<string, { finding: Finding; traces: Set<string>; cost: number }>();
-      for (const traceId of traceIds) {
-        for (const f of await this.findingsOf(traceId)) {
-          if (!CODE_KINDS.has(f.kind) || !ops.has(`${f.service}\u0000${f.operation}`)) continue;
-          const k = sameness(f);
-          const cost = Number(f.evidence.totalMicros ?? f.evidence.selfMicros ?? f.evidence.savedMicros ?? f.evidence.durationMicros ?? 0);
-          const m = merged.get(k);
-          if (!m) merged.set(k, { finding: f, traces: new Set([traceId]), cost });
-          else {
-            m.traces.add(traceId);
-            if (cost > m.cost) Object.assign(m, { finding: f, cost });
-          }
-        }
-      }
-      const rank: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
-      const findings = [...merged.values()]
-        .map(({ finding: f, traces }): LocationFinding => ({ kind: f.kind, severity: f.severity, title: f.title, short: shortText(f), traces: traces.size, examined: traceIds.length, traceId: f.traceID, spanId: f.spanIDs[0]! }))
-        .sort((a, b) => rank[a.severity] - rank[b.severity] || b.traces - a.traces || a.short.localeCompare(b.short));
-      const changed = JSON.stringify(findings) !== JSON.stringify(last?.findings ?? []);
-      this.byLocation.set(key, { at: nowMs, findings });
-      return changed;
+      const { findings, settling } = await this.analyse(r);
+      const changed = JSON.stringify(findings) !== JSON.stringify(this.at(key));
+      this.byLocation.set(key, { at: Date.now(), findings });
+      if (changed && !this.disposed) this.onChange(key);
+      // Spans of these traces may still arrive without touching this location's operations: look again later.
+      if (settling && !this.pending.has(key)) this.pending.set(key, r);
+    } catch (e) {
+      this.log(`lens: findings failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       this.running.delete(key);
     }
+    if (this.pending.has(key)) this.request(key, this.pending.get(key)!.operations, this.pending.get(key)!.traces);
   }
 
-  /** Forgets locations no operation maps to any more. */
-  retain(keys: ReadonlySet<string>): void {
-    for (const k of this.byLocation.keys()) if (!keys.has(k)) this.byLocation.delete(k);
+  private async analyse(r: Request): Promise<{ findings: LocationFinding[]; settling: boolean }> {
+    const ops = new Set(r.operations.map((o) => `${o.service}\u0000${o.name}`));
+    const traceIds = [...new Set(r.traces.map((s) => s.traceId))].slice(0, TRACES_PER_LOCATION);
+    const merged = new Map<string, { finding: Finding; traces: Set<string>; cost: number }>();
+    let settling = false;
+    for (const traceId of traceIds) {
+      const t = await this.traceOf(traceId);
+      if (t && Date.now() - t.endMs < SETTLING_MS) settling = true;
+      for (const f of t?.findings ?? []) {
+        if (!CODE_KINDS.has(f.kind) || !ops.has(`${f.service}\u0000${f.operation}`)) continue;
+        const k = sameness(f);
+        const cost = Number(f.evidence.totalMicros ?? f.evidence.selfMicros ?? f.evidence.savedMicros ?? f.evidence.durationMicros ?? 0);
+        const m = merged.get(k);
+        if (!m) merged.set(k, { finding: f, traces: new Set([traceId]), cost });
+        else {
+          m.traces.add(traceId);
+          if (cost > m.cost) Object.assign(m, { finding: f, cost });
+        }
+      }
+    }
+    const rank: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
+    const findings = [...merged.values()]
+      .map(({ finding: f, traces }): LocationFinding => ({ kind: f.kind, severity: f.severity, title: f.title, short: shortText(f), traces: traces.size, examined: traceIds.length, traceId: f.traceID, spanId: f.spanIDs[0]! }))
+      .sort((a, b) => rank[a.severity] - rank[b.severity] || b.traces - a.traces || a.short.localeCompare(b.short));
+    return { findings, settling };
   }
 
   clear(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.pending.clear();
     this.traces.clear();
     this.byLocation.clear();
   }
 
-  private async findingsOf(traceId: string): Promise<readonly Finding[]> {
+  dispose(): void {
+    this.disposed = true;
+    this.clear();
+  }
+
+  private async traceOf(traceId: string): Promise<CachedTrace | undefined> {
     const spans = await this.getTrace(traceId);
-    if (!spans) return [];
+    if (!spans) return undefined;
     const hit = this.traces.get(traceId);
-    if (hit && hit.spans === spans.length) return hit.findings;
+    if (hit && hit.spans === spans.length) return hit;
     let findings: readonly Finding[] = [];
     try {
       findings = traceFindings(traceView(toWireTrace(traceId, spans)), this.context());
     } catch (e) {
       this.log(`lens: analysis of trace ${traceId} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
+    let end = 0n;
+    for (const s of spans) if (s.endTimeUnixNano > end) end = s.endTimeUnixNano;
+    const made: CachedTrace = { spans: spans.length, findings, endMs: Number(end / 1_000_000n) };
     this.traces.delete(traceId);
-    this.traces.set(traceId, { spans: spans.length, findings });
+    this.traces.set(traceId, made);
     if (this.traces.size > CACHE_TRACES) this.traces.delete(this.traces.keys().next().value!);
-    return findings;
+    return made;
   }
 }
