@@ -5,6 +5,7 @@
 // read-only ones below. In a VS Code panel they travel as postMessage to the extension, which forwards them to the
 // trace server; on the standalone page they are `POST /api/tracelens/rpc/<method>` with a JSON body (the query API
 // checks the method against this list and the Origin header like the live feed does).
+import type { HotspotsParams } from './analysis';
 import type { ServerRequests, TracesChangedEvent } from './messages';
 
 /** The read-only requests the UI may make; anything else is refused by both hosts. */
@@ -37,9 +38,17 @@ export type UiRoute =
   | { readonly page: 'search'; readonly query?: string }
   | { readonly page: 'trace'; readonly traceId: string; readonly spanId?: string; readonly tab?: TraceTab }
   | { readonly page: 'compare'; readonly left: string; readonly right: string }
-  | { readonly page: 'dependencies'; readonly lookbackMinutes?: number };
+  | { readonly page: 'dependencies'; readonly lookbackMinutes?: number }
+  | { readonly page: 'hotspots'; readonly service?: string; readonly lookbackMinutes?: number; readonly groupBy?: HotspotsGroupBy }
+  /** One trace's propagation path, or (without a trace) the traces of a window. */
+  | { readonly page: 'propagation'; readonly traceId?: string; readonly lookbackMinutes?: number };
 
-export type TraceTab = 'waterfall' | 'flame' | 'stats' | 'table' | 'json';
+/** The trace page's tabs in order (keys 1 to 6): the one list the route, the tab bar and the keyboard read. */
+export const TRACE_TABS = ['waterfall', 'flame', 'stats', 'table', 'json', 'insights'] as const;
+export type TraceTab = (typeof TRACE_TABS)[number];
+
+export const HOTSPOTS_GROUP_BY = ['operation', 'location'] as const satisfies readonly NonNullable<HotspotsParams['groupBy']>[];
+export type HotspotsGroupBy = (typeof HOTSPOTS_GROUP_BY)[number];
 
 /** A source location the UI asks the host to open (issue: correlation; 1-based line and column). */
 export interface OpenSourceParams {

@@ -6,9 +6,11 @@ import type { UiRoute } from '../protocol/webview';
 import { renderComparePage } from './compare/comparePage';
 import type { Page, UiContext } from './context';
 import { renderDepsPage } from './deps/depsPage';
+import { renderHotspotsPage } from './hotspots/hotspotsPage';
 import { el } from './dom';
 import type { Host, HostEvents } from './hosts';
 import { standaloneHost, vscodeHost } from './hosts';
+import { renderPropagationPage } from './propagation/propagationPage';
 import { renderSearchPage } from './search/searchPage';
 import { renderTracePage } from './trace/tracePage';
 
@@ -24,6 +26,10 @@ function mountPage(ctx: UiContext, route: UiRoute): MountedPage {
       return renderComparePage(ctx, route);
     case 'dependencies':
       return renderDepsPage(ctx, route);
+    case 'hotspots':
+      return renderHotspotsPage(ctx, route);
+    case 'propagation':
+      return renderPropagationPage(ctx, route);
   }
 }
 
@@ -36,8 +42,14 @@ function start(): void {
   const toasts = el('div', { className: 'toasts' });
   toasts.setAttribute('aria-live', 'polite');
   const navLinks: { page: UiRoute['page']; link: HTMLAnchorElement }[] = [];
-  /** The nav links go back to the last search and graph window shown, as a person left them. */
+  /**
+   * The nav links go back to the last search, graph, hotspots and propagation window shown, as a person left them (the
+   * propagation of one trace is reached from its trace: the nav shows the window).
+   */
   const lastRoute: Partial<Record<UiRoute['page'], UiRoute>> = {};
+  const remember = (route: UiRoute): void => {
+    lastRoute[route.page] = route.page === 'propagation' && route.traceId ? { page: 'propagation' } : route;
+  };
   const nav = el('nav', { className: 'nav' });
   const header = el('header', { className: 'frame-header' }, el('span', { className: 'brand', text: 'TraceLens' }), nav, status);
   app.replaceChildren(header, content, toasts);
@@ -57,10 +69,10 @@ function start(): void {
         content.replaceChildren(page.element);
         window.scrollTo(0, 0);
       }
-      lastRoute[route.page] = route;
+      remember(route);
       for (const n of navLinks) {
         n.link.classList.toggle('active', n.page === route.page || (n.page === 'search' && route.page === 'compare'));
-        if (n.page === route.page) n.link.href = host.ctx.deepLink(route);
+        if (n.page === route.page) n.link.href = host.ctx.deepLink(lastRoute[route.page] ?? route);
       }
       host.shown(route, current.page.title);
     },
@@ -87,6 +99,8 @@ function start(): void {
   for (const [label, page] of [
     ['Search', 'search'],
     ['Dependencies', 'dependencies'],
+    ['Hotspots', 'hotspots'],
+    ['Propagation', 'propagation'],
   ] as const) {
     const link = el('a', { text: label });
     link.href = host.ctx.deepLink({ page });

@@ -1,9 +1,8 @@
 // Deep links: a UiRoute as a path and query ("trace/<id>?span=<id>&tab=flame"), used by the standalone page's URL hash
 // (#/trace/...) and VS Code's URI handler (vscode://tracelens.tracelens/trace/...). Pure; hostile input gives undefined.
 import { isSpanIdHex, isTraceIdHex } from '../core/ids';
-import type { TraceTab, UiRoute } from '../protocol/webview';
-
-const TABS: readonly TraceTab[] = ['waterfall', 'flame', 'stats', 'table', 'json'];
+import type { UiRoute } from '../protocol/webview';
+import { HOTSPOTS_GROUP_BY, TRACE_TABS } from '../protocol/webview';
 
 /** "trace/<id>?span=<id>" and the like; the inverse of routeFromPath. */
 export function routeToPath(route: UiRoute): string {
@@ -23,6 +22,15 @@ export function routeToPath(route: UiRoute): string {
     case 'dependencies':
       if (route.lookbackMinutes !== undefined) q.set('lookback', String(route.lookbackMinutes));
       return withQuery('dependencies', q);
+    case 'hotspots':
+      if (route.service !== undefined) q.set('service', route.service);
+      if (route.lookbackMinutes !== undefined) q.set('lookback', String(route.lookbackMinutes));
+      if (route.groupBy !== undefined && route.groupBy !== 'operation') q.set('group', route.groupBy);
+      return withQuery('hotspots', q);
+    case 'propagation':
+      if (route.traceId !== undefined) q.set('trace', route.traceId);
+      if (route.lookbackMinutes !== undefined) q.set('lookback', String(route.lookbackMinutes));
+      return withQuery('propagation', q);
   }
 }
 
@@ -49,7 +57,7 @@ export function routeFromPath(path: string, query = ''): UiRoute | undefined {
       const traceId = id(parts[1], isTraceIdHex);
       if (!traceId || parts.length > 2) return undefined;
       const spanId = id(q.get('span'), isSpanIdHex);
-      const tab = TABS.find((t) => t === q.get('tab'));
+      const tab = TRACE_TABS.find((t) => t === q.get('tab'));
       return { page: 'trace', traceId, ...(spanId ? { spanId } : {}), ...(tab ? { tab } : {}) };
     }
     case 'compare': {
@@ -58,12 +66,37 @@ export function routeFromPath(path: string, query = ''): UiRoute | undefined {
       return left && right ? { page: 'compare', left, right } : undefined;
     }
     case 'dependencies': {
-      const lookback = Number(q.get('lookback'));
-      return q.has('lookback') && Number.isFinite(lookback) && lookback > 0 ? { page: 'dependencies', lookbackMinutes: lookback } : { page: 'dependencies' };
+      const lookbackMinutes = lookback(q);
+      return lookbackMinutes !== undefined ? { page: 'dependencies', lookbackMinutes } : { page: 'dependencies' };
+    }
+    case 'hotspots': {
+      if (parts.length > 1) return undefined;
+      const service = q.get('service');
+      const lookbackMinutes = lookback(q);
+      const groupBy = HOTSPOTS_GROUP_BY.find((g) => g === q.get('group'));
+      return {
+        page: 'hotspots',
+        ...(service ? { service } : {}),
+        ...(lookbackMinutes !== undefined ? { lookbackMinutes } : {}),
+        ...(groupBy && groupBy !== 'operation' ? { groupBy } : {}),
+      };
+    }
+    case 'propagation': {
+      if (parts.length > 1) return undefined;
+      const traceId = id(q.get('trace'), isTraceIdHex);
+      if (q.has('trace') && !traceId) return undefined;
+      const lookbackMinutes = lookback(q);
+      return { page: 'propagation', ...(traceId ? { traceId } : {}), ...(lookbackMinutes !== undefined ? { lookbackMinutes } : {}) };
     }
     default:
       return undefined;
   }
+}
+
+/** A window in minutes from "lookback=60": a positive finite number, else undefined. */
+function lookback(q: URLSearchParams): number | undefined {
+  const n = Number(q.get('lookback'));
+  return q.has('lookback') && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /** The standalone page's hash: "#/trace/<id>?span=<id>". */

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { UiRoute } from '../../src/protocol/webview';
+import { TRACE_TABS } from '../../src/protocol/webview';
 import { routeFromHash, routeFromPath, routeToHash, routeToPath } from '../../src/webview/route';
 
 const T = '0af7651916cd43dd8448eb211c80319c';
@@ -15,6 +16,12 @@ describe('deep links', () => {
     { page: 'trace', traceId: T, spanId: S, tab: 'flame' },
     { page: 'compare', left: T, right: 'f'.repeat(32) },
     { page: 'dependencies', lookbackMinutes: 60 },
+    { page: 'trace', traceId: T, tab: 'insights' },
+    { page: 'hotspots' },
+    { page: 'hotspots', service: 'check out', lookbackMinutes: 360, groupBy: 'location' },
+    { page: 'propagation' },
+    { page: 'propagation', traceId: T },
+    { page: 'propagation', lookbackMinutes: 1440 },
   ];
   for (const r of routes) {
     it(`round-trips ${routeToPath(r)}`, () => {
@@ -34,5 +41,18 @@ describe('deep links', () => {
     assert.equal(routeFromPath('/compare', `left=${T}`), undefined);
     assert.equal(routeFromPath('/settings'), undefined);
     assert.deepEqual(routeFromPath('/dependencies', 'lookback=-5'), { page: 'dependencies' });
+    assert.equal(routeFromPath('/propagation', 'trace=<script>'), undefined, 'a trace that is not one is refused, not dropped');
+    assert.equal(routeFromPath(`/propagation/${T}`), undefined);
+    assert.equal(routeFromPath('/hotspots/extra'), undefined);
+  });
+  it('reads the new pages\' links: every trace tab, hotspots filters (bad ones dropped), propagation of a trace', () => {
+    for (const tab of TRACE_TABS) assert.deepEqual(routeFromPath(`/trace/${T}`, `tab=${tab}`), { page: 'trace', traceId: T, tab });
+    assert.equal(routeToPath({ page: 'trace', traceId: T, tab: 'insights' }), `trace/${T}?tab=insights`);
+    assert.equal(routeToPath({ page: 'hotspots', service: 'web', lookbackMinutes: 15, groupBy: 'location' }), 'hotspots?service=web&lookback=15&group=location');
+    assert.deepEqual(routeFromPath('/hotspots', 'service=web&lookback=0&group=evil'), { page: 'hotspots', service: 'web' });
+    assert.deepEqual(routeFromPath('/hotspots', 'group=operation'), { page: 'hotspots' }, 'the default grouping is left out');
+    assert.equal(routeToPath({ page: 'propagation', traceId: T }), `propagation?trace=${T}`);
+    assert.deepEqual(routeFromPath('/propagation', `trace=${T.toUpperCase()}`), { page: 'propagation', traceId: T });
+    assert.deepEqual(routeFromHash('#/propagation?lookback=60'), { page: 'propagation', lookbackMinutes: 60 });
   });
 });

@@ -1,5 +1,5 @@
 // The trace-view commands (category "TraceLens") and deep links: Open Trace View, Open Trace Search, Show Service
-// Dependencies, Compare Traces…, Copy Link to Trace, Open in Trace View (Spans view), and the URI handler that opens
+// Dependencies, Show Hotspots, Show Propagation, Compare Traces…, Copy Link to Trace, Open in Trace View (Spans view), and the URI handler that opens
 // vscode://tracelens.tracelens/<route path> links. Arguments come from tree items, other extensions, or nothing (then
 // a quick pick); whatever is wrong is said as a message (Ctx.registerCommand), never thrown at the user.
 import * as vscode from 'vscode';
@@ -70,6 +70,20 @@ export function registerPanelCommands(ctx: Ctx, panels: UiPanels, views: Views):
     return route;
   });
 
+  ctx.registerCommand('showHotspots', () => {
+    const route: UiRoute = { page: 'hotspots' };
+    panels.open(route);
+    return route;
+  });
+
+  /** Arguments: a trace id, { traceId }, or a Traces or Spans view item (that trace's path); nothing: the recent traces. */
+  ctx.registerCommand('showPropagation', (arg?: unknown) => {
+    const t = target(arg);
+    const route: UiRoute = t ? { page: 'propagation', traceId: t.traceId } : { page: 'propagation' };
+    panels.open(route);
+    return route;
+  });
+
   /** Arguments: two trace ids; or a tree item and the selected items (two traces, or an operation to pick from). */
   ctx.registerCommand('compareTraces', async (a?: unknown, b?: unknown) => {
     const pair = await comparePair(ctx, a, b);
@@ -92,7 +106,7 @@ export function registerPanelCommands(ctx: Ctx, panels: UiPanels, views: Views):
     const route = routeFromPath(uri.path, uri.query);
     if (!route) {
       const example = `${vscode.env.uriScheme}://${LINK_AUTHORITY}/trace/<32 hex digits>?span=<16 hex digits>`;
-      const text = `TraceLens: cannot open "${truncate(uri.toString(true), 200)}": not a link to a trace view. A valid link looks like ${example} (or .../search?q=<query>, .../compare?left=<trace id>&right=<trace id>, .../dependencies).`;
+      const text = `TraceLens: cannot open "${truncate(uri.toString(true), 200)}": not a link to a trace view. A valid link looks like ${example} (or .../search?q=<query>, .../compare?left=<trace id>&right=<trace id>, .../dependencies, .../hotspots, .../propagation?trace=<trace id>).`;
       ctx.log.warn(text);
       void vscode.window.showErrorMessage(text);
       return undefined;

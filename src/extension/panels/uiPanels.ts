@@ -46,6 +46,10 @@ export function routeTitle(route: UiRoute): string {
       return `Compare ${route.left.slice(0, 7)} ↔ ${route.right.slice(0, 7)}`;
     case 'dependencies':
       return 'Service Dependencies';
+    case 'hotspots':
+      return route.service ? `Hotspots: ${truncate(route.service, 40)}` : 'Hotspots';
+    case 'propagation':
+      return route.traceId ? `Propagation ${route.traceId.slice(0, 7)}` : 'Propagation';
   }
 }
 

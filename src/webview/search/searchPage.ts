@@ -1,16 +1,19 @@
 // The search page: a form (service, operation, kind, attributes, durations, time range, errors, limit) kept in sync
 // with a one-line search that lives in the route (a deep link reproduces the search), results as a list and as a
-// duration-over-time scatter plot, two selected results compared, and live refresh while the search is open-ended.
+// duration-over-time scatter plot, two selected results compared, live refresh while the search is open-ended, and
+// "Why slow?": the slow traces of the search against the others (slowCohort.ts).
 import { formatDuration, nanos, plural, truncate } from '../../core/display';
+import { parseGoDuration } from '../../core/jaeger';
 import type { ServerStatus, WireOperation } from '../../protocol/messages';
 import type { UiRoute } from '../../protocol/webview';
 import type { WireTraceSummary } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
-import { el, svg } from '../dom';
+import { el, field, option, svg } from '../dom';
 import { serviceColor } from '../trace/common';
 import { scatterLayout } from './scatterScale';
 import type { SearchForm } from './searchQuery';
 import { checkAttributes, EMPTY_FORM, formToLine, formToQuery, isLive, lineToForm, RANGES, SPAN_KINDS } from './searchQuery';
+import { p95Nanos, SlowCohortPanel } from './slowCohort';
 
 /** Live events come at most every 250 ms; a search reruns at most this often. */
 const LIVE_DEBOUNCE_MS = 600;
@@ -25,16 +28,6 @@ export function serviceChip(service: string, spans?: number): HTMLElement {
 }
 
 const RANGE_LABELS: Record<string, string> = { any: 'Any time', '5m': 'Last 5 minutes', '15m': 'Last 15 minutes', '1h': 'Last hour', '6h': 'Last 6 hours', '24h': 'Last 24 hours', '7d': 'Last 7 days', custom: 'Custom range' };
-
-function option(value: string, label: string): HTMLOptionElement {
-  const o = el('option', { text: label });
-  o.value = value;
-  return o;
-}
-
-function field(label: string, control: HTMLElement, className = 'field'): HTMLLabelElement {
-  return el('label', { className }, el('span', { text: label }), control);
-}
 
 function startMs(t: WireTraceSummary): number {
   return Number(nanos(t.startTimeUnixNano) / 1_000_000n);
@@ -95,6 +88,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
   limit.type = 'number';
   limit.min = '1';
   limit.placeholder = '20';
+  const order = el('select', { className: 'order-select' }, option('', 'Newest first'), option('duration', 'Slowest first'));
   const formEl = el(
     'form',
     { className: 'search-form' },
@@ -107,6 +101,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
     field('Time', range),
     custom,
     field('Limit', limit),
+    field('Order', order),
     el('label', { className: 'field check' }, errorsOnly, el('span', { text: 'Errors only' })),
   );
   const problem = el('p', { className: 'problem' });
@@ -117,12 +112,15 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
   const compareButton = el('button', { className: 'compare-button', text: 'Compare' });
   compareButton.disabled = true;
   compareButton.title = 'Select two traces to compare';
+  const whySlowButton = el('button', { className: 'why-slow-button', text: 'Why slow?', title: 'Compare the slow traces of this service and operation with the others' });
+  whySlowButton.disabled = true;
   const viewToggle = el('span', { className: 'hint', text: 'Select two traces to compare them.' });
+  const cohort = new SlowCohortPanel(ctx);
   const scatter = el('div', { className: 'scatter' });
   const tooltip = el('div', { className: 'tooltip' });
   tooltip.hidden = true;
   const list = el('div', { className: 'results' });
-  const resultsEl = el('section', { className: 'search-results' }, el('div', { className: 'toolbar' }, summary, compareButton, viewToggle), scatter, list);
+  const resultsEl = el('section', { className: 'search-results' }, el('div', { className: 'toolbar' }, summary, compareButton, whySlowButton, viewToggle), scatter, cohort.element, list);
   const element = el('div', { className: 'page search-page' }, lineForm, formEl, problem, resultsEl, tooltip);
 
   // ---- form <-> controls ----
@@ -138,6 +136,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
     to: range.value === 'custom' ? to.value : '',
     errorsOnly: errorsOnly.checked,
     limit: limit.value.trim(),
+    sort: order.value,
   });
   const ensureOption = (select: HTMLSelectElement, value: string, label = value): void => {
     if (value !== '' && ![...select.options].some((o) => o.value === value)) select.append(option(value, label));
@@ -156,6 +155,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
     custom.hidden = f.range !== 'custom';
     errorsOnly.checked = f.errorsOnly;
     limit.value = f.limit;
+    order.value = f.sort;
     line.value = formToLine(f);
   };
 
@@ -195,7 +195,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
       const [found, s] = await Promise.all([ctx.request('tracelens/findTraces', query), status ? Promise.resolve(status) : ctx.request('tracelens/status', {})]);
       if (disposed || mine !== generation) return;
       status = s;
-      results = found;
+      results = form.sort === 'duration' ? [...found].sort((a, b) => Number(nanos(b.durationNanos) - nanos(a.durationNanos))) : found;
       showProblem('');
       render();
     } catch (e) {
@@ -215,6 +215,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
     }
     writeControls(form);
     listRows = LIST_PAGE;
+    cohort.clear();
     void loadOperations().catch(() => undefined);
     void run();
   };
@@ -239,7 +240,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
       showProblem(e instanceof Error ? e.message : String(e));
     }
   };
-  for (const c of [service, operation, kind, range, errorsOnly, from, to]) c.addEventListener('change', () => {
+  for (const c of [service, operation, kind, range, errorsOnly, from, to, order]) c.addEventListener('change', () => {
     if (c === service) operation.value = '';
     custom.hidden = range.value !== 'custom';
     fromControls();
@@ -266,6 +267,28 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
     compareButton.title = selected.length === 2 ? 'Compare the two selected traces' : 'Select two traces to compare';
     for (const box of list.querySelectorAll<HTMLInputElement>('input.select')) box.checked = selected.includes(box.closest<HTMLElement>('tr')?.dataset['traceId'] ?? '');
   };
+  /**
+   * The slow traces of this search's service and operation against the others: slow from the form's minimum duration,
+   * else from the p95 of the results; over the search's lookback, else back to the oldest result.
+   */
+  const whySlow = (): void => {
+    const min = form.minDuration ? parseGoDuration(form.minDuration) : undefined;
+    const threshold = min !== undefined && min > 0n ? { nanos: min, how: 'the minimum duration of the search' } : { nanos: p95Nanos(results), how: 'the p95 of the results' };
+    const lookback = form.range !== 'any' && form.range !== 'custom' ? parseGoDuration(form.range) : undefined;
+    const oldest = results.reduce((m, t) => Math.min(m, startMs(t)), Date.now());
+    const lookbackMinutes = lookback !== undefined && lookback > 0n ? Number(lookback) / 60e9 : Math.ceil((Date.now() - oldest) / 60_000) + 1;
+    void cohort.explain(
+      {
+        ...(form.service ? { service: form.service } : {}),
+        ...(form.operation ? { operation: form.operation } : {}),
+        minDurationNanos: threshold.nanos.toString(),
+        lookbackMinutes,
+      },
+      threshold.how,
+    );
+  };
+  whySlowButton.addEventListener('click', whySlow);
+
   compareButton.addEventListener('click', () => {
     if (selected.length === 2) ctx.navigate({ page: 'compare', left: selected[0]!, right: selected[1]! });
   });
@@ -418,6 +441,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
     // Selections of traces no longer listed are dropped.
     for (let i = selected.length - 1; i >= 0; i--) if (!results.some((t) => t.traceId === selected[i])) selected.splice(i, 1);
     summary.textContent = results.length ? plural(results.length, 'trace') : '';
+    whySlowButton.disabled = results.length === 0;
     if (results.length === 0) {
       scatter.replaceChildren();
       scatter.hidden = true;

@@ -1,13 +1,16 @@
 // The search page's form and its one-line search (core/search.ts parseSearch's language), kept in sync: a form is
 // written as a line, a line read back into a form. Pure (no DOM): tested in plain Node.
 // The line's words are parseSearch's, plus from= and to= (a custom time range, ISO local times such as
-// 2026-11-24T20:05) which a search line outside this page has no use for; parseSearch reports every other mistake.
+// 2026-11-24T20:05) and sort=duration (slowest first) which a search line outside this page has no use for;
+// parseSearch reports every other mistake.
 import { parseSearch, SEARCH_CONDITION, searchWords } from '../../core/search';
 import type { FindTracesParams } from '../../protocol/messages';
 
 /** The time range choices; 'any' has no start bound, 'custom' uses from/to. */
 export const RANGES = ['any', '5m', '15m', '1h', '6h', '24h', '7d', 'custom'] as const;
 export const SPAN_KINDS = ['server', 'client', 'producer', 'consumer', 'internal'] as const;
+/** The list's order: '' newest first (the server's), 'duration' slowest first. */
+export const SORTS = ['', 'duration'] as const;
 
 export interface SearchForm {
   readonly service: string;
@@ -27,9 +30,11 @@ export interface SearchForm {
   readonly errorsOnly: boolean;
   /** A positive whole number as text, or '' for the server's default. */
   readonly limit: string;
+  /** One of SORTS. */
+  readonly sort: string;
 }
 
-export const EMPTY_FORM: SearchForm = { service: '', operation: '', kind: '', attributes: '', minDuration: '', maxDuration: '', range: 'any', from: '', to: '', errorsOnly: false, limit: '' };
+export const EMPTY_FORM: SearchForm = { service: '', operation: '', kind: '', attributes: '', minDuration: '', maxDuration: '', range: 'any', from: '', to: '', errorsOnly: false, limit: '', sort: '' };
 
 /** A mistake in a line or form field, in words a person can act on. */
 export class SearchSyntaxError extends Error {}
@@ -71,6 +76,7 @@ export function formToLine(f: SearchForm): string {
   } else if (f.range && f.range !== 'any') out.push(`since=${f.range}`);
   if (f.errorsOnly) out.push('error');
   if (f.limit.trim()) out.push(`limit=${f.limit.trim()}`);
+  if (f.sort) out.push(`sort=${f.sort}`);
   return out.join(' ');
 }
 
@@ -95,6 +101,11 @@ export function lineToForm(line: string): SearchForm {
       else if (key === 'maxduration') f.maxDuration = value;
       else if (key === 'since') f.range = value;
       else if (key === 'limit') f.limit = value;
+      else if (key === 'sort') {
+        const sort = SORTS.find((x) => x !== '' && x === value.toLowerCase());
+        if (!sort) throw new SearchSyntaxError(`sort=${value}: the list sorts by duration (sort=duration), or newest first without sort=`);
+        f.sort = sort;
+      }
       else if (key === 'from' || key === 'to') {
         f.range = 'custom';
         f[key] = value;
@@ -121,8 +132,9 @@ export function formToQuery(f: SearchForm, nowMs: number): FindTracesParams {
   for (const w of attrWords) {
     const key = SEARCH_CONDITION.exec(w)?.[1]?.toLowerCase();
     if (key === 'from' || key === 'to') throw new SearchSyntaxError(`${w}: from= and to= set the time range, not an attribute`);
+    if (key === 'sort') throw new SearchSyntaxError(`${w}: sort= orders the list, not an attribute`);
   }
-  const line = formToLine({ ...f, range: f.range === 'custom' ? 'any' : f.range });
+  const line = formToLine({ ...f, range: f.range === 'custom' ? 'any' : f.range, sort: '' });
   let q: FindTracesParams;
   try {
     q = parseSearch(line, BigInt(nowMs) * 1_000_000n);
@@ -141,4 +153,16 @@ export function isLive(f: SearchForm): boolean {
 /** The attribute words alone, checked: what the attributes field accepts (parseSearch's conditions). */
 export function checkAttributes(text: string): void {
   formToQuery({ ...EMPTY_FORM, attributes: text }, 0);
+}
+
+/** Microseconds as a duration of the line, rounded down ("12.345ms", "850us"): minDuration= of a p95, say. */
+export function durationWord(micros: number): string {
+  const us = Math.max(0, Math.floor(micros));
+  return us >= 1000 ? `${(us / 1000).toFixed(3).replace(/\.?0+$/, '')}ms` : `${us}us`;
+}
+
+/** A window in minutes as the line's lookback ("15m", "1h", "24h"): since= of the same window. */
+export function sinceWord(minutes: number): string {
+  const m = Math.max(1, Math.round(minutes));
+  return m % 60 === 0 ? `${m / 60}h` : `${m}m`;
 }

@@ -1,16 +1,20 @@
 // Small helpers the trace page's modules share: service colours, span kind glyphs, durations from ns numbers.
 import { formatDuration, SPAN_KIND_NAMES } from '../../core/display';
 import type { TraceTab } from '../../protocol/webview';
+import { TRACE_TABS } from '../../protocol/webview';
 import { el } from '../dom';
 
-/** The page's tabs in order (keys 1-5). */
-export const TABS: readonly { readonly tab: TraceTab; readonly label: string }[] = [
-  { tab: 'waterfall', label: 'Waterfall' },
-  { tab: 'flame', label: 'Flame graph' },
-  { tab: 'stats', label: 'Statistics' },
-  { tab: 'table', label: 'Span table' },
-  { tab: 'json', label: 'JSON' },
-];
+const TAB_LABELS: Readonly<Record<TraceTab, string>> = {
+  waterfall: 'Waterfall',
+  flame: 'Flame graph',
+  stats: 'Statistics',
+  table: 'Span table',
+  json: 'JSON',
+  insights: 'Insights',
+};
+
+/** The page's tabs in order (keys 1 to TABS.length), from the one list of tabs (TRACE_TABS). */
+export const TABS: readonly { readonly tab: TraceTab; readonly label: string }[] = TRACE_TABS.map((tab) => ({ tab, label: TAB_LABELS[tab] }));
 
 /** Readable on dark, light and high-contrast backgrounds (mid lightness, distinct hues; no pure red: red is errors). */
 const PALETTE: readonly string[] = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#17a2b8', '#d4a72c', '#9c755f', '#e377c2', '#7f7fff', '#8cb33b', '#ff7f50', '#3fa7a0'];
@@ -36,6 +40,12 @@ export function kindName(kind: number): string {
 /** A duration in ns (a number from the trace view) for people. */
 export function dur(ns: number): string {
   return formatDuration(BigInt(Math.max(0, Math.round(ns))));
+}
+
+/** A share (0..1) for people: "82%", "3.3%", "<0.1%", "0%". */
+export function percent(share: number): string {
+  const p = share * 100;
+  return p === 0 ? '0%' : p < 0.1 ? '<0.1%' : `${p >= 10 ? p.toFixed(0) : p.toFixed(1)}%`;
 }
 
 /** "+1.20 ms" from a span or trace start. */

@@ -15,7 +15,7 @@ export const SHORTCUTS: readonly (readonly [keys: string, what: string])[] = [
   ['n / N', 'Next / previous match'],
   ['e / E', 'Next / previous error'],
   ['c', 'Critical path on / off'],
-  ['1 – 5', 'Waterfall, Flame graph, Statistics, Span table, JSON'],
+  [`1 – ${TABS.length}`, TABS.map((t) => t.label).join(', ')],
   ['?', 'This list'],
 ];
 

@@ -1,10 +1,13 @@
-// The trace page: header, tabs (waterfall, flame graph, statistics, span table, JSON), the span detail beside them,
-// search inside the trace and the keyboard. One controller holds the page's state (selected span, collapsed spans,
-// search, critical path, zoom); the tab views read it and render. The trace reloads when the live feed names it,
+// The trace page: header, tabs (waterfall, flame graph, statistics, span table, JSON, insights), the span detail beside
+// them, search inside the trace and the keyboard. The trace's findings (tracelens/insights) load once the trace has
+// painted: a line under the header names them and opens the Insights tab, where a finding frames its spans in the
+// waterfall. One controller holds the page's state (selected span, collapsed spans, search, critical path, zoom, the
+// findings and the framed one); the tab views read it and render. The trace reloads when the live feed names it,
 // keeping selection, collapsed spans and scroll. While a debugger holds a process of the trace paused, the server adds
 // the spans that process still holds (running ones end at the pause) and says which in `live`: a banner names the pause,
 // the rows and the detail mark what is in flight, and the paused span is selected. Span data is untrusted: text only,
 // never markup.
+import { findingsLine } from '../../core/analysis/findings';
 import { nanos, plural } from '../../core/display';
 import type { CriticalPath } from '../../core/views/criticalPath';
 import { criticalPath } from '../../core/views/criticalPath';
@@ -13,6 +16,7 @@ import { errorSpans, findSpans, step } from '../../core/views/find';
 import { collapseAll, collapseBelow, collapsedFromIds, collapsedIds, revealSpan, setCollapsed, toggleCollapsed, visibleRows } from '../../core/views/rows';
 import type { TraceView } from '../../core/views/traceView';
 import { traceView } from '../../core/views/traceView';
+import type { Finding } from '../../protocol/analysis';
 import type { TraceTab, UiRoute } from '../../protocol/webview';
 import type { WireLogRecord, WireTrace } from '../../protocol/wire';
 import type { Page, UiContext } from '../context';
@@ -22,6 +26,7 @@ import { dur, pauseIcon, TABS } from './common';
 import { SpanDetail } from './detail';
 import { FlameTab } from './flame';
 import { JsonTab } from './json';
+import { InsightsTab, severityIcon } from './insights';
 import { installKeyboard } from './keyboard';
 import { StatsTab } from './stats';
 import { SpanTable } from './table';
@@ -44,7 +49,18 @@ export interface TabView {
   dispose?(): void;
 }
 
-export type Change = 'all' | 'selection' | 'rows' | 'search' | 'critical' | 'zoom';
+/** 'insights': the findings arrived (or failed); 'frame': a finding's spans are marked in the waterfall, or no more. */
+export type Change = 'all' | 'selection' | 'rows' | 'search' | 'critical' | 'zoom' | 'insights' | 'frame';
+
+/** The trace's findings: loading (after the trace paints), loaded, or the reason there are none to show. */
+export type FindingsState = { readonly state: 'loading' } | { readonly state: 'loaded'; readonly findings: readonly Finding[] } | { readonly state: 'failed'; readonly error: string };
+
+/** The finding shown in the waterfall and the positions of its spans (the first is the one selected). */
+export interface Framing {
+  readonly finding: Finding;
+  readonly spans: ReadonlySet<number>;
+  readonly first: number;
+}
 
 const NO_MATCHES: FindResult = { matches: [] };
 
@@ -102,6 +118,8 @@ export class TraceController {
   outline = false;
   /** Set while a debugger holds a process of the trace paused. */
   live: LiveMarks | undefined;
+  findings: FindingsState = { state: 'loading' };
+  framing: Framing | undefined;
   private readonly listeners: ((what: Change) => void)[] = [];
 
   constructor(
@@ -132,6 +150,7 @@ export class TraceController {
     this.rows = visibleRows(this.view, this.collapsed);
     this.found = this.query ? findSpans(this.view, this.query) : NO_MATCHES;
     this.matchSet = new Set(this.found.matches);
+    if (this.framing) this.framing = framingOf(this.view, this.framing.finding);
     this.emit('all');
     // A pause that arrived while the page was open: scroll its span into view (the first load scrolls by itself).
     if (followPause && old) this.emit('selection');
@@ -178,6 +197,35 @@ export class TraceController {
     const route: TraceRoute = { page: 'trace', traceId: this.route.traceId, ...(spanId ? { spanId } : {}), ...(this.tab !== 'waterfall' ? { tab: this.tab } : {}) };
     this.route = route;
     this.ctx.navigate(route);
+  }
+
+  setFindings(findings: FindingsState): void {
+    this.findings = findings;
+    this.emit('insights');
+  }
+
+  /**
+   * A finding shown in the waterfall: its spans revealed (ancestors expanded) and marked, the first selected and
+   * scrolled to; the route follows (the waterfall tab, that span).
+   */
+  frameFinding(finding: Finding): void {
+    const framing = framingOf(this.view, finding);
+    if (!framing) return;
+    let collapsed = this.collapsed;
+    for (const pos of framing.spans) collapsed = revealSpan(this.view, collapsed, pos);
+    if (collapsed !== this.collapsed) this.setCollapsedSet(collapsed);
+    this.framing = framing;
+    this.setTab('waterfall', false);
+    this.emit('frame');
+    this.selected = framing.first;
+    this.emit('selection');
+    this.navigate();
+  }
+
+  clearFraming(): void {
+    if (!this.framing) return;
+    this.framing = undefined;
+    this.emit('frame');
   }
 
   setCollapsedSet(collapsed: ReadonlySet<number>): void {
@@ -255,6 +303,29 @@ export class TraceController {
   }
 }
 
+/** A finding's spans as positions in `view` (those it has), or undefined when it has none of them. */
+function framingOf(view: TraceView, finding: Finding): Framing | undefined {
+  const spans: number[] = [];
+  for (const id of finding.spanIDs) {
+    const pos = view.byId.get(id);
+    if (pos !== undefined) spans.push(pos);
+  }
+  return spans.length > 0 ? { finding, spans: new Set(spans), first: spans[0]! } : undefined;
+}
+
+/**
+ * "3 findings: N+1 … · error starts in …" under the header, opening the Insights tab; nothing while they load, when
+ * there are none, or when they could not be had (the Insights tab says why).
+ */
+function findingsHeaderLine(c: TraceController): HTMLElement[] {
+  const f = c.findings;
+  if (f.state !== 'loaded' || f.findings.length === 0) return [];
+  const worst = f.findings[0]!.severity;
+  const line = el('button', { className: `tl-findings-line sev-${worst}`, title: 'Show the findings (Insights tab)' }, severityIcon(worst), el('span', { className: 'tl-findings-text', text: findingsLine(f.findings) }));
+  line.addEventListener('click', () => c.setTab('insights'));
+  return [line];
+}
+
 function header(c: TraceController): HTMLElement {
   const h = c.view.header;
   const field = (name: string, label: string, value: string, className = ''): HTMLElement => {
@@ -318,18 +389,21 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
     tabBar.append(...tabButtons);
     const detail = new SpanDetail(c);
     const waterfall = new Waterfall(c);
-    views = new Map<TraceTab, TabView>([
-      ['waterfall', waterfall],
-      ['flame', new FlameTab(c)],
-      ['stats', new StatsTab(c)],
-      ['table', new SpanTable(c)],
-      ['json', new JsonTab(c)],
-    ]);
+    const tabViews: Record<TraceTab, TabView> = {
+      waterfall,
+      flame: new FlameTab(c),
+      stats: new StatsTab(c),
+      table: new SpanTable(c),
+      json: new JsonTab(c),
+      insights: new InsightsTab(c),
+    };
+    views = new Map<TraceTab, TabView>(TABS.map(({ tab }) => [tab, tabViews[tab]]));
     const content = el('div', { className: 'tl-content' }, ...[...views.values()].map((v) => v.element));
     const body = el('div', { className: 'tl-body' }, content, detail.element);
     const headerSlot = el('div', { className: 'tl-header-slot' }, header(c));
     const liveSlot = el('div', { className: 'tl-live-slot' }, ...liveBanner(c));
-    element.replaceChildren(headerSlot, liveSlot, tabBar, body);
+    const findingsSlot = el('div', { className: 'tl-findings-slot' }, ...findingsHeaderLine(c));
+    element.replaceChildren(headerSlot, findingsSlot, liveSlot, tabBar, body);
     let shownTab: TraceTab | undefined;
     // Tabs out of view that missed a whole re-render ('all'): drawn when shown, not while hidden (a 100k-span trace
     // would otherwise lay out its flame graph, statistics and table before the waterfall paints).
@@ -346,7 +420,7 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
         if (tab === c.tab && shownTab !== tab) v.shown?.(true);
         else if (tab !== c.tab && shownTab === tab) v.shown?.(false);
       }
-      body.classList.toggle('tl-no-detail', c.tab === 'stats' || c.tab === 'json');
+      body.classList.toggle('tl-no-detail', c.tab === 'stats' || c.tab === 'json' || c.tab === 'insights');
       shownTab = c.tab;
     };
     c.onChange((what) => {
@@ -355,6 +429,7 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
         liveSlot.replaceChildren(...liveBanner(c));
         showTab();
       }
+      if (what === 'insights') findingsSlot.replaceChildren(...findingsHeaderLine(c));
       for (const [tab, v] of views!) {
         if (tab === c.tab) v.render(what);
         else if (what === 'all') stale.add(tab);
@@ -401,6 +476,26 @@ export function renderTracePage(ctx: UiContext, route: TraceRoute): TracePage {
       return;
     }
     show(trace, logs, false);
+    loadFindings();
+  };
+  /**
+   * The trace's findings, asked for once the whole trace is on screen (never ahead of its first paint), and again after
+   * each reload; an answer for an older load is dropped.
+   */
+  let findingsAsked = 0;
+  const loadFindings = (): void => {
+    const mine = ++findingsAsked;
+    ctx.request('tracelens/insights', { traceId: route.traceId }).then(
+      (result) => {
+        if (disposed || mine !== findingsAsked) return;
+        performance.mark('tracelens:insights-loaded');
+        c.setFindings(result ? { state: 'loaded', findings: result.findings } : { state: 'failed', error: 'The trace is no longer stored.' });
+      },
+      (e: unknown) => {
+        if (disposed || mine !== findingsAsked) return;
+        c.setFindings({ state: 'failed', error: e instanceof Error ? e.message : String(e) });
+      },
+    );
   };
   const reload = (): void => {
     if (loading) {

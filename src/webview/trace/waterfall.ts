@@ -21,6 +21,7 @@ export class Waterfall implements TabView {
   private readonly criticalButton: HTMLButtonElement;
   private readonly resetZoom: HTMLButtonElement;
   private readonly depth: HTMLSelectElement;
+  private readonly frameNote: HTMLElement;
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly rowsLayer: HTMLElement;
@@ -89,6 +90,10 @@ export class Waterfall implements TabView {
       }
     });
 
+    this.frameNote = el('div', { className: 'tl-frame-note' });
+    this.frameNote.setAttribute('role', 'status');
+    this.frameNote.hidden = true;
+
     this.minimap = el('canvas', { className: 'tl-minimap-canvas' });
     this.minimapWindow = el('div', { className: 'tl-minimap-window' });
     this.minimapDrag = el('div', { className: 'tl-minimap-drag' });
@@ -103,7 +108,7 @@ export class Waterfall implements TabView {
     this.scroller.tabIndex = 0;
     this.scroller.addEventListener('scroll', () => this.schedule());
     this.rowsLayer.addEventListener('click', (e) => this.onClick(e));
-    this.element = el('div', { className: 'tl-waterfall' }, toolbar, this.minimapWrap, el('div', { className: 'tl-ruler-row' }, el('div', { className: 'tl-ruler-label', text: 'Service · operation' }), this.ruler), this.scroller);
+    this.element = el('div', { className: 'tl-waterfall' }, toolbar, this.frameNote, this.minimapWrap, el('div', { className: 'tl-ruler-row' }, el('div', { className: 'tl-ruler-label', text: 'Service · operation' }), this.ruler), this.scroller);
     this.resize = new ResizeObserver(() => {
       this.minimapFor = undefined;
       this.schedule();
@@ -140,6 +145,7 @@ export class Waterfall implements TabView {
       this.spacer.style.height = `${this.positions.totalHeight}px`;
     }
     if (what === 'all' || what === 'search') this.renderCount();
+    if (what === 'all' || what === 'frame') this.renderFrameNote();
     if (what === 'all' || what === 'critical') {
       this.criticalButton.classList.toggle('active', c.critical);
       this.criticalButton.setAttribute('aria-pressed', String(c.critical));
@@ -177,6 +183,23 @@ export class Waterfall implements TabView {
       const at = c.found.matches.indexOf(c.selected);
       this.count.textContent = `${at >= 0 ? at + 1 : 0} of ${c.found.matches.length}`;
     }
+  }
+
+  /** "Finding: <title> · 7 spans marked  [Clear]" while a finding's spans are marked. */
+  private renderFrameNote(): void {
+    const f = this.c.framing;
+    this.frameNote.hidden = !f;
+    if (!f) {
+      this.frameNote.replaceChildren();
+      return;
+    }
+    const clear = el('button', { className: 'tl-tool tl-clear-frame', text: 'Clear', title: 'Unmark the finding\'s spans' });
+    clear.addEventListener('click', () => this.c.clearFraming());
+    this.frameNote.replaceChildren(
+      el('span', { className: 'tl-frame-title', text: f.finding.title }),
+      el('span', { className: 'tl-muted', text: ` · ${f.spans.size === 1 ? '1 span' : `${f.spans.size} spans`} marked` }),
+      clear,
+    );
   }
 
   private scrollToSelected(): void {
@@ -220,6 +243,7 @@ export class Waterfall implements TabView {
     const searching = c.query.trim() !== '' && !c.found.error;
     const traceStart = c.view.header.startNanos;
     const live = c.live;
+    const framed = c.framing?.spans;
     const out: HTMLElement[] = [];
     for (let r = first; r < last; r++) {
       const pos = c.rows[r]!;
@@ -233,6 +257,7 @@ export class Waterfall implements TabView {
       if (v.error) row.classList.add('error');
       if (searching) row.classList.add(c.matchSet.has(pos) ? 'match' : 'dim');
       if (path?.spans.has(pos)) row.classList.add('critical');
+      if (framed?.has(pos)) row.classList.add('framed');
       const running = live !== undefined && live.running.has(pos);
       const paused = live !== undefined && live.paused === pos;
       if (running) row.classList.add('running');
