@@ -5,7 +5,7 @@
 // untrusted: the report keeps it inside code fences and nothing of it is run.
 import * as vscode from 'vscode';
 import type { HeadersResult } from '../core/propagation/w3c';
-import { buildTraceparent, FLAG_RANDOM, FLAG_SAMPLED, formatHeadersReport, looksLikeTraceHeaders, parseHeaders } from '../core/propagation/w3c';
+import { buildTraceparent, continuingFlags, formatHeadersReport, looksLikeTraceHeaders, parseHeaders } from '../core/propagation/w3c';
 import type { Ctx } from './ctx';
 import { UserError } from './ctx';
 import type { SpansView } from './views/spansView';
@@ -84,12 +84,7 @@ function spanRef(arg: unknown): SpanRef | undefined {
   return typeof o.flags === 'number' ? { traceId: o.traceId, spanId: o.spanId, flags: o.flags } : { traceId: o.traceId, spanId: o.spanId };
 }
 
-/**
- * The flags for a child of a stored span: sampled (the span was recorded and exported, and exporters only get
- * sampled spans; older SDKs leave the OTLP flags field 0), and the random bit as the span's own flags say. The
- * reserved bits stay zero, as senders must leave them.
- */
+/** The flags for a request continuing a span of the shown trace (continuingFlags of its stored flags). */
 function storedFlags(spans: SpansView, span: SpanRef): number {
-  const stored = spans.trace?.spans.find((s) => s.traceId === span.traceId && s.spanId === span.spanId)?.flags ?? 0;
-  return FLAG_SAMPLED | (stored & FLAG_RANDOM);
+  return continuingFlags(spans.trace?.spans.find((s) => s.traceId === span.traceId && s.spanId === span.spanId)?.flags ?? 0);
 }

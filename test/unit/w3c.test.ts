@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   buildTraceparent,
   caretLines,
+  continuingFlags,
   formatHeadersReport,
   looksLikeTraceHeaders,
   parseBaggage,
@@ -138,6 +139,10 @@ describe('buildTraceparent', () => {
       assert.deepEqual([back.version, back.traceId, back.parentId, back.flags], ['00', TRACE, PARENT, flags]);
     }
     assert.deepEqual(buildTraceparent(TRACE, PARENT, 1), { ok: true, value: SAMPLED });
+  });
+
+  it('a request continuing a stored span is sampled, keeps the random bit and no reserved bit', () => {
+    assert.deepEqual([0x00, 0x01, 0x02, 0x03, 0xfc, 0xff].map(continuingFlags), [0x01, 0x01, 0x03, 0x03, 0x01, 0x03]);
   });
 
   it('says what is wrong with its inputs (the id rules of src/core/ids.ts)', () => {

@@ -499,6 +499,15 @@ function parsed(name: HeaderName, found: Found): ParsedHeader {
 // building
 
 /** `00-<trace id>-<span id>-<flags>` for a span, or why not (ids as the store keys them: lower-case hex). */
+/**
+ * The trace flags of a request that continues a stored span: sampled (the span was recorded and exported, and
+ * exporters only get sampled spans; older SDKs leave the OTLP flags field 0), and the random bit as the span's own
+ * flags say. The reserved bits stay zero, as senders must leave them.
+ */
+export function continuingFlags(storedFlags: number): number {
+  return FLAG_SAMPLED | (storedFlags & FLAG_RANDOM);
+}
+
 export function buildTraceparent(traceId: string, spanId: string, flags: number): BuildResult {
   const errors: string[] = [];
   const t = traceIdProblem(traceId);

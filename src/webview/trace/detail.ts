@@ -3,6 +3,7 @@
 // and key-value lists as a tree, long values folded); resource and scope; events and the trace's log records joined
 // to the span, with times from the span start and exception stack traces as monospace blocks; links to other traces
 // (opened here, or "not stored"); trace state and baggage; copy buttons and "Open in editor".
+import { continuingFlags } from '../../core/propagation/w3c';
 import { formatWireValue } from '../../core/wire';
 import { nanos, STATUS_NAMES } from '../../core/display';
 import type { WireAttribute, WireLink, WireValue } from '../../protocol/wire';
@@ -121,8 +122,7 @@ export class SpanDetail {
       e.addEventListener('click', action);
       return e;
     };
-    const flags = (s.flags & 0xff).toString(16).padStart(2, '0');
-    const traceparent = `00-${s.traceId}-${s.spanId}-${flags}`;
+    const traceparent = `00-${s.traceId}-${s.spanId}-${continuingFlags(s.flags).toString(16).padStart(2, '0')}`;
     const row = el(
       'div',
       { className: 'tl-buttons' },
