@@ -177,7 +177,7 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
     let lenses: CodeLens[] = [];
     await waitFor(
       async () => {
-        lenses = await client.codeLens(uri);
+        lenses = (await client.codeLens(uri)).filter((l) => /^[●○] /.test(l.command.title));
         return lenses.length === 3 && lenses.some((l) => l.command.title.includes('10 calls'));
       },
       15_000,
@@ -255,21 +255,41 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
     assert.ok(spans.spans.every((s) => s.service === 'checkout' && s.spanName === 'chargeCard' && s.trace.traceId.length === 32));
   });
 
+  it('a lens per finding of a function\'s traces, opening its trace at the span', async () => {
+    // Every chargeCard call is a lone SERVER span: one failed (where its error starts), and none has child spans.
+    let findings: CodeLens[] = [];
+    await waitFor(
+      async () => (findings = (await client.codeLens(uri)).filter((l) => /^[✖⚠ℹ] /.test(l.command.title))).length === 2,
+      15_000,
+      () => JSON.stringify(findings),
+    );
+    assert.deepEqual(findings.map((l) => l.range.start.line), [1, 1]);
+    assert.match(findings[0]!.command.title, /^✖ Error origin: .* · 1 of \d+ traces?$/);
+    assert.match(findings[1]!.command.title, /^⚠ Uninstrumented time: 200 ms · \d+ of \d+ traces?$/);
+    assert.ok(!/[\n\r]/.test(findings[0]!.command.title), 'hostile text on one line');
+    const failed = sent[2]!; // chargeCard's third call, the one that failed
+    assert.deepEqual(findings[0]!.command, { title: findings[0]!.command.title, command: 'tracelens.openTrace', arguments: [{ traceId: failed.traceId, spanId: failed.spanId }] });
+  });
+
   it('diagnostics when enabled and over the error threshold; cleared when no longer', async () => {
     const heat = (await client.rpc.sendRequest('tracelens/fileHeat', { uri })) as FileHeatResult;
     assert.deepEqual(
       heat.lines.map((l) => [l.line, l.kind]),
-      [[2, 'failing']],
+      [[2, 'failing'], [2, 'finding'], [2, 'finding']],
     );
+    // The findings' diagnostics stay while the error-rate one comes and goes with its threshold.
+    const rateDiagnostics = (): number => client.diagnostics.filter((d) => d.uri === uri).at(-1)?.diagnostics.filter((x) => / calls failed /.test(x.message)).length ?? -1;
     const configure = (errorRate: number): Promise<void> =>
       client.rpc.sendNotification('tracelens/configure', { lens: { enabled: true, windowMinutes: 15, diagnostics: { enabled: true, errorRate, p95Millis: 60_000 }, pathMappings: [] } });
     await configure(0.05);
-    await waitFor(() => client.diagnostics.some((d) => d.uri === uri && d.diagnostics.length === 1), 10_000);
+    await waitFor(() => rateDiagnostics() === 1, 10_000);
     const published = client.diagnostics.filter((d) => d.uri === uri).at(-1)!;
-    assert.equal(published.diagnostics[0]!.range.start.line, 1);
+    assert.deepEqual(published.diagnostics.map((d) => d.range.start.line), [1, 1, 1]);
     assert.match(published.diagnostics[0]!.message, /6\.7% of 15 calls failed/);
+    assert.match(published.diagnostics[1]!.message, /^Error starts in checkout: chargeCard — .* \(in 1 of \d+ recent traces\)$/);
     await configure(0.5);
-    await waitFor(() => client.diagnostics.filter((d) => d.uri === uri).at(-1)?.diagnostics.length === 0, 10_000);
+    await waitFor(() => rateDiagnostics() === 0, 10_000);
+    assert.equal(client.diagnostics.filter((d) => d.uri === uri).at(-1)!.diagnostics.length, 2);
   });
 
   it('unsaved edits move the lens with the code', async () => {
@@ -300,7 +320,9 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
   });
 
   it('a second run attaches to a running `serve` on the same data dir and gets the same lenses', async () => {
-    const want = (await client.codeLens(uri)).map((l) => [l.range.start.line, stable(l.command.title)]);
+    // The calls lenses (a finding's lens says how many of the slowest traces show it, which moves as they settle).
+    const callLenses = (lenses: CodeLens[]): (string | number)[][] => lenses.filter((l) => /^[●○] /.test(l.command.title)).map((l) => [l.range.start.line, stable(l.command.title)]);
+    const want = callLenses(await client.codeLens(uri));
     await client.close();
     const [http, query] = await freePorts(2);
     const serve = spawn(process.execPath, [SERVER, 'serve', '--data-dir', dataDir, '--otlp-http', `127.0.0.1:${http}`, '--otlp-grpc', 'off', '--zipkin', 'off', '--query', `127.0.0.1:${query}`]);
@@ -315,7 +337,7 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
         let got: (string | number)[][] = [];
         await waitFor(
           async () => {
-            got = (await attached.codeLens(uri)).map((l) => [l.range.start.line, stable(l.command.title)]);
+            got = callLenses(await attached.codeLens(uri));
             return JSON.stringify(got) === JSON.stringify(want);
           },
           20_000,
