@@ -49,9 +49,10 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 86_400)}d ago`;
 }
 
-/** Span text is untrusted and may be huge: one line, at most `max` characters. */
+/** Span text is untrusted and may be huge: one line without control characters, at most `max` characters. */
 export function truncate(text: string, max = 200): string {
-  const line = text.replace(/[\r\n\t]+/g, ' ');
+  // eslint-disable-next-line no-control-regex -- shown to people: no control characters or line separators
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 

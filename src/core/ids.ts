@@ -24,6 +24,12 @@ export function isTraceIdHex(text: string): boolean {
   return TRACE_ID_RE.test(text);
 }
 
+/** A trace id as Jaeger clients send it in a URL: hex, possibly shorter than 32 digits (64-bit Zipkin ids), as the
+ * store keys it; undefined when it is not one. */
+export function traceIdParam(text: string): string | undefined {
+  return /^[0-9a-fA-F]{1,32}$/.test(text) ? text.toLowerCase().padStart(32, '0') : undefined;
+}
+
 /** Has the text the form of a span id: 16 lower-case hex digits? */
 export function isSpanIdHex(text: string): boolean {
   return SPAN_ID_RE.test(text);

@@ -5,7 +5,7 @@
 // untrusted: the report keeps it inside code fences and nothing of it is run.
 import * as vscode from 'vscode';
 import type { HeadersResult } from '../core/propagation/w3c';
-import { buildTraceparent, continuingFlags, formatHeadersReport, looksLikeTraceHeaders, parseHeaders } from '../core/propagation/w3c';
+import { buildTraceparent, continuingFlags, formatHeadersReport, headersLine, looksLikeTraceHeaders, parseHeaders } from '../core/propagation/w3c';
 import type { Ctx } from './ctx';
 import { UserError } from './ctx';
 import type { SpansView } from './views/spansView';
@@ -63,8 +63,9 @@ export function registerTraceHeaderCommands(ctx: Ctx, spans: SpansView): void {
 
 async function askForHeaders(): Promise<string | undefined> {
   const clipboard = await vscode.env.clipboard.readText();
-  // The input box is one line: pasted lines are joined; parseHeaders finds each header name again.
-  const value = clipboard.length <= CLIPBOARD_MAX && looksLikeTraceHeaders(clipboard) ? clipboard.replace(/\s*\r?\n\s*/g, ' ').trim() : '';
+  // The input box is one line: the trace headers found in the clipboard's lines (other headers of a devtools or curl
+  // dump left out, so none runs into the value before it), one after the other; parseHeaders finds each name again.
+  const value = clipboard.length <= CLIPBOARD_MAX && looksLikeTraceHeaders(clipboard) ? headersLine(clipboard) : '';
   return vscode.window.showInputBox({
     title: 'TraceLens: Decode Trace Context Headers',
     value,

@@ -45,6 +45,7 @@ import { parseHotspotsQuery, parsePropagationQuery, parseSlowCohortQuery } from 
 import { originAllowed } from './config';
 import type { TraceServer } from './traceServer';
 import { nowUnixNanos } from '../core/model';
+import { traceIdParam } from '../core/ids';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -130,10 +131,6 @@ function packageRoot(): string {
   return root;
 }
 
-/** A trace id as Jaeger clients send it: hex, possibly shorter than 32 digits (64-bit Zipkin ids). */
-function traceIdParam(text: string): string | undefined {
-  return /^[0-9a-fA-F]{1,32}$/.test(text) ? text.toLowerCase().padStart(32, '0') : undefined;
-}
 
 function v3Error(httpCode: number, message: string): { error: { httpCode: number; message: string } } {
   return { error: { httpCode, message } };

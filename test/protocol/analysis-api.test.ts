@@ -139,6 +139,7 @@ describe('analysis API', () => {
     await bad('/api/tracelens/slow-cohort?minDuration=slow', /minDuration "slow" is not a duration/);
     await bad('/api/tracelens/hotspots?groupBy=host', /groupBy "host" is not one of operation, location/);
     await bad('/api/tracelens/hotspots?limit=1001', /limit "1001" is not a whole number from 1 to 1000/);
+    await bad('/api/tracelens/hotspots?lookback=2d', /lookback "2d" is longer than the 24h hotspots keep/);
     assert.equal((await get(`/api/tracelens/traces/${'ab'.repeat(16)}/insights`)).status, 404);
     assert.equal((await get(`/api/tracelens/propagation?traceID=${'ab'.repeat(16)}`)).status, 404);
   });

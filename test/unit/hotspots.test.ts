@@ -432,6 +432,17 @@ describe('hotspot engine on a real store', () => {
     assert.deepEqual(logged, []);
   });
 
+  it('spans dated far ahead of the clock are not counted (a wrong or hostile clock grows nothing)', async () => {
+    const before = engine.size.buckets;
+    const health = (): number => engine.query({ lookbackMinutes: 15 }, Date.now()).rows.find((x) => x.operation === 'GET /health')?.count ?? 0;
+    const calls = health();
+    const ahead = Array.from({ length: 200 }, (_, i) => spansAt(HEALTH, Date.now() + (2 + i) * 3600_000)).flat();
+    await store.append([{ kind: 'spans', spans: ahead }]);
+    await engine.idle();
+    assert.equal(engine.size.buckets, before, 'no bucket for a span hours ahead');
+    assert.equal(health(), calls);
+  });
+
   it('clearing the store clears the hotspots', async () => {
     await store.clear();
     await engine.idle();

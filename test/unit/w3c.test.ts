@@ -4,6 +4,7 @@ import {
   buildTraceparent,
   caretLines,
   continuingFlags,
+  headersLine,
   formatHeadersReport,
   looksLikeTraceHeaders,
   parseBaggage,
@@ -139,6 +140,15 @@ describe('buildTraceparent', () => {
       assert.deepEqual([back.version, back.traceId, back.parentId, back.flags], ['00', TRACE, PARENT, flags]);
     }
     assert.deepEqual(buildTraceparent(TRACE, PARENT, 1), { ok: true, value: SAMPLED });
+  });
+
+  it('a devtools dump becomes one line of its trace headers that reads back to the same headers', () => {
+    const dump = `accept: */*\ntraceparent: ${SAMPLED}\ncontent-type: application/json\nbaggage: userId=alice\n`;
+    const line = headersLine(dump);
+    assert.equal(line, `traceparent: ${SAMPLED} baggage: userId=alice`);
+    const back = parseHeaders(line).headers;
+    assert.deepEqual(back.map((h) => h.name), ['traceparent', 'baggage']);
+    assert.ok(back[0]!.name === 'traceparent' && back[0]!.result.ok, JSON.stringify(back[0]));
   });
 
   it('a request continuing a stored span is sampled, keeps the random bit and no reserved bit', () => {

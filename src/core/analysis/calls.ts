@@ -1,12 +1,11 @@
 // What a span says about the call it stands for, read from its attributes by the semantic conventions (current and
 // older names): the peer it calls, the operation (a normalised SQL statement, an HTTP route, an RPC method, a
 // messaging destination) and a short label. The analyses group repeated calls by this key. Pure.
+import { SpanKind } from '../model';
 import { formatWireValue } from '../wire';
 import type { WireAttribute, WireSpan } from '../../protocol/wire';
 import type { TraceView, ViewSpan } from '../views/traceView';
 
-const KIND_CLIENT = 2;
-const KIND_PRODUCER = 3;
 
 /** Longest statement kept in a key or a title (statements can be megabytes of hostile text). */
 const MAX_STATEMENT = 300;
@@ -122,7 +121,7 @@ export function callInfo(span: WireSpan): CallInfo | undefined {
     if (!CALL_KEYS.has(a.key) || a.value === null || found?.has(a.key)) continue;
     (found ??= new Map()).set(a.key, typeof a.value === 'string' ? a.value : formatWireValue(a.value));
   }
-  const outgoing = span.kind === KIND_CLIENT || span.kind === KIND_PRODUCER;
+  const outgoing = span.kind === SpanKind.CLIENT || span.kind === SpanKind.PRODUCER;
   if (!found) return outgoing ? make('call', '', span.name) : undefined;
   const dbSystem = pick(found, 'db.system.name', 'db.system');
   if (dbSystem !== undefined) {

@@ -1,6 +1,6 @@
 // What every finding detector shares: the context a trace is analysed in (the clock, what the store knows of other
 // traces), the thresholds, and the draft a detector returns. Pure.
-import { formatDuration } from '../display';
+import { formatDuration, truncate } from '../display';
 import type { EvidenceValue, Finding, FindingKind, FindingSeverity } from '../../protocol/analysis';
 import type { TraceView, ViewSpan } from '../views/traceView';
 
@@ -15,8 +15,6 @@ export interface OtherRoot {
   readonly endNanos: bigint;
   /** The path it served ('' when unknown; see serverPath). */
   readonly path: string;
-  /** "host:port" it listened on as its attributes say ('' when unknown). */
-  readonly port: string;
   /** Span ids its links point at (a consumer linked to its producer is propagation done right). */
   readonly linkedSpanIds: readonly string[];
 }
@@ -84,6 +82,8 @@ export interface FindingContext {
   readonly otherRoots?: readonly OtherRoot[];
   /** Services seen continuing a caller's trace elsewhere (they extract context): the caller is then the likely culprit. */
   readonly extractingServices?: ReadonlySet<string>;
+  /** Only these kinds (all when absent). */
+  readonly kinds?: ReadonlySet<FindingKind>;
 }
 
 /** A finding before sorting and capping: `impact` (ns) orders findings of one severity. */
@@ -118,7 +118,7 @@ export function draft(
       severity,
       title,
       traceID: a.view.trace.traceId,
-      spanIDs: spans.map((s) => s.span.spanId),
+      spanIDs: spans.slice(0, MAX_FINDING_SPANS).map((s) => s.span.spanId),
       service: first.service,
       operation: first.span.name,
       evidence,
@@ -136,11 +136,16 @@ export function ms(ns: number): string {
   return formatDuration(BigInt(Math.max(0, Math.round(ns))));
 }
 
-/** Span text in a title: one line, cut. */
-export function label(text: string, max = 80): string {
-  // eslint-disable-next-line no-control-regex -- titles are shown to people: no control characters
-  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+/** Span text in a title: one line, cut (display's truncate). */
+export const label = (text: string, max = 80): string => truncate(text, max);
+
+/** Spans a finding lists at most, and names or keys a title or an evidence list names at most. */
+export const MAX_FINDING_SPANS = 50;
+export const MAX_LISTED = 8;
+
+/** At most `max` items, the rest said as "… and N more". */
+export function listed(items: readonly string[], max = MAX_LISTED): string[] {
+  return items.length <= max ? [...items] : [...items.slice(0, max), `… and ${items.length - max} more`];
 }
 
 /** The end of a view span, ns from the trace start. */

@@ -4,7 +4,7 @@ import type { WireSpan } from '../../protocol/wire';
 import type { ViewSpan } from '../views/traceView';
 import { attrText, callsByParent } from './calls';
 import type { Analysis, Draft } from './context';
-import { draft, label, micros } from './context';
+import { draft, label, listed, MAX_FINDING_SPANS, micros } from './context';
 
 export interface ExceptionInfo {
   readonly type: string;
@@ -27,18 +27,29 @@ export function exceptionOf(span: WireSpan): ExceptionInfo | undefined {
 
 export function errorOrigins(a: Analysis): Draft[] {
   const { view } = a;
+  const n = view.spans.length;
+  // In tree order (a parent before its children): how many failing spans in a row end at each span, and how many
+  // times the service changes on the way from the root. One pass: deep traces with many failures stay linear.
+  const run = new Int32Array(n);
+  const hops = new Int32Array(n);
+  for (const s of view.spans) {
+    const p = s.parent >= 0 ? view.spans[s.parent]! : undefined;
+    run[s.pos] = s.error ? (p?.error ? run[p.pos]! + 1 : 1) : 0;
+    hops[s.pos] = p ? hops[p.pos]! + (p.service !== s.service ? 1 : 0) : 0;
+  }
   const out: Draft[] = [];
   for (const s of view.spans) {
     if (!s.error || s.children.some((c) => view.spans[c]!.error)) continue;
-    // The chain up to the root; the part of it that failed too carried the error.
-    const chain: ViewSpan[] = [s];
-    for (let p = s.parent; p >= 0 && chain.length <= view.spans.length; p = view.spans[p]!.parent) chain.push(view.spans[p]!);
-    let carried = 1;
-    while (carried < chain.length && chain[carried]!.error) carried++;
-    const reachedRoot = carried === chain.length;
-    const services = new Set(chain.slice(0, carried).map((c) => c.service));
-    let servicesBelowRoot = 0;
-    for (let i = chain.length - 2; i >= 0; i--) if (chain[i]!.service !== chain[i + 1]!.service) servicesBelowRoot++;
+    // The failing part of the chain up to the root carried the error (listed up to MAX_FINDING_SPANS spans).
+    const carried = run[s.pos]!;
+    const chain: ViewSpan[] = [];
+    let top = s;
+    for (let i = 0; i < carried; i++) {
+      if (i < MAX_FINDING_SPANS) chain.push(top);
+      if (i < carried - 1) top = view.spans[top.parent]!;
+    }
+    const reachedRoot = top.parent < 0;
+    const servicesBelowRoot = hops[s.pos]!;
     const ex = exceptionOf(s.span);
     const what = ex ? label(`${ex.type ? `${ex.type}: ` : ''}${ex.message}`, 120) : 'status ERROR';
     const where = servicesBelowRoot > 0 ? ` (${servicesBelowRoot} ${servicesBelowRoot === 1 ? 'service' : 'services'} below the root)` : '';
@@ -46,15 +57,15 @@ export function errorOrigins(a: Analysis): Draft[] {
       ? `Error starts in ${label(s.service)}: ${label(s.span.name)} — ${what}${where}`
       : `Handled error in ${label(s.service)}: ${label(s.span.name)} — ${what} (did not fail the request)`;
     out.push(
-      draft(a, 'error-origin', reachedRoot ? 'error' : 'warning', title, chain.slice(0, carried), {
+      draft(a, 'error-origin', reachedRoot ? 'error' : 'warning', title, chain, {
         exceptionType: ex?.type ?? '',
         exceptionMessage: ex?.message.slice(0, 1000) ?? '',
         stackFrame: ex?.frame ?? '',
-        chain: chain.slice(0, carried).map((c) => `${c.service}: ${c.span.name}`),
+        chain: [...chain.map((c) => `${c.service}: ${c.span.name}`), ...(carried > chain.length ? [`… and ${carried - chain.length} more`] : [])],
         failingSpans: carried,
         servicesBelowRoot,
         reachedRoot,
-        services: [...services],
+        services: listed([...new Set(chain.map((c) => c.service))]),
         durationMicros: micros(s.duration),
       }, reachedRoot ? a.view.header.duration * 2 + s.depth : s.duration),
     );

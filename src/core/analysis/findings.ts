@@ -1,7 +1,8 @@
 // Findings in one trace: every detector run over the trace view, most severe first, then by the time involved, at
 // most Thresholds.perKind of each kind. Pure: the view is never mutated; what the store knows of other traces comes
 // in the context (src/server/analysis gathers it).
-import type { Finding, FindingSeverity } from '../../protocol/analysis';
+import type { Finding, FindingKind, FindingSeverity } from '../../protocol/analysis';
+import { FINDING_KINDS } from '../../protocol/analysis';
 import type { TraceView } from '../views/traceView';
 import type { Analysis, Draft, FindingContext } from './context';
 import { DEFAULT_BAGGAGE_PREFIX, DEFAULT_THRESHOLDS } from './context';
@@ -10,19 +11,19 @@ import { fanOut, nPlusOne, sequentialCalls, slowVsUsual, uninstrumentedTime } fr
 import { baggageDropped, brokenPropagation } from './propagation';
 import { clockSkew, orphanSpans } from './structure';
 
-const DETECTORS: readonly ((a: Analysis) => Draft[])[] = [
-  errorOrigins,
-  nPlusOne,
-  sequentialCalls,
-  retryStorms,
-  fanOut,
-  uninstrumentedTime,
-  slowVsUsual,
-  brokenPropagation,
-  orphanSpans,
-  clockSkew,
-  baggageDropped,
-];
+const DETECTORS: Readonly<Record<FindingKind, (a: Analysis) => Draft[]>> = {
+  'error-origin': errorOrigins,
+  'n-plus-one': nPlusOne,
+  'sequential-calls': sequentialCalls,
+  'retry-storm': retryStorms,
+  'fan-out': fanOut,
+  'uninstrumented-time': uninstrumentedTime,
+  'slow-vs-usual': slowVsUsual,
+  'broken-propagation': brokenPropagation,
+  'orphan-span': orphanSpans,
+  'clock-skew': clockSkew,
+  'baggage-dropped': baggageDropped,
+};
 
 const RANK: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
 
@@ -37,8 +38,9 @@ export function traceFindings(view: TraceView, ctx: FindingContext = {}): Findin
     ctx,
   };
   const out: Draft[] = [];
-  for (const detect of DETECTORS) {
-    const found = detect(a).sort((x, y) => RANK[x.finding.severity] - RANK[y.finding.severity] || y.impact - x.impact);
+  for (const kind of FINDING_KINDS) {
+    if (ctx.kinds && !ctx.kinds.has(kind)) continue;
+    const found = DETECTORS[kind](a).sort((x, y) => RANK[x.finding.severity] - RANK[y.finding.severity] || y.impact - x.impact);
     if (found.length > a.t.perKind) {
       const kept = found.slice(0, a.t.perKind);
       const last = kept[kept.length - 1]!;

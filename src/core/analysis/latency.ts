@@ -1,16 +1,13 @@
 // Where a trace's time goes: n-plus-one (many similar calls one after another under one parent), sequential-calls
 // (calls to different services in a row that could overlap), fan-out, uninstrumented-time (self time with no spans under
 // it) and slow-vs-usual (this trace against the usual traces of its root operation). Pure.
+import { SpanKind } from '../model';
 import type { TraceView, ViewSpan } from '../views/traceView';
 import type { ChildCall } from './calls';
 import { callAt, callsByParent } from './calls';
 import type { Analysis, Baseline, Draft } from './context';
-import { draft, endOf, label, micros, ms } from './context';
+import { draft, endOf, label, listed, micros, ms } from './context';
 
-const KIND_SERVER = 1;
-const KIND_CLIENT = 2;
-const KIND_PRODUCER = 3;
-const KIND_CONSUMER = 4;
 
 /** Share of consecutive pairs (by start) where the next starts at or after the previous ended. */
 function sequentialShare(spans: readonly ViewSpan[]): number {
@@ -20,24 +17,44 @@ function sequentialShare(spans: readonly ViewSpan[]): number {
   return seq / (spans.length - 1);
 }
 
+/** Wrapper spans looked through (a resolver or an ORM method around one query) on the way to the calling span. */
+const MAX_WRAPPERS = 3;
+
+/**
+ * The span whose code made a call: its parent, or, when the parent only wraps this one call (one child, same
+ * service, not a call itself: a GraphQL resolver, an ORM method), the span above it.
+ */
+function caller(view: TraceView, call: ViewSpan): ViewSpan {
+  let p = view.spans[call.parent]!;
+  for (let i = 0; i < MAX_WRAPPERS && p.children.length === 1 && p.parent >= 0 && p.service === call.service && !callAt(view, p.pos); i++) p = view.spans[p.parent]!;
+  return p;
+}
+
 export function nPlusOne(a: Analysis): Draft[] {
   const { view, t } = a;
-  const out: Draft[] = [];
+  // Calling span, then call key -> the calls (in tree order, which is by start under one parent).
+  const byCaller = new Map<number, Map<string, ChildCall[]>>();
   for (const [pos, children] of callsByParent(view)) {
-    if (children.length < t.nPlusOneMin) continue;
-    const parent = view.spans[pos]!;
-    const groups = new Map<string, ChildCall[]>();
+    const direct = view.spans[pos]!;
     for (const c of children) {
+      const from = children.length === 1 ? caller(view, c.span) : direct;
+      let groups = byCaller.get(from.pos);
+      if (!groups) byCaller.set(from.pos, (groups = new Map()));
       let g = groups.get(c.call.key);
       if (!g) groups.set(c.call.key, (g = []));
       g.push(c);
     }
+  }
+  const out: Draft[] = [];
+  for (const [pos, groups] of byCaller) {
+    const parent = view.spans[pos]!;
     for (const calls of groups.values()) {
       if (calls.length < t.nPlusOneMin) continue;
-      const spans = calls.map((c) => c.span);
+      const spans = calls.map((c) => c.span).sort((x, y) => x.offset - y.offset);
       const share = sequentialShare(spans);
       if (share < 0.7) continue; // run concurrently: a batch, not an N+1
-      const total = spans.reduce((sum, s) => sum + s.duration, 0);
+      let total = 0;
+      for (const s of spans) total += s.duration;
       const { call } = calls[0]!;
       const what = call.protocol === 'db' ? call.operation : `${call.operation}${call.peer ? ` to ${call.peer}` : ''}`;
       const title = `N+1: ${calls.length} × ${label(what, 100)} in ${label(parent.span.name)} (${ms(total)})`;
@@ -73,11 +90,15 @@ export function sequentialCalls(a: Analysis): Draft[] {
       const peers = new Set(run.map((c) => c.callee));
       if (run.length >= 2 && peers.size >= 2) {
         const spans = run.map((c) => c.span);
-        const sum = spans.reduce((s, x) => s + x.duration, 0);
-        const longest = Math.max(...spans.map((s) => s.duration));
+        let sum = 0;
+        let longest = 0;
+        for (const s of spans) {
+          sum += s.duration;
+          if (s.duration > longest) longest = s.duration;
+        }
         const saved = sum - longest;
         if (saved >= t.sequentialMinNanos && saved >= t.sequentialShare * parent.duration) {
-          const names = run.map((c) => label(c.callee, 40));
+          const names = listed(run.map((c) => label(c.callee, 40)));
           out.push(
             draft(a, 'sequential-calls', 'info', `Sequential calls: ${names.join(' → ')} in ${label(parent.span.name)} could overlap (save up to ${ms(saved)})`, [parent, ...spans], {
               calls: run.length,
@@ -124,8 +145,8 @@ export function uninstrumentedTime(a: Analysis): Draft[] {
   for (const s of view.spans) {
     // A call's own time is the peer's (network, remote work): not code of ours without spans. A leaf INTERNAL span is
     // itself the instrumentation of its work; a leaf SERVER or CONSUMER span is a whole request with nothing inside.
-    if (s.kind === KIND_CLIENT || s.kind === KIND_PRODUCER || callAt(view, s.pos)?.protocol === 'db') continue;
-    if (s.children.length === 0 && s.kind !== KIND_SERVER && s.kind !== KIND_CONSUMER) continue;
+    if (s.kind === SpanKind.CLIENT || s.kind === SpanKind.PRODUCER || callAt(view, s.pos)?.protocol === 'db') continue;
+    if (s.children.length === 0 && s.kind !== SpanKind.SERVER && s.kind !== SpanKind.CONSUMER) continue;
     if (s.selfTime < t.selfMinNanos || s.selfTime < t.selfShare * traceDuration) continue;
     const shareOfTrace = traceDuration > 0 ? s.selfTime / traceDuration : 0;
     const shareOfSpan = s.duration > 0 ? s.selfTime / s.duration : 0;

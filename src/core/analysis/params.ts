@@ -1,9 +1,10 @@
 // The analysis routes' query parameters (GET /api/tracelens/hotspots, /propagation, /slow-cohort) read into the typed
 // requests' params; a bad value throws ConfigError with a message that says what to send (the route answers 400).
 import { ConfigError } from '../address';
-import { isTraceIdHex } from '../ids';
+import { traceIdParam } from '../ids';
 import { parseGoDuration, parseLookback } from '../jaeger';
 import type { HotspotsParams, PropagationParams, SlowCohortParams } from '../../protocol/analysis';
+import { MAX_LOOKBACK_MINUTES as HOTSPOT_LOOKBACK_MINUTES } from './hotspots';
 
 const MAX_LOOKBACK_MINUTES = 366 * 24 * 60;
 
@@ -29,11 +30,11 @@ function text(q: URLSearchParams, name: string): string | undefined {
   return v === null || v === '' ? undefined : v;
 }
 
-function traceIdParam(q: URLSearchParams): string | undefined {
+function traceIdQuery(q: URLSearchParams): string | undefined {
   const v = text(q, 'traceID') ?? text(q, 'traceId');
   if (v === undefined) return undefined;
-  const id = /^[0-9a-fA-F]{1,32}$/.test(v) ? v.toLowerCase().padStart(32, '0') : '';
-  if (!isTraceIdHex(id)) throw new ConfigError(`traceID ${JSON.stringify(v.slice(0, 64))} is not a trace ID: expected up to 32 hex digits`);
+  const id = traceIdParam(v);
+  if (!id) throw new ConfigError(`traceID ${JSON.stringify(v.slice(0, 64))} is not a trace ID: expected up to 32 hex digits`);
   return id;
 }
 
@@ -42,6 +43,7 @@ export function parseHotspotsQuery(q: URLSearchParams): HotspotsParams {
   const groupBy = text(q, 'groupBy');
   if (groupBy !== undefined && groupBy !== 'operation' && groupBy !== 'location') throw new ConfigError(`groupBy ${JSON.stringify(groupBy)} is not one of operation, location`);
   const lookback = lookbackMinutes(q);
+  if (lookback !== undefined && lookback > HOTSPOT_LOOKBACK_MINUTES) throw new ConfigError(`lookback ${JSON.stringify(q.get('lookback'))} is longer than the 24h hotspots keep; use e.g. 1h, 6h or 24h`);
   const limit = limitParam(q, 1000);
   const service = text(q, 'service');
   const operation = text(q, 'operation');
@@ -56,7 +58,7 @@ export function parseHotspotsQuery(q: URLSearchParams): HotspotsParams {
 
 /** ?traceID= for one trace, or ?lookback=&limit= for the newest traces of a window. */
 export function parsePropagationQuery(q: URLSearchParams): PropagationParams {
-  const traceId = traceIdParam(q);
+  const traceId = traceIdQuery(q);
   const lookback = lookbackMinutes(q);
   const limit = limitParam(q, 200);
   if (traceId !== undefined && (lookback !== undefined || limit !== undefined)) throw new ConfigError('give either traceID, or lookback and limit for a window, not both');

@@ -2,20 +2,17 @@
 // a hop (baggage-dropped), and calls whose context never reached the callee (broken-propagation: a CLIENT or PRODUCER
 // span with no SERVER or CONSUMER child while the callee started a trace of its own at that moment). Baggage is read
 // from span attributes with a prefix, as the OpenTelemetry baggage span processors record it. Pure.
+import { SpanKind } from '../model';
 import type { PropagationHop } from '../../protocol/analysis';
 import type { TraceView, ViewSpan } from '../views/traceView';
 import { callAt, clientPath } from './calls';
 import type { Analysis, Draft, OtherRoot } from './context';
-import { draft, label, micros } from './context';
+import { draft, label, listed, MAX_FINDING_SPANS, micros } from './context';
 
-const KIND_SERVER = 1;
-const KIND_CLIENT = 2;
-const KIND_PRODUCER = 3;
-const KIND_CONSUMER = 4;
 /** Slack for clocks of two processes when a callee's root must fall inside the call, ns. */
 const SLACK_NANOS = 50_000_000;
 /** A consumer may start this long after its producer and still be its callee, ns. */
-const CONSUMER_DELAY_NANOS = 60_000_000_000;
+export const CONSUMER_DELAY_NANOS = 60_000_000_000;
 
 const NONE: readonly string[] = Object.freeze([]);
 
@@ -57,7 +54,9 @@ function hopSpans(view: TraceView, prefix: string): { hops: HopSpans[]; recordin
     } else known[s.pos] = own;
     if (parent && parent.service !== s.service) {
       const before = known[parent.pos]!;
-      out.push({ from: parent, to: s, before, after: own, dropped: before.length === 0 ? NONE : before.filter((k) => !own.includes(k)) });
+      const after = own.length > 8 ? new Set(own) : own;
+      const has = (k: string): boolean => (after instanceof Set ? after.has(k) : after.includes(k));
+      out.push({ from: parent, to: s, before, after: own, dropped: before.length === 0 ? NONE : before.filter((k) => !has(k)) });
     }
   }
   return { hops: out, recording };
@@ -93,17 +92,17 @@ export function baggageDropped(a: Analysis): Draft[] {
   for (const g of groups.values()) {
     const h = g[0]!;
     const records = recording.has(h.to.service);
-    const keys = h.dropped.map((k) => label(k, 40)).join(', ');
+    const keys = listed(h.dropped.map((k) => label(k, 40))).join(', ');
     const title = records
       ? `Baggage dropped: ${keys} lost between ${label(h.from.service)} and ${label(h.to.service)} (${label(h.from.span.name, 40)} → ${label(h.to.span.name, 40)})`
       : `Baggage not seen in ${label(h.to.service)}: ${keys} (it records no baggage on its spans: is a baggage span processor installed?)`;
     out.push(
       draft(a, 'baggage-dropped', records ? 'warning' : 'info', title, [h.to, h.from, ...g.slice(1).map((x) => x.to)], {
-        keys: h.dropped,
+        keys: listed(h.dropped, MAX_FINDING_SPANS),
         fromService: h.from.service,
         toService: h.to.service,
-        keysBefore: h.before,
-        keysAfter: h.after,
+        keysBefore: listed(h.before, MAX_FINDING_SPANS),
+        keysAfter: listed(h.after, MAX_FINDING_SPANS),
         hops: g.length,
         calleeRecordsBaggage: records,
       }, 0),
@@ -116,7 +115,7 @@ export function baggageDropped(a: Analysis): Draft[] {
 function matchRoot(view: TraceView, s: ViewSpan, roots: readonly OtherRoot[]): { root: OtherRoot; evidence: string[] } | undefined {
   const start = view.header.startNanos + BigInt(Math.round(s.offset));
   const end = start + BigInt(Math.round(s.duration));
-  const producer = s.kind === KIND_PRODUCER;
+  const producer = s.kind === SpanKind.PRODUCER;
   const call = callAt(view, s.pos);
   const path = clientPath(s.span);
   const destination = producer && call ? call.operation.replace(/^\S+ /, '') : '';
@@ -124,14 +123,26 @@ function matchRoot(view: TraceView, s: ViewSpan, roots: readonly OtherRoot[]): {
   for (const r of roots) {
     if (r.traceId === view.trace.traceId || r.linkedSpanIds.includes(s.span.spanId)) continue;
     if (producer) {
-      if (r.kind !== KIND_CONSUMER || r.startNanos < start - BigInt(SLACK_NANOS) || r.startNanos > end + BigInt(CONSUMER_DELAY_NANOS)) continue;
-    } else if (r.kind !== KIND_SERVER || r.startNanos < start - BigInt(SLACK_NANOS) || r.endNanos > end + BigInt(SLACK_NANOS)) continue;
+      if (r.kind !== SpanKind.CONSUMER || r.startNanos < start - BigInt(SLACK_NANOS) || r.startNanos > end + BigInt(CONSUMER_DELAY_NANOS)) continue;
+    } else if (r.kind !== SpanKind.SERVER || r.startNanos < start - BigInt(SLACK_NANOS) || r.endNanos > end + BigInt(SLACK_NANOS)) continue;
+    // A port alone proves nothing (behind an ingress every service listens on 443 or 8080), nor does the path "/".
     const evidence: string[] = [];
-    if (producer ? destination !== '' && r.path === destination : path !== '' && r.path === path) evidence.push(producer ? `destination ${destination}` : `path ${path}`);
-    if (call && call.peer !== '' && (call.peer === r.service || (r.port !== '' && call.peer.endsWith(`:${r.port.replace(/^.*:/, '')}`)))) evidence.push(`peer ${call.peer}`);
+    if (producer ? destination !== '' && r.path === destination : path.length > 1 && r.path === path) evidence.push(producer ? `destination ${destination}` : `path ${path}`);
+    if (call && call.peer !== '' && call.peer === r.service) evidence.push(`peer ${call.peer}`);
     if (evidence.length > 0 && (!best || evidence.length > best.evidence.length)) best = { root: r, evidence };
   }
   return best;
+}
+
+/** A CLIENT or PRODUCER span (not a database call) that no SERVER or CONSUMER span, nor any span of another service,
+ * continued: the calls broken-propagation looks into. */
+export function unansweredCall(view: TraceView, s: ViewSpan): boolean {
+  if (s.kind !== SpanKind.CLIENT && s.kind !== SpanKind.PRODUCER) return false;
+  if (callAt(view, s.pos)?.protocol === 'db') return false;
+  return !s.children.some((c) => {
+    const k = view.spans[c]!;
+    return k.kind === SpanKind.SERVER || k.kind === SpanKind.CONSUMER || k.service !== s.service;
+  });
 }
 
 export function brokenPropagation(a: Analysis): Draft[] {
@@ -140,12 +151,10 @@ export function brokenPropagation(a: Analysis): Draft[] {
   if (roots.length === 0) return [];
   // Services of this trace that did pass context on (a CLIENT span with a child in another service).
   const injecting = new Set<string>();
-  for (const s of view.spans) if (s.kind === KIND_CLIENT && s.children.some((c) => view.spans[c]!.service !== s.service)) injecting.add(s.service);
+  for (const s of view.spans) if (s.kind === SpanKind.CLIENT && s.children.some((c) => view.spans[c]!.service !== s.service)) injecting.add(s.service);
   const out: Draft[] = [];
   for (const s of view.spans) {
-    if (s.kind !== KIND_CLIENT && s.kind !== KIND_PRODUCER) continue;
-    if (callAt(view, s.pos)?.protocol === 'db') continue;
-    if (s.children.some((c) => { const k = view.spans[c]!; return k.kind === KIND_SERVER || k.kind === KIND_CONSUMER || k.service !== s.service; })) continue;
+    if (!unansweredCall(view, s)) continue;
     const match = matchRoot(view, s, roots);
     if (!match) continue;
     const callee = match.root.service;

@@ -1,8 +1,8 @@
 // What is wrong with the trace's shape: orphan-span (a parent id that never arrives, told apart from a parent still
 // running or not exported yet) and clock-skew (a child outside its parent across hosts, with the shift Jaeger's
 // adjuster would apply: shown as such, the recorded times are kept). Pure.
-import type { WireTrace } from '../../protocol/wire';
-import type { ViewSpan } from '../views/traceView';
+import { SpanKind } from '../model';
+import type { TraceView, ViewSpan } from '../views/traceView';
 import { attrText } from './calls';
 import type { Analysis, Draft } from './context';
 import { draft, endOf, label, micros, ms } from './context';
@@ -43,27 +43,51 @@ export function orphanSpans(a: Analysis): Draft[] {
   return out;
 }
 
-/** The host a span ran on, as Jaeger's adjuster tells hosts apart (host.id, host.name, host.ip), else its service. */
-function hostOf(trace: WireTrace, s: ViewSpan): string {
-  const attrs = trace.resources[s.span.resource]?.attributes ?? [];
-  return attrText(attrs, 'host.id', 'host.name', 'host.ip') ?? `${s.service}/${attrText(attrs, 'service.instance.id') ?? ''}`;
+/** The host of each resource of the trace, as Jaeger's adjuster tells hosts apart (host.id, host.name, host.ip), else
+ * the service and its instance. */
+function hostsOf(view: TraceView): string[] {
+  return view.trace.resources.map((r) => {
+    const attrs = r.attributes;
+    return attrText(attrs, 'host.id', 'host.name', 'host.ip') ?? `${attrText(attrs, 'service.name') ?? ''}/${attrText(attrs, 'service.instance.id') ?? ''}`;
+  });
 }
+
+/** Skews smaller than this are clock resolution and rounding, not worth a finding. */
+const SKEW_TOLERANCE_NANOS = 1_000_000;
 
 export function clockSkew(a: Analysis): Draft[] {
   const { view } = a;
+  const hosts = hostsOf(view);
+  const hostAt = (s: ViewSpan): string => hosts[s.span.resource] ?? '';
+  // Spans on each host up to a position (tree order), made for the hosts of skewed spans only: a subtree's spans on
+  // one host are then one subtraction.
+  const counts = new Map<string, Int32Array>();
+  const countOn = (host: string): Int32Array => {
+    let c = counts.get(host);
+    if (!c) {
+      c = new Int32Array(view.spans.length + 1);
+      for (let p = 0; p < view.spans.length; p++) c[p + 1] = c[p]! + (hostAt(view.spans[p]!) === host ? 1 : 0);
+      counts.set(host, c);
+    }
+    return c;
+  };
   const out: Draft[] = [];
   for (const s of view.spans) {
     if (s.parent < 0) continue;
     const parent = view.spans[s.parent]!;
-    if (s.offset >= parent.offset && endOf(s) <= endOf(parent)) continue;
-    const childHost = hostOf(view.trace, s);
-    const parentHost = hostOf(view.trace, parent);
-    if (childHost === parentHost) continue; // one clock: async work that outlived its parent, not skew
+    const before = parent.offset - s.offset;
+    const after = endOf(s) - endOf(parent);
+    if (before < SKEW_TOLERANCE_NANOS && after < SKEW_TOLERANCE_NANOS) continue;
+    // A consumer runs after its producer by design; a child on the same host shares its clock (async work).
+    if (s.kind === SpanKind.CONSUMER || parent.kind === SpanKind.PRODUCER) continue;
+    const childHost = hostAt(s);
+    const parentHost = hostAt(parent);
+    if (childHost === parentHost) continue;
     // Jaeger's adjustment: a child no longer than its parent is centred in it (latency assumed even both ways);
     // a longer one is aligned to the parent's start. The shift carries to the child's subtree on the same host.
     const shift = s.duration > parent.duration ? parent.offset - s.offset : parent.offset + (parent.duration - s.duration) / 2 - s.offset;
-    let moved = 0;
-    for (let p = s.pos + 1; p < s.subtreeEnd; p++) if (hostOf(view.trace, view.spans[p]!) === childHost) moved++;
+    const c = countOn(childHost);
+    const moved = c[s.subtreeEnd]! - c[s.pos + 1]!;
     const direction = shift > 0 ? 'later' : 'earlier';
     const title = `Clock skew: ${label(s.service)} ${label(s.span.name)} lies outside its parent in ${label(parent.service)}; an adjustment would move it ${ms(Math.abs(shift))} ${direction}`;
     out.push(
@@ -71,8 +95,8 @@ export function clockSkew(a: Analysis): Draft[] {
         shiftMicros: micros(shift),
         childHost,
         parentHost,
-        startsBeforeParentMicros: micros(Math.max(0, parent.offset - s.offset)),
-        endsAfterParentMicros: micros(Math.max(0, endOf(s) - endOf(parent))),
+        startsBeforeParentMicros: micros(Math.max(0, before)),
+        endsAfterParentMicros: micros(Math.max(0, after)),
         descendantsShifted: moved,
         adjusted: false,
       }, Math.abs(shift)),

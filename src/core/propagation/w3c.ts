@@ -452,6 +452,14 @@ export function parseHeaders(text: string): HeadersResult {
 }
 
 /** Does the text (the clipboard, say) look like trace context headers worth offering? */
+/** The trace headers of a pasted text (a devtools or curl dump: other headers left out) as one line, each as
+ * "name: value", for a one-line input; parseHeaders reads it back to the same headers. */
+export function headersLine(text: string): string {
+  return parseHeaders(text)
+    .headers.map((h) => `${h.name}: ${h.value.trim()}`)
+    .join(' ');
+}
+
 export function looksLikeTraceHeaders(text: string): boolean {
   return NAMED_HEADER.test(text) || FULL_TRACEPARENT.test(text);
 }

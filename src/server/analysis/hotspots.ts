@@ -15,7 +15,8 @@
 // not grow memory without bound; the others still count in the window's spans and critical path); at most
 // MAX_PENDING_TRACES traces wait to settle (past that the oldest are measured early, and again if more spans come: the
 // figures stay right, it costs a second measurement); buckets are kept for twice the longest window (minutes for the
-// last two hours, hours before; src/core/analysis/hotspots.ts). Retention dropping a trace's first spans while it
+// last two hours, hours before; src/core/analysis/hotspots.ts), and spans ending more than FUTURE_MINUTES ahead of the
+// clock are not counted. Retention dropping a trace's first spans while it
 // still gets late ones can leave that trace's earlier contribution slightly off (the prefix measured again misses the
 // dropped rows); spans an exporter sent twice count twice (as in the store's span count) but add their times once.
 import type { HotspotOperation, Locate } from '../../core/analysis/hotspots';
@@ -32,6 +33,9 @@ const ROWS_PER_SLICE = 25_000;
 const SETTLE_ROWS_PER_SLICE = 10_000;
 const MAX_OPERATIONS = 5_000;
 const MAX_PENDING_TRACES = 100_000;
+/** Spans that end further ahead of this machine's clock are not counted: a sender with a wrong clock (or hostile
+ * times) must not grow the buckets without bound. */
+const FUTURE_MINUTES = 60;
 /** Buckets are kept this long: the longest window, the one before it, and the hour being folded. */
 const HORIZON_MINUTES = 2 * MAX_LOOKBACK_MINUTES + 60;
 
@@ -176,7 +180,8 @@ export class HotspotEngine {
       this.advanceClock(wallNow, false);
       const now = performance.now();
       const horizon = Math.floor(wallNow / BUCKET_MS) - HORIZON_MINUTES;
-      this.cursor = this.store.readRows(this.cursor, ROWS_PER_SLICE, (r) => this.addRow(r, now, horizon));
+      const ceiling = Math.floor(wallNow / BUCKET_MS) + FUTURE_MINUTES;
+      this.cursor = this.store.readRows(this.cursor, ROWS_PER_SLICE, (r) => this.addRow(r, now, horizon, ceiling));
       if (this.pending.size > MAX_PENDING_TRACES) this.settleOldest(this.pending.size - MAX_PENDING_TRACES);
       if (this.cursor < this.store.rowEnd) {
         setImmediate(slice);
@@ -189,7 +194,7 @@ export class HotspotEngine {
     slice();
   }
 
-  private addRow(r: Readonly<RowView>, now: number, horizon: number): void {
+  private addRow(r: Readonly<RowView>, now: number, horizon: number, ceiling: number): void {
     const arrived = r.row < this.backlogEnd ? -Infinity : now;
     const was = this.pending.get(r.slot);
     if (was !== arrived) {
@@ -197,7 +202,7 @@ export class HotspotEngine {
       this.pending.set(r.slot, arrived);
     }
     const minute = Math.floor((r.startNanos + r.durationNanos) / 1e6 / BUCKET_MS);
-    if (minute < horizon) return;
+    if (minute < horizon || minute > ceiling) return;
     this.totals.bucket(minute, this.foldLine, true).count++;
     const op = this.operation(r.service, r.name, r.kind);
     if (op) op.series.bucket(minute, this.foldLine, true).accept(r.durationNanos, r.error);

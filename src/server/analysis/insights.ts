@@ -8,7 +8,7 @@ import { attrText, serverPath } from '../../core/analysis/calls';
 import { explainSlowCohort } from '../../core/analysis/cohort';
 import { traceFindings } from '../../core/analysis/findings';
 import { baselineOf } from '../../core/analysis/latency';
-import { propagationHops } from '../../core/analysis/propagation';
+import { CONSUMER_DELAY_NANOS, propagationHops, unansweredCall } from '../../core/analysis/propagation';
 import type { Span } from '../../core/model';
 import { nowUnixNanos, SpanKind } from '../../core/model';
 import type { TraceStore } from '../../core/store/store';
@@ -16,25 +16,26 @@ import type { TraceSummary } from '../../core/trace';
 import type { TraceView } from '../../core/views/traceView';
 import { traceView } from '../../core/views/traceView';
 import { toWireTrace } from '../../core/wire';
-import type { Finding, InsightsResult, PropagationParams, PropagationResult, SlowCohortParams, SlowCohortResult } from '../../protocol/analysis';
+import type { Finding, FindingKind, InsightsResult, PropagationParams, PropagationResult, SlowCohortParams, SlowCohortResult } from '../../protocol/analysis';
 import type { WireLiveState } from '../../protocol/wire';
 
 /** Usual traces read for a baseline, and how far back. */
 const BASELINE_TRACES = 20;
 const BASELINE_LOOKBACK_NANOS = 24n * 3600n * 1_000_000_000n;
-/** Other traces' roots read around a trace (broken propagation), and the margin around it. */
-const OTHER_ROOTS = 50;
-const ROOT_MARGIN_NANOS = 1_000_000_000n;
-const CONSUMER_DELAY_NANOS = 60_000_000_000n;
+/** Calls looked into for broken propagation, the other traces read for each, and the clock slack around a call. */
+const CALLS_CHECKED = 20;
+const ROOTS_PER_CALL = 20;
+const ROOT_SLACK_NANOS = 50_000_000n;
 /** Traces a window's propagation page reads at most. */
 const WINDOW_TRACES_MAX = 200;
 /** Traces the slow cohort reads: summaries to find the threshold, then whole traces of each side. */
 const COHORT_SUMMARIES = 2000;
 const COHORT_SLOW = 100;
 const COHORT_BASELINE = 200;
-const MINUTE_NANOS = 60_000_000_000n;
+/** Spans an analysis over many traces decodes at most (the traces' span counts, from their summaries). */
+const SPAN_BUDGET = 200_000;
 
-const PROPAGATION_KINDS = new Set(['broken-propagation', 'orphan-span', 'baggage-dropped']);
+const PROPAGATION_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(['broken-propagation', 'orphan-span', 'baggage-dropped']);
 
 export interface AnalysisDeps {
   readonly store: TraceStore;
@@ -50,11 +51,16 @@ function view(traceId: string, t: { readonly spans: readonly Span[]; readonly li
   return traceView(t.live ? { ...wire, live: t.live } : wire);
 }
 
-async function views(deps: AnalysisDeps, summaries: readonly TraceSummary[], max: number): Promise<TraceView[]> {
+/** The traces of these summaries, in order, until `max` traces or `spanBudget` spans (the first is always read). */
+async function views(deps: AnalysisDeps, summaries: readonly TraceSummary[], max: number, spanBudget = SPAN_BUDGET): Promise<TraceView[]> {
   const out: TraceView[] = [];
-  for (const s of summaries.slice(0, max)) {
-    const spans = await deps.store.getTrace(s.traceId);
-    if (spans) out.push(view(s.traceId, { spans }));
+  let spans = 0;
+  for (const s of summaries) {
+    if (out.length >= max || (out.length > 0 && spans + s.spanCount > spanBudget)) break;
+    const stored = await deps.store.getTrace(s.traceId);
+    if (!stored) continue;
+    out.push(view(s.traceId, { spans: stored }));
+    spans += stored.length;
   }
   return out;
 }
@@ -85,26 +91,33 @@ function otherRoot(v: TraceView): OtherRoot | undefined {
     startNanos: start,
     endNanos: start + BigInt(Math.round(root.duration)),
     path: root.kind === SpanKind.CONSUMER ? (attrText(a, 'messaging.destination.name', 'messaging.destination') ?? '') : serverPath(root.span),
-    port: attrText(a, 'server.port', 'net.host.port', 'url.port') ?? '',
     linkedSpanIds: root.span.links.map((l) => l.spanId),
   };
 }
 
-/** Calls in the trace that no server or consumer span continued: only then are other traces read. */
-function hasUnansweredCalls(v: TraceView): boolean {
-  return v.spans.some(
-    (s) => (s.kind === SpanKind.CLIENT || s.kind === SpanKind.PRODUCER) && !s.children.some((c) => v.spans[c]!.service !== s.service || v.spans[c]!.kind === SpanKind.SERVER || v.spans[c]!.kind === SpanKind.CONSUMER),
-  );
-}
-
-/** Other traces' roots during the trace, and which of their services continue other callers' traces. */
+/**
+ * The roots of other traces that started during the trace's unanswered calls (each call's own interval, give or take
+ * the clocks' slack, so that a busy store still finds the one that matters), and which of their services continue
+ * other callers' traces.
+ */
 async function otherRoots(deps: AnalysisDeps, v: TraceView): Promise<{ roots: OtherRoot[]; extracting: Set<string> }> {
-  const start = v.header.startNanos;
-  const end = start + BigInt(Math.round(v.header.duration));
-  const servers = await deps.store.findTraces({ spanKind: SpanKind.SERVER, startFromNanos: start - ROOT_MARGIN_NANOS, startToNanos: end + ROOT_MARGIN_NANOS, limit: OTHER_ROOTS });
-  const consumers = await deps.store.findTraces({ spanKind: SpanKind.CONSUMER, startFromNanos: start - ROOT_MARGIN_NANOS, startToNanos: end + CONSUMER_DELAY_NANOS, limit: OTHER_ROOTS });
-  const candidates = [...servers, ...consumers].filter((s, i, all) => s.traceId !== v.trace.traceId && s.hasRoot && all.findIndex((x) => x.traceId === s.traceId) === i);
-  const roots = (await views(deps, candidates, OTHER_ROOTS)).map(otherRoot).filter((r): r is OtherRoot => r !== undefined);
+  const calls = v.spans.filter((s) => unansweredCall(v, s)).slice(0, CALLS_CHECKED);
+  const seen = new Set<string>([v.trace.traceId]);
+  const roots: OtherRoot[] = [];
+  for (const c of calls) {
+    const start = v.header.startNanos + BigInt(Math.round(c.offset));
+    const end = start + BigInt(Math.round(c.duration));
+    const consumer = c.kind === SpanKind.PRODUCER;
+    const found = await deps.store.findTraces({
+      spanKind: consumer ? SpanKind.CONSUMER : SpanKind.SERVER,
+      startFromNanos: start - ROOT_SLACK_NANOS,
+      startToNanos: consumer ? end + BigInt(CONSUMER_DELAY_NANOS) : end + ROOT_SLACK_NANOS,
+      limit: ROOTS_PER_CALL,
+    });
+    const fresh = found.filter((s) => s.hasRoot && !seen.has(s.traceId));
+    for (const s of fresh) seen.add(s.traceId);
+    for (const r of (await views(deps, fresh, ROOTS_PER_CALL)).map(otherRoot)) if (r) roots.push(r);
+  }
   const extracting = new Set<string>();
   for (const service of new Set(roots.map((r) => r.service))) {
     const traces = await deps.store.findTraces({ service, spanKind: SpanKind.SERVER, limit: 20 });
@@ -131,31 +144,34 @@ async function withSources(deps: AnalysisDeps, traceId: string, spans: readonly 
   return out;
 }
 
-/** Every finding of one trace, with its sources; undefined when the trace is not stored. */
-export async function traceInsights(deps: AnalysisDeps, traceId: string, nowMs = Date.now()): Promise<InsightsResult | undefined> {
+/** A stored trace's view and its findings (without sources), with the context only the store has. */
+async function analyse(deps: AnalysisDeps, traceId: string, nowMs: number): Promise<{ spans: readonly Span[]; view: TraceView; findings: Finding[] } | undefined> {
   const t = await deps.trace(traceId);
   if (!t) return undefined;
   const v = view(traceId, t);
   const ctx: { -readonly [K in keyof FindingContext]: FindingContext[K] } = { nowMs, baggagePrefix: deps.baggagePrefix };
   ctx.baseline = await baseline(deps, v);
-  if (hasUnansweredCalls(v)) {
-    const others = await otherRoots(deps, v);
-    ctx.otherRoots = others.roots;
-    ctx.extractingServices = others.extracting;
-  }
-  return { findings: await withSources(deps, traceId, t.spans, traceFindings(v, ctx)) };
+  const others = await otherRoots(deps, v);
+  ctx.otherRoots = others.roots;
+  ctx.extractingServices = others.extracting;
+  return { spans: t.spans, view: v, findings: traceFindings(v, ctx) };
+}
+
+/** Every finding of one trace, with its sources; undefined when the trace is not stored. */
+export async function traceInsights(deps: AnalysisDeps, traceId: string, nowMs = Date.now()): Promise<InsightsResult | undefined> {
+  const a = await analyse(deps, traceId, nowMs);
+  return a && { findings: await withSources(deps, traceId, a.spans, a.findings) };
 }
 
 /** The hops and breaks of one trace, or of the newest traces of a window (each other's roots for the breaks). */
 export async function propagation(deps: AnalysisDeps, p: PropagationParams, nowMs = Date.now()): Promise<PropagationResult | undefined> {
   if (p.traceId !== undefined) {
-    const t = await deps.trace(p.traceId);
-    const insights = await traceInsights(deps, p.traceId, nowMs);
-    if (!t || !insights) return undefined;
-    const v = view(p.traceId, t);
-    return { traceIDs: [p.traceId], services: v.header.services, hops: propagationHops(v, deps.baggagePrefix), breaks: insights.findings.filter((f) => PROPAGATION_KINDS.has(f.kind)) };
+    const a = await analyse(deps, p.traceId, nowMs);
+    if (!a) return undefined;
+    const breaks = await withSources(deps, p.traceId, a.spans, a.findings.filter((f) => PROPAGATION_KINDS.has(f.kind)));
+    return { traceIDs: [p.traceId], services: a.view.header.services, hops: propagationHops(a.view, deps.baggagePrefix), breaks };
   }
-  const lookback = BigInt(Math.round((p.lookbackMinutes ?? 15) * 60)) * 1_000_000_000n;
+  const lookback = BigInt(Math.round((p.lookbackMinutes ?? 15) * 60_000)) * 1_000_000n;
   const limit = Math.min(Math.max(1, Math.floor(p.limit ?? 50)), WINDOW_TRACES_MAX);
   const now = BigInt(nowMs) * 1_000_000n;
   const all = await views(deps, await deps.store.findTraces({ startFromNanos: now - lookback, limit }), limit);
@@ -166,7 +182,7 @@ export async function propagation(deps: AnalysisDeps, p: PropagationParams, nowM
   for (const v of all) {
     for (const s of v.header.services) services.add(s);
     hops.push(...propagationHops(v, deps.baggagePrefix));
-    breaks.push(...traceFindings(v, { nowMs, baggagePrefix: deps.baggagePrefix, otherRoots: roots }).filter((f) => PROPAGATION_KINDS.has(f.kind)));
+    breaks.push(...traceFindings(v, { nowMs, baggagePrefix: deps.baggagePrefix, otherRoots: roots, kinds: PROPAGATION_KINDS }));
   }
   return { traceIDs: all.map((v) => v.trace.traceId), services: [...services].sort(), hops, breaks };
 }
@@ -174,7 +190,7 @@ export async function propagation(deps: AnalysisDeps, p: PropagationParams, nowM
 /** Slow traces of a window against the rest (BubbleUp): which attribute values and operations the slow ones share. */
 export async function slowCohort(deps: AnalysisDeps, p: SlowCohortParams, nowMs = Date.now()): Promise<SlowCohortResult> {
   const now = BigInt(nowMs) * 1_000_000n;
-  const lookback = BigInt(Math.round(p.lookbackMinutes ?? 60)) * MINUTE_NANOS;
+  const lookback = BigInt(Math.round((p.lookbackMinutes ?? 60) * 60_000)) * 1_000_000n;
   const summaries = await deps.store.findTraces({ service: p.service || undefined, operation: p.operation || undefined, startFromNanos: now - lookback, limit: COHORT_SUMMARIES });
   const durations = summaries.map((s) => Number(s.durationNanos)).sort((a, b) => a - b);
   const threshold = p.minDurationNanos !== undefined ? Number(p.minDurationNanos) : (durations[Math.max(0, Math.ceil(durations.length * 0.95) - 1)] ?? 0);

@@ -84,6 +84,8 @@ export class LocationFindings {
   private readonly pending = new Map<string, Request>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private disposed = false;
+  /** Bumped by clear(): a pass that began before it must not write what it found after it. */
+  private generation = 0;
 
   constructor(
     private readonly getTrace: (traceId: string) => Promise<readonly Span[] | undefined>,
@@ -129,8 +131,10 @@ export class LocationFindings {
 
   private async run(key: string, r: Request): Promise<void> {
     this.running.add(key);
+    const generation = this.generation;
     try {
-      const { findings, settling } = await this.analyse(r);
+      const { findings, settling } = await this.analyse(r, generation);
+      if (generation !== this.generation) return; // cleared meanwhile
       const changed = JSON.stringify(findings) !== JSON.stringify(this.at(key));
       this.byLocation.set(key, { at: Date.now(), findings });
       if (changed && !this.disposed) this.onChange(key);
@@ -144,14 +148,15 @@ export class LocationFindings {
     if (this.pending.has(key)) this.request(key, this.pending.get(key)!.operations, this.pending.get(key)!.traces);
   }
 
-  private async analyse(r: Request): Promise<{ findings: LocationFinding[]; settling: boolean }> {
+  private async analyse(r: Request, generation: number): Promise<{ findings: LocationFinding[]; settling: boolean }> {
     const ops = new Set(r.operations.map((o) => `${o.service}\u0000${o.name}`));
     const traceIds = [...new Set(r.traces.map((s) => s.traceId))].slice(0, TRACES_PER_LOCATION);
     const merged = new Map<string, { finding: Finding; traces: Set<string>; cost: number }>();
     let settling = false;
     for (const traceId of traceIds) {
-      const t = await this.traceOf(traceId);
-      if (t && Date.now() - t.endMs < SETTLING_MS) settling = true;
+      const t = await this.traceOf(traceId, generation);
+      // A span dated ahead of the clock counts as ending now: it must not keep the location settling for ever.
+      if (t && Date.now() - Math.min(t.endMs, Date.now()) < SETTLING_MS) settling = true;
       for (const f of t?.findings ?? []) {
         if (!CODE_KINDS.has(f.kind) || !ops.has(`${f.service}\u0000${f.operation}`)) continue;
         const k = sameness(f);
@@ -172,6 +177,7 @@ export class LocationFindings {
   }
 
   clear(): void {
+    this.generation++;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.pending.clear();
@@ -184,7 +190,7 @@ export class LocationFindings {
     this.clear();
   }
 
-  private async traceOf(traceId: string): Promise<CachedTrace | undefined> {
+  private async traceOf(traceId: string, generation: number): Promise<CachedTrace | undefined> {
     const spans = await this.getTrace(traceId);
     if (!spans) return undefined;
     const hit = this.traces.get(traceId);
@@ -198,6 +204,7 @@ export class LocationFindings {
     let end = 0n;
     for (const s of spans) if (s.endTimeUnixNano > end) end = s.endTimeUnixNano;
     const made: CachedTrace = { spans: spans.length, findings, endMs: Number(end / 1_000_000n) };
+    if (generation !== this.generation) return made; // cleared meanwhile: not kept
     this.traces.delete(traceId);
     this.traces.set(traceId, made);
     if (this.traces.size > CACHE_TRACES) this.traces.delete(this.traces.keys().next().value!);

@@ -18,7 +18,9 @@ export type PropagationRoute = Extract<UiRoute, { page: 'propagation' }>;
 const DEFAULT_MINUTES = 15;
 /** Traces of a window, at most (the server's default is 50; it takes up to 200). */
 const WINDOW_TRACES = 100;
+/** Reloads on live changes at most this often: one trace is cheap; a window re-reads up to 200 traces. */
 const LIVE_DEBOUNCE_MS = 2000;
+const LIVE_WINDOW_DEBOUNCE_MS = 10_000;
 
 /** Hops alike (same services and operations) merged: how often, in how many traces, and the baggage over all of them. */
 export interface HopGroup {
@@ -265,7 +267,7 @@ export function renderPropagationPage(ctx: UiContext, route: PropagationRoute): 
     timer ??= setTimeout(() => {
       timer = undefined;
       void c.load();
-    }, LIVE_DEBOUNCE_MS);
+    }, c.route.traceId ? LIVE_DEBOUNCE_MS : LIVE_WINDOW_DEBOUNCE_MS);
   });
   void c.load();
   return {

@@ -3,7 +3,7 @@
 // duration-over-time scatter plot, two selected results compared, live refresh while the search is open-ended, and
 // "Why slow?": the slow traces of the search against the others (slowCohort.ts).
 import { formatDuration, nanos, plural, truncate } from '../../core/display';
-import { parseGoDuration } from '../../core/jaeger';
+import { parseGoDuration, parseLookback } from '../../core/jaeger';
 import type { ServerStatus, WireOperation } from '../../protocol/messages';
 import type { UiRoute } from '../../protocol/webview';
 import type { WireTraceSummary } from '../../protocol/wire';
@@ -274,7 +274,7 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
   const whySlow = (): void => {
     const min = form.minDuration ? parseGoDuration(form.minDuration) : undefined;
     const threshold = min !== undefined && min > 0n ? { nanos: min, how: 'the minimum duration of the search' } : { nanos: p95Nanos(results), how: 'the p95 of the results' };
-    const lookback = form.range !== 'any' && form.range !== 'custom' ? parseGoDuration(form.range) : undefined;
+    const lookback = form.range !== 'any' && form.range !== 'custom' ? parseLookback(form.range) : undefined;
     const oldest = results.reduce((m, t) => Math.min(m, startMs(t)), Date.now());
     const lookbackMinutes = lookback !== undefined && lookback > 0n ? Number(lookback) / 60e9 : Math.ceil((Date.now() - oldest) / 60_000) + 1;
     void cohort.explain(
