@@ -37,17 +37,22 @@ export function errorOrigins(a: Analysis): Draft[] {
     run[s.pos] = s.error ? (p?.error ? run[p.pos]! + 1 : 1) : 0;
     hops[s.pos] = p ? hops[p.pos]! + (p.service !== s.service ? 1 : 0) : 0;
   }
-  const out: Draft[] = [];
+  // The origins, most severe and costly first; drafts only for the few that are kept (a trace can fail in thousands
+  // of places).
+  const origins: { s: ViewSpan; top: ViewSpan; impact: number }[] = [];
   for (const s of view.spans) {
     if (!s.error || s.children.some((c) => view.spans[c]!.error)) continue;
+    let top = s;
+    for (let i = 1; i < run[s.pos]!; i++) top = view.spans[top.parent]!;
+    origins.push({ s, top, impact: top.parent < 0 ? a.view.header.duration * 2 + s.depth : s.duration });
+  }
+  origins.sort((x, y) => y.impact - x.impact);
+  const out: Draft[] = [];
+  for (const { s, top, impact } of origins.slice(0, a.t.perKind)) {
     // The failing part of the chain up to the root carried the error (listed up to MAX_FINDING_SPANS spans).
     const carried = run[s.pos]!;
     const chain: ViewSpan[] = [];
-    let top = s;
-    for (let i = 0; i < carried; i++) {
-      if (i < MAX_FINDING_SPANS) chain.push(top);
-      if (i < carried - 1) top = view.spans[top.parent]!;
-    }
+    for (let i = 0, c = s; i < Math.min(carried, MAX_FINDING_SPANS); i++, c = view.spans[c.parent]!) chain.push(c);
     const reachedRoot = top.parent < 0;
     const servicesBelowRoot = hops[s.pos]!;
     const ex = exceptionOf(s.span);
@@ -67,7 +72,8 @@ export function errorOrigins(a: Analysis): Draft[] {
         reachedRoot,
         services: listed([...new Set(chain.map((c) => c.service))]),
         durationMicros: micros(s.duration),
-      }, reachedRoot ? a.view.header.duration * 2 + s.depth : s.duration),
+        ...(origins.length > a.t.perKind && out.length === a.t.perKind - 1 ? { moreOfThisKind: origins.length - a.t.perKind } : {}),
+      }, impact),
     );
   }
   return out;

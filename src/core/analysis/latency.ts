@@ -33,8 +33,10 @@ function caller(view: TraceView, call: ViewSpan): ViewSpan {
 export function nPlusOne(a: Analysis): Draft[] {
   const { view, t } = a;
   // Calling span, then call key -> the calls (in tree order, which is by start under one parent).
+  // A parent with too few calls to be an N+1 only matters when it wraps a single call (then its caller gets it).
   const byCaller = new Map<number, Map<string, ChildCall[]>>();
   for (const [pos, children] of callsByParent(view)) {
+    if (children.length > 1 && children.length < t.nPlusOneMin) continue;
     const direct = view.spans[pos]!;
     for (const c of children) {
       const from = children.length === 1 ? caller(view, c.span) : direct;
