@@ -82,21 +82,25 @@ function splitUrl(text: string): { host: string; path: string } | undefined {
   return m ? { host: m[1]!.replace(/^[^@]*@/, ''), path: m[2] || '/' } : undefined;
 }
 
-/** Every attribute key callInfo reads: the span's attributes are scanned once for these. */
-const CALL_KEYS = new Set([
-  'peer.service', 'server.address', 'net.peer.name', 'net.peer.ip', 'network.peer.address', 'server.port', 'net.peer.port', 'network.peer.port',
-  'db.system.name', 'db.system', 'db.query.text', 'db.statement', 'db.operation.name', 'db.operation', 'db.collection.name', 'db.sql.table',
-  'db.mongodb.collection', 'db.namespace', 'db.name', 'rpc.method', 'rpc.service', 'messaging.destination.name', 'messaging.destination',
-  'messaging.system', 'messaging.operation.type', 'messaging.operation', 'http.request.method', 'http.method', 'url.full', 'http.url',
-  'url.template', 'http.route', 'url.path', 'http.target',
-]);
+/** Every attribute key callInfo reads (a span's attributes are scanned once for these), and its slot in FOUND. */
+const CALL_KEYS = new Map(
+  [
+    'peer.service', 'server.address', 'net.peer.name', 'net.peer.ip', 'network.peer.address', 'server.port', 'net.peer.port', 'network.peer.port',
+    'db.system.name', 'db.system', 'db.query.text', 'db.statement', 'db.operation.name', 'db.operation', 'db.collection.name', 'db.sql.table',
+    'db.mongodb.collection', 'db.namespace', 'db.name', 'rpc.method', 'rpc.service', 'messaging.destination.name', 'messaging.destination',
+    'messaging.system', 'messaging.operation.type', 'messaging.operation', 'http.request.method', 'http.method', 'url.full', 'http.url',
+    'url.template', 'http.route', 'url.path', 'http.target',
+  ].map((k, i) => [k, i]),
+);
 
-type Found = Map<string, string>;
+/** The values found for CALL_KEYS on the span being read: reused (callInfo runs once per span, 100,000s of times). */
+const FOUND: (string | undefined)[] = new Array<string | undefined>(CALL_KEYS.size);
+type Found = typeof FOUND;
 
 /** The first of these keys that the span has, as text. */
 function pick(found: Found, ...keys: string[]): string | undefined {
   for (const k of keys) {
-    const v = found.get(k);
+    const v = found[CALL_KEYS.get(k)!];
     if (v !== undefined) return v;
   }
   return undefined;
@@ -116,13 +120,19 @@ function peerOf(found: Found, urlHost?: string): string {
  * database attributes (some instrumentations mark queries INTERNAL).
  */
 export function callInfo(span: WireSpan): CallInfo | undefined {
-  let found: Found | undefined;
-  for (const a of span.attributes) {
-    if (!CALL_KEYS.has(a.key) || a.value === null || found?.has(a.key)) continue;
-    (found ??= new Map()).set(a.key, typeof a.value === 'string' ? a.value : formatWireValue(a.value));
-  }
   const outgoing = span.kind === SpanKind.CLIENT || span.kind === SpanKind.PRODUCER;
-  if (!found) return outgoing ? make('call', '', span.name) : undefined;
+  // Most spans are neither calls nor queries: for those, look only for a "db." key before reading anything.
+  if (!outgoing && !span.attributes.some((a) => a.key.charCodeAt(0) === 100 && a.key.startsWith('db.system'))) return undefined;
+  FOUND.fill(undefined);
+  let any = false;
+  for (const a of span.attributes) {
+    const slot = CALL_KEYS.get(a.key);
+    if (slot === undefined || a.value === null || FOUND[slot] !== undefined) continue;
+    FOUND[slot] = typeof a.value === 'string' ? a.value : formatWireValue(a.value);
+    any = true;
+  }
+  if (!any) return outgoing ? make('call', '', span.name) : undefined;
+  const found = FOUND;
   const dbSystem = pick(found, 'db.system.name', 'db.system');
   if (dbSystem !== undefined) {
     const statement = pick(found, 'db.query.text', 'db.statement');

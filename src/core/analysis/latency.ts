@@ -38,8 +38,12 @@ export function nPlusOne(a: Analysis): Draft[] {
   for (const [pos, children] of callsByParent(view)) {
     if (children.length > 1 && children.length < t.nPlusOneMin) continue;
     const direct = view.spans[pos]!;
+    // A short list of calls (most are) without nPlusOneMin of one key holds no N+1: checked pairwise, no map.
+    if (children.length > 1 && children.length <= 16 && !children.some((c) => children.filter((d) => d.call.key === c.call.key).length >= t.nPlusOneMin)) continue;
     for (const c of children) {
       const from = children.length === 1 ? caller(view, c.span) : direct;
+      // A single call whose caller has too few children to hold an N+1 of wrapped calls goes nowhere.
+      if (from.children.length < t.nPlusOneMin) continue;
       let groups = byCaller.get(from.pos);
       if (!groups) byCaller.set(from.pos, (groups = new Map()));
       let g = groups.get(c.call.key);
@@ -76,6 +80,16 @@ export function nPlusOne(a: Analysis): Draft[] {
   return out;
 }
 
+/** The calls whose key no other call of the list has (few calls: compared pairwise, no map). */
+function onlyOnce(calls: readonly ChildCall[]): ChildCall[] {
+  if (calls.length > 16) {
+    const perKey = new Map<string, number>();
+    for (const c of calls) perKey.set(c.call.key, (perKey.get(c.call.key) ?? 0) + 1);
+    return calls.filter((c) => perKey.get(c.call.key) === 1);
+  }
+  return calls.filter((c, i) => !calls.some((d, j) => j !== i && d.call.key === c.call.key));
+}
+
 export function sequentialCalls(a: Analysis): Draft[] {
   const { view, t } = a;
   const out: Draft[] = [];
@@ -83,9 +97,7 @@ export function sequentialCalls(a: Analysis): Draft[] {
     if (calls.length < 2) continue;
     const parent = view.spans[pos]!;
     // Calls repeated to the same peer and operation are N+1 material, not independent calls: leave them out.
-    const perKey = new Map<string, number>();
-    for (const c of calls) perKey.set(c.call.key, (perKey.get(c.call.key) ?? 0) + 1);
-    const single = calls.filter((c) => perKey.get(c.call.key) === 1);
+    const single = onlyOnce(calls);
     // Maximal runs in which each call starts after the previous one ended.
     let run: ChildCall[] = [];
     const flush = (): void => {

@@ -77,7 +77,15 @@ export function propagationHops(view: TraceView, prefix: string): PropagationHop
   }));
 }
 
+/** Does any span of the trace record baggage (an attribute with the prefix)? */
+function recordsBaggage(view: TraceView, prefix: string): boolean {
+  const first = prefix.charCodeAt(0);
+  for (const s of view.spans) for (const a of s.span.attributes) if (a.key.charCodeAt(0) === first && a.key.startsWith(prefix)) return true;
+  return false;
+}
+
 export function baggageDropped(a: Analysis): Draft[] {
+  if (!recordsBaggage(a.view, a.baggagePrefix)) return [];
   const { hops, recording } = hopSpans(a.view, a.baggagePrefix);
   // One finding per caller, callee and set of lost keys (a loop of calls loses them once, not n times).
   const groups = new Map<string, HopSpans[]>();
