@@ -18,8 +18,10 @@ const REFRESH_MS = 5_000;
 const SETTLING_MS = 15_000;
 const CACHE_TRACES = 500;
 const TRACES_PER_LOCATION = 8;
-/** Kinds a location can act on (the others describe the trace or its propagation, not the function's code). */
-const CODE_KINDS: ReadonlySet<FindingKind> = new Set(['error-origin', 'n-plus-one', 'sequential-calls', 'retry-storm', 'fan-out', 'uninstrumented-time']);
+/** Kinds a location can act on (the others describe the trace or its propagation, not the function's code), in the
+ * order a lens names them after severity: the most specific advice first (an N+1 says what to change; time without
+ * spans only where to look, and grows with any load on the machine). */
+const CODE_KINDS: readonly FindingKind[] = ['error-origin', 'n-plus-one', 'retry-storm', 'sequential-calls', 'uninstrumented-time', 'fan-out'];
 
 /** One kind of finding at a location, merged over the traces that show it. */
 export interface LocationFinding {
@@ -158,7 +160,7 @@ export class LocationFindings {
       // A span dated ahead of the clock counts as ending now: it must not keep the location settling for ever.
       if (t && Date.now() - Math.min(t.endMs, Date.now()) < SETTLING_MS) settling = true;
       for (const f of t?.findings ?? []) {
-        if (!CODE_KINDS.has(f.kind) || !ops.has(`${f.service}\u0000${f.operation}`)) continue;
+        if (!CODE_KINDS.includes(f.kind) || !ops.has(`${f.service}\u0000${f.operation}`)) continue;
         const k = sameness(f);
         const cost = Number(f.evidence.totalMicros ?? f.evidence.selfMicros ?? f.evidence.savedMicros ?? f.evidence.durationMicros ?? 0);
         const m = merged.get(k);
@@ -172,7 +174,7 @@ export class LocationFindings {
     const rank: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
     const findings = [...merged.values()]
       .map(({ finding: f, traces }): LocationFinding => ({ kind: f.kind, severity: f.severity, title: f.title, short: shortText(f), traces: traces.size, examined: traceIds.length, traceId: f.traceID, spanId: f.spanIDs[0]! }))
-      .sort((a, b) => rank[a.severity] - rank[b.severity] || b.traces - a.traces || a.short.localeCompare(b.short));
+      .sort((a, b) => rank[a.severity] - rank[b.severity] || CODE_KINDS.indexOf(a.kind) - CODE_KINDS.indexOf(b.kind) || b.traces - a.traces || a.short.localeCompare(b.short));
     return { findings, settling };
   }
 
