@@ -38,22 +38,26 @@ function traceIdQuery(q: URLSearchParams): string | undefined {
   return id;
 }
 
-/** ?service=&operation=&lookback=&limit=&groupBy=operation|location */
-export function parseHotspotsQuery(q: URLSearchParams): HotspotsParams {
-  const groupBy = text(q, 'groupBy');
-  if (groupBy !== undefined && groupBy !== 'operation' && groupBy !== 'location') throw new ConfigError(`groupBy ${JSON.stringify(groupBy)} is not one of operation, location`);
+/** The present ones of service=, operation= and lookback= (as minutes), which hotspots and the slow cohort share. */
+function scope(q: URLSearchParams, maxMinutes = Infinity): { service?: string; operation?: string; lookbackMinutes?: number } {
   const lookback = lookbackMinutes(q);
-  if (lookback !== undefined && lookback > HOTSPOT_LOOKBACK_MINUTES) throw new ConfigError(`lookback ${JSON.stringify(q.get('lookback'))} is longer than the 24h hotspots keep; use e.g. 1h, 6h or 24h`);
-  const limit = limitParam(q, 1000);
+  if (lookback !== undefined && lookback > maxMinutes) throw new ConfigError(`lookback ${JSON.stringify(q.get('lookback'))} is longer than the 24h hotspots keep; use e.g. 1h, 6h or 24h`);
   const service = text(q, 'service');
   const operation = text(q, 'operation');
   return {
     ...(service !== undefined ? { service } : {}),
     ...(operation !== undefined ? { operation } : {}),
     ...(lookback !== undefined ? { lookbackMinutes: lookback } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-    ...(groupBy !== undefined ? { groupBy } : {}),
   };
+}
+
+/** ?service=&operation=&lookback=&limit=&groupBy=operation|location */
+export function parseHotspotsQuery(q: URLSearchParams): HotspotsParams {
+  const groupBy = text(q, 'groupBy');
+  if (groupBy !== undefined && groupBy !== 'operation' && groupBy !== 'location') throw new ConfigError(`groupBy ${JSON.stringify(groupBy)} is not one of operation, location`);
+  const where = scope(q, HOTSPOT_LOOKBACK_MINUTES);
+  const limit = limitParam(q, 1000);
+  return { ...where, ...(limit !== undefined ? { limit } : {}), ...(groupBy !== undefined ? { groupBy } : {}) };
 }
 
 /** ?traceID= for one trace, or ?lookback=&limit= for the newest traces of a window. */
@@ -74,13 +78,5 @@ export function parseSlowCohortQuery(q: URLSearchParams): SlowCohortParams {
     if (d === undefined || d <= 0n) throw new ConfigError(`minDuration ${JSON.stringify(min)} is not a duration; use e.g. 250ms or 1.5s`);
     minDurationNanos = String(d);
   }
-  const lookback = lookbackMinutes(q);
-  const service = text(q, 'service');
-  const operation = text(q, 'operation');
-  return {
-    ...(service !== undefined ? { service } : {}),
-    ...(operation !== undefined ? { operation } : {}),
-    ...(lookback !== undefined ? { lookbackMinutes: lookback } : {}),
-    ...(minDurationNanos !== undefined ? { minDurationNanos } : {}),
-  };
+  return { ...scope(q), ...(minDurationNanos !== undefined ? { minDurationNanos } : {}) };
 }
