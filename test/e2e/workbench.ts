@@ -45,6 +45,8 @@ export const QUIET_USER_SETTINGS: Readonly<Record<string, unknown>> = {
   'update.mode': 'none',
   // Not in the recipe: without it an empty secondary side bar (the chat's place) takes a third of every screenshot.
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  // TraceLens opens its view on a first start: a click on its (then active) icon must show it, not close the side bar.
+  'workbench.activityBar.iconClickBehavior': 'focus',
 };
 
 export interface EditorPaths {
@@ -88,6 +90,9 @@ export type PayloadEntry = readonly [key: string, value: string];
 export interface WorkbenchOptions {
   /** Folder with the extension's package.json; symlinked into the extensions dir as <publisher>.<name>-<version>. */
   extensionPath: string;
+  /** A packaged extension (.vsix), installed with `code-server --install-extension` instead of linking
+   * extensionPath (which is then not used). */
+  vsix?: string;
   /** Folder opened by the workbench. */
   workspace: string;
   /** 0 or undefined: a free port. */
@@ -194,6 +199,26 @@ async function installExtensionLink(extensionsDir: string, extensionPath: string
   // (another version, another checkout) is picked up.
   if (changed || existsSync(join(extensionsDir, 'extensions.json'))) {
     await rm(join(extensionsDir, 'extensions.json'), { force: true });
+  }
+}
+
+/** Runs `code-server --install-extension <vsix>` (the same CLI as `code --install-extension`) to completion. */
+async function installVsix(node24: string, codeServerArgs: string[], vsix: string, env: NodeJS.ProcessEnv): Promise<void> {
+  if (!existsSync(vsix)) throw new Error(`no such .vsix: ${vsix}`);
+  // --force: a kept profile may hold the same version already; the .vsix replaces it.
+  const child = spawn(node24, [...codeServerArgs, '--install-extension', vsix, '--force'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => (output += s));
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => (output += s));
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  if (!(await waitForExit(child, 60_000))) {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`code-server --install-extension ${vsix} did not finish within 60 s:\n${output}`);
+  }
+  const code = await exited;
+  if (code !== 0 || !/successfully installed/i.test(output)) {
+    throw new Error(`code-server --install-extension ${vsix} failed (exit code ${code}):\n${output}`);
   }
 }
 
@@ -366,7 +391,7 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
   await Promise.all([xdg, dataDir, extensionsDir].map((d) => mkdir(d, { recursive: true })));
   await writeFile(configFile, ''); // empty and present: code-server writes a default (with a password) when absent
   await writeUserSettings(dataDir, opts.userSettings);
-  if (opts.installExtension !== false) await installExtensionLink(extensionsDir, opts.extensionPath);
+  if (opts.installExtension !== false && opts.vsix === undefined) await installExtensionLink(extensionsDir, opts.extensionPath);
 
   const port = opts.port !== undefined && opts.port !== 0 ? opts.port : await freePort();
   const url = `http://${HOST}:${port}`;
@@ -401,6 +426,14 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
     [tag]: root,
     ...opts.env,
   });
+  if (opts.vsix !== undefined) {
+    try {
+      await installVsix(node24, [codeServerEntry, '--config', configFile, '--user-data-dir', dataDir, '--extensions-dir', extensionsDir], resolve(opts.vsix), env);
+    } catch (error) {
+      if (!kept) await rm(root, { recursive: true, force: true, maxRetries: 3 });
+      throw error;
+    }
+  }
 
   const tail = new OutputTail(200);
   const child = spawn(process.execPath, ['-e', GROUP_LEADER, JSON.stringify([node24, ...args])], {
