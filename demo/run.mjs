@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Starts the three demo services (each with demo/tracing.js preloaded), waits
 // until they are healthy, sends traffic through them, and shuts them down so
-// every span is flushed to the receiver.
+// every span is flushed to the receiver. Requests wait until the exporter's
+// endpoint accepts connections (TraceLens may start after the demo).
 //
 //   node demo/run.mjs --requests 20
 //   node demo/run.mjs --continuous
@@ -10,6 +11,7 @@
 // the services); --endpoint / --protocol / --exporter are shortcuts for them.
 import { fork } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,6 +21,8 @@ const USAGE = `usage: node demo/run.mjs [--requests N | --continuous] [options]
   --requests N          send N requests (fast, slow and error paths), then stop (default 10)
   --continuous          send a request every --interval ms until Ctrl+C / SIGTERM
   --interval MS         pause between requests in --continuous mode (default 1000)
+  --receiver-timeout S  wait at most S seconds for the receiver to accept connections before sending
+                        (default 60 with --requests; with --continuous, as long as it takes; 0: do not wait)
   --endpoint URL        sets OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_ZIPKIN_ENDPOINT with --exporter zipkin)
   --protocol P          sets OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf (default), http/json, grpc
   --exporter E          sets OTEL_TRACES_EXPORTER: otlp (default), zipkin, console, none
@@ -31,6 +35,7 @@ try {
       requests: { type: 'string' },
       continuous: { type: 'boolean', default: false },
       interval: { type: 'string', default: '1000' },
+      'receiver-timeout': { type: 'string' },
       endpoint: { type: 'string' },
       protocol: { type: 'string' },
       exporter: { type: 'string' },
@@ -50,8 +55,9 @@ if (opts.help) {
 }
 const total = opts.continuous ? Infinity : Number(opts.requests ?? 10);
 const interval = Number(opts.interval);
-if (!(total >= 1) || !(interval >= 0)) {
-  console.error(`--requests must be >= 1 and --interval >= 0\n${USAGE}`);
+const receiverTimeoutS = Number(opts['receiver-timeout'] ?? (opts.continuous ? Infinity : 60));
+if (!(total >= 1) || !(interval >= 0) || !(receiverTimeoutS >= 0)) {
+  console.error(`--requests must be >= 1, --interval >= 0 and --receiver-timeout >= 0\n${USAGE}`);
   process.exit(2);
 }
 
@@ -139,6 +145,60 @@ async function stopServices() {
   return codes.every((code) => code === 0);
 }
 
+// ---- Receiver ------------------------------------------------------------------
+/** The endpoints the services export to (OTLP over HTTP or gRPC, Zipkin), as URLs; none for console/none. */
+function exporterEndpoints() {
+  const names = (baseEnv.OTEL_TRACES_EXPORTER || 'otlp').split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.includes('none')) return [];
+  const protocol = (baseEnv.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || baseEnv.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf').trim();
+  // The same defaults as demo/tracing.js.
+  const endpoints = [];
+  if (names.includes('otlp')) {
+    endpoints.push(baseEnv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || baseEnv.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ||
+      (protocol === 'grpc' ? 'http://127.0.0.1:4317' : 'http://127.0.0.1:4318'));
+  }
+  if (names.includes('zipkin')) endpoints.push(baseEnv.OTEL_EXPORTER_ZIPKIN_ENDPOINT?.trim() || 'http://127.0.0.1:9411/api/v2/spans');
+  return endpoints.map((e) => {
+    // gRPC exporters also take host:port without a scheme.
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(e) ? e : `http://${e}`);
+    return { origin: url.origin, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+  });
+}
+
+/** Resolves true when host:port accepts a TCP connection within timeoutMs. */
+function accepts({ host, port }, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Waits quietly (one line) until every exporter endpoint accepts connections; throws after --receiver-timeout. */
+async function waitForReceiver() {
+  if (receiverTimeoutS === 0) return;
+  const deadline = Date.now() + receiverTimeoutS * 1000;
+  for (const endpoint of exporterEndpoints()) {
+    const t0 = Date.now();
+    let said = false;
+    while (!stopping && !failure && !(await accepts(endpoint))) {
+      if (Date.now() >= deadline) {
+        throw new Error(`no receiver answered at ${endpoint.origin} within ${receiverTimeoutS} s: start TraceLens (open the workbench ` +
+          'page or VS Code with the extension, or run `npx tracelens serve`), or point --endpoint at a running receiver');
+      }
+      if (!said) console.log(`waiting for the TraceLens receiver at ${endpoint.origin} (open the workbench page to start it)…`);
+      said = true;
+      await pause(250);
+    }
+    if (said && !stopping && !failure) console.log(`receiver at ${endpoint.origin} is up after ${Math.round((Date.now() - t0) / 1000)} s`);
+  }
+}
+
 // ---- Traffic --------------------------------------------------------------------
 const MIX = [
   { kind: 'fast', path: '/checkout?item=coffee-beans&qty=2&user=alice' },
@@ -202,6 +262,7 @@ async function main() {
   for (const name of ['inventory', 'orders', 'frontend']) start(name);
   await Promise.all([...children.keys()].map((name) => waitHealthy(name)));
   console.log(`services ready; frontend on http://127.0.0.1:${ports.frontend}`);
+  await waitForReceiver();
 
   for (let i = 0; i < total && !stopping; i++) {
     await sendOne(i);

@@ -14,6 +14,7 @@ import { registerDebug } from './debug/debug';
 import { SpansView } from './views/spansView';
 import { registerTraceHeaderCommands } from './traceHeaders';
 import { TracesView } from './views/tracesView';
+import { welcomeOnFirstStart } from './welcome';
 
 let ctx: Ctx | undefined;
 
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): TraceLensApi {
     }),
   );
   void c.start();
+  welcomeOnFirstStart(context.globalState).catch((e: unknown) => c.log.warn(`showing the TraceLens view on the first start: ${String(e)}`));
   return {
     state: () => c.state,
     status: async () => {
