@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateRawSync } from 'node:zlib';
+import JSZip from 'jszip';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -37,48 +37,10 @@ function run(command, args) {
   });
 }
 
-/** The entries of a zip file: name, and a reader of its content (stored or deflated). */
-export function zipEntries(file) {
-  const zip = readFileSync(file);
-  let eocd = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error(`${file}: not a zip file`);
-  const count = zip.readUInt16LE(eocd + 10);
-  let at = zip.readUInt32LE(eocd + 16);
-  const entries = [];
-  for (let n = 0; n < count; n++) {
-    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
-    const method = zip.readUInt16LE(at + 10);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const localHeader = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    entries.push({
-      name,
-      read() {
-        const start = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
-        const data = zip.subarray(start, start + compressedSize);
-        if (method === 0) return data;
-        if (method === 8) return inflateRawSync(data);
-        throw new Error(`${file}: ${name}: compression method ${method}`);
-      },
-    });
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
-
 /** Problems with the packaged files and README, or []. */
-export function checkVsix(file) {
-  const entries = zipEntries(file);
-  const names = entries.map((e) => e.name);
+export async function checkVsix(file) {
+  const zip = await JSZip.loadAsync(readFileSync(file));
+  const names = Object.keys(zip.files).filter((name) => !zip.files[name].dir);
   const problems = [];
   for (const name of names) {
     if (!VSCE_FILES.has(name) && (!ALLOWED.test(name) || name.endsWith('.map'))) problems.push(`not runtime, should not be packaged: ${name}`);
@@ -86,9 +48,9 @@ export function checkVsix(file) {
   for (const name of REQUIRED) {
     if (!names.includes(`extension/${name}`)) problems.push(`missing: extension/${name}`);
   }
-  const readme = entries.find((e) => e.name === 'extension/readme.md');
-  if (readme !== undefined) {
-    const text = readme.read().toString('utf8');
+  const readme = zip.file('extension/readme.md');
+  if (readme !== null) {
+    const text = await readme.async('string');
     // Markdown links and images, and HTML src/href: on the marketplace only absolute ones work (and in-page anchors).
     const targets = [...text.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)/g), ...text.matchAll(/\b(?:src|href)=["']([^"']+)["']/g)].map((m) => m[1]);
     for (const target of targets) {
@@ -113,9 +75,10 @@ export async function packageExtension({ outDir = root, build = true } = {}) {
   const output = await run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', file]);
   // Warnings that vsce would have asked about (answered yes without a terminal) must not pass unseen.
   if (/Do you want to continue/i.test(output)) throw new Error('vsce asked a question; fix the warning above');
-  const problems = checkVsix(file);
+  const problems = await checkVsix(file);
   if (problems.length > 0) throw new Error(`${file}:\n  ${problems.join('\n  ')}`);
-  return { file, bytes: statSync(file).size, files: zipEntries(file).length };
+  const zip = await JSZip.loadAsync(readFileSync(file));
+  return { file, bytes: statSync(file).size, files: Object.values(zip.files).filter((f) => !f.dir).length };
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
