@@ -14,7 +14,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Browser, Frame, FrameLocator, Page } from 'playwright-core';
 import type { Workbench } from './workbench';
-import { freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
+import { freeListenerSettings, freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
@@ -64,10 +64,7 @@ describe('trace views in webview panels (real workbench)', () => {
       extensionPath: REPO_ROOT,
       workspace,
       userSettings: {
-        'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
-        'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
-        'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
-        'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
+        ...(await freeListenerSettings(otlpPort)),
         'workbench.colorTheme': 'Default Dark Modern',
       },
     });

@@ -16,7 +16,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import type { Workbench } from './workbench';
-import { freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
+import { freeListenerSettings, freePort, launchChromium, REPO_ROOT, startWorkbench } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
@@ -113,10 +113,7 @@ describe('the packaged .vsix in the real workbench', () => {
       vsix,
       workspace,
       userSettings: {
-        'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
-        'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
-        'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
-        'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
+        ...(await freeListenerSettings(otlpPort)),
         'tracelens.store.inMemory': true,
         'workbench.colorTheme': 'Default Dark Modern',
       },

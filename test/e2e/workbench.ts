@@ -553,6 +553,17 @@ export interface DemoWorkbench {
   close(): Promise<void>;
 }
 
+/** User settings that put every TraceLens listener on a free 127.0.0.1 port (OTLP/HTTP on `otlpPort`), so that a
+ * TraceLens running elsewhere on the machine does not clash. */
+export async function freeListenerSettings(otlpPort: number): Promise<Record<string, string>> {
+  return {
+    'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
+    'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
+    'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
+    'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
+  };
+}
+
 /** `env`: extra environment for code-server and so for what it launches (debuggees, terminals). */
 export async function openDemoWorkbench(options: { env?: Record<string, string> } = {}): Promise<DemoWorkbench> {
   const otlpPort = await freePort();
@@ -560,12 +571,7 @@ export async function openDemoWorkbench(options: { env?: Record<string, string> 
     extensionPath: REPO_ROOT,
     workspace: join(REPO_ROOT, 'demo'),
     ...(options.env ? { env: options.env } : {}),
-    userSettings: {
-      'tracelens.receivers.otlpHttp': `127.0.0.1:${otlpPort}`,
-      'tracelens.receivers.otlpGrpc': `127.0.0.1:${await freePort()}`,
-      'tracelens.receivers.zipkin': `127.0.0.1:${await freePort()}`,
-      'tracelens.queryApi.address': `127.0.0.1:${await freePort()}`,
-    },
+    userSettings: await freeListenerSettings(otlpPort),
   });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
