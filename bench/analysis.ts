@@ -30,7 +30,7 @@ import type { FindingSource } from '../src/protocol/analysis';
 import type { WireAttribute, WireSpan, WireTrace } from '../src/protocol/wire';
 import { HotspotEngine } from '../src/server/analysis/hotspots';
 import { parseArgs, runMain, TemporaryFolders } from './options';
-import { formatMs, median, percentile } from './stats';
+import { formatMs, median, percentile, rng } from './stats';
 
 const HELP = `Usage: npx tsx bench/analysis.ts [options]
   --quick              200000 spans, 30 queries; a 20000-span trace, 5 runs
@@ -49,17 +49,6 @@ const BATCH = 512;
 const SPREAD_MINUTES = 120;
 const temporary = new TemporaryFolders();
 
-/** mulberry32: every run stores the same traces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (n: number, digits: number): string => n.toString(16).padStart(digits, '0').slice(-digits);
 

@@ -15,7 +15,7 @@ import { launchChromium } from '../test/e2e/workbench';
 import type { RunningServer } from '../test/helpers/server';
 import { startServer } from '../test/helpers/server';
 import { parseArgs, runMain } from './options';
-import { median, percentile } from './stats';
+import { median, percentile, rng } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 const HELP = `npx tsx bench/ui.ts [options]
@@ -31,17 +31,6 @@ function cleanUp(): void {
   void srv?.close().catch(() => undefined);
 }
 
-/** A small deterministic PRNG (mulberry32), so every run loads the same traces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 
