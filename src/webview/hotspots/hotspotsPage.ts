@@ -11,6 +11,7 @@ import type { Page, UiContext } from '../context';
 import { loadTraceOutline } from '../context';
 import { WINDOWS } from '../deps/depsPage';
 import { el, field, option } from '../dom';
+import { PageModel } from '../pageModel';
 import { serviceChip } from '../search/searchPage';
 import { durationWord, EMPTY_FORM, formToLine, sinceWord } from '../search/searchQuery';
 import { dur, percent } from '../trace/common';
@@ -102,21 +103,18 @@ export function trendArrow(trend: number | null): { readonly text: string; reado
 }
 
 /** The page's state: the route (service, window, grouping), the answer, the sort and the text filter. */
-export class HotspotsController {
-  result: HotspotsResult | undefined;
-  error: string | undefined;
+export class HotspotsController extends PageModel<HotspotsResult> {
   services: readonly string[] = [];
   key: HotspotKey = 'totalTime';
   dir: 'asc' | 'desc' = 'desc';
   filter = '';
-  disposed = false;
-  private asked = 0;
-  private readonly listeners: (() => void)[] = [];
 
   constructor(
     readonly ctx: UiContext,
     public route: HotspotsRoute,
-  ) {}
+  ) {
+    super();
+  }
 
   get minutes(): number {
     return this.route.lookbackMinutes ?? DEFAULT_MINUTES;
@@ -136,31 +134,15 @@ export class HotspotsController {
     );
   }
 
-  onChange(listener: () => void): void {
-    this.listeners.push(listener);
-  }
-
-  emit(): void {
-    for (const l of this.listeners) l();
-  }
-
-  async load(): Promise<void> {
-    const mine = ++this.asked;
-    try {
-      const result = await this.ctx.request('tracelens/hotspots', {
+  load(): Promise<void> {
+    return this.fetch(() =>
+      this.ctx.request('tracelens/hotspots', {
         ...(this.route.service ? { service: this.route.service } : {}),
         lookbackMinutes: this.minutes,
         groupBy: this.groupBy,
         limit: LIMIT,
-      });
-      if (this.disposed || mine !== this.asked) return;
-      this.result = result;
-      this.error = undefined;
-    } catch (e) {
-      if (this.disposed || mine !== this.asked) return;
-      this.error = e instanceof Error ? e.message : String(e);
-    }
-    this.emit();
+      }),
+    );
   }
 
   async loadServices(): Promise<void> {

@@ -10,6 +10,7 @@ import type { UiRoute } from '../../protocol/webview';
 import type { Page, UiContext } from '../context';
 import { WINDOWS } from '../deps/depsPage';
 import { el, option, routeLink } from '../dom';
+import { PageModel } from '../pageModel';
 import { serviceChip } from '../search/searchPage';
 import { findingView } from '../trace/insights';
 
@@ -66,43 +67,22 @@ export function groupHops(hops: readonly PropagationHop[]): HopGroup[] {
   }));
 }
 
-export class PropagationController {
-  result: PropagationResult | null | undefined;
-  error: string | undefined;
-  disposed = false;
-  private asked = 0;
-  private readonly listeners: (() => void)[] = [];
-
+/** `result` null: the trace is not stored. */
+export class PropagationController extends PageModel<PropagationResult | null> {
   constructor(
     readonly ctx: UiContext,
     public route: PropagationRoute,
-  ) {}
+  ) {
+    super();
+  }
 
   get minutes(): number {
     return this.route.lookbackMinutes ?? DEFAULT_MINUTES;
   }
 
-  onChange(listener: () => void): void {
-    this.listeners.push(listener);
-  }
-
-  emit(): void {
-    for (const l of this.listeners) l();
-  }
-
-  async load(): Promise<void> {
-    const mine = ++this.asked;
+  load(): Promise<void> {
     const traceId = this.route.traceId;
-    try {
-      const result = await this.ctx.request('tracelens/propagation', traceId ? { traceId } : { lookbackMinutes: this.minutes, limit: WINDOW_TRACES });
-      if (this.disposed || mine !== this.asked) return;
-      this.result = result;
-      this.error = undefined;
-    } catch (e) {
-      if (this.disposed || mine !== this.asked) return;
-      this.error = e instanceof Error ? e.message : String(e);
-    }
-    this.emit();
+    return this.fetch(() => this.ctx.request('tracelens/propagation', traceId ? { traceId } : { lookbackMinutes: this.minutes, limit: WINDOW_TRACES }));
   }
 
   setRoute(route: PropagationRoute): void {
