@@ -100,6 +100,8 @@ export class LensEngine {
   readonly workspace: Workspace;
   private settingsValue: LensSettings = DEFAULT_LENS_SETTINGS;
   private readonly ops = new Map<number, Operation>();
+  /** The same operations by "service\0name\0kind" (hotspot rows ask for their locations by name). */
+  private readonly opsByName = new Map<string, Operation>();
   private cursor = 0;
   private catchingUp = false;
   private readonly queue: Exemplar[] = [];
@@ -320,8 +322,8 @@ export class LensEngine {
 
   /** The location the lens of an operation sits at (its function's first line), when correlation placed it. */
   operationLocation(service: string, name: string, kind: number): { readonly path: string; readonly line: number } | undefined {
-    for (const op of this.ops.values()) if (op.service === service && op.name === name && op.kind === kind && op.location) return { path: op.location.path, line: op.location.line };
-    return undefined;
+    const at = this.opsByName.get(`${service}\u0000${name}\u0000${kind}`)?.location;
+    return at ? { path: at.path, line: at.line } : undefined;
   }
 
   enclosing(path: string, line: number): { name?: string; startLine: number; endLine: number } | undefined {
@@ -338,6 +340,7 @@ export class LensEngine {
     this.cursor = 0;
     this.findings.clear();
     this.ops.clear();
+    this.opsByName.clear();
     this.queue.length = 0;
     this.dirtyOps.clear();
     this.tooMany = false;
@@ -377,6 +380,7 @@ export class LensEngine {
       }
       op = { key, service: names.services[r.service]!, name: names.spans[r.name]!, kind: r.kind, stats: new OperationStats(), exemplars: [], lastExemplarMs: 0, pending: 0, errorSamples: new Map() };
       this.ops.set(key, op);
+      this.opsByName.set(`${op.service}\u0000${op.name}\u0000${op.kind}`, op);
     }
     const endMs = (r.startNanos + r.durationNanos) / 1e6;
     if (endMs < horizon) {
