@@ -30,6 +30,7 @@ import { EMPTY_SCOPE } from '../src/core/model';
 import { DEFAULT_CONFIG } from '../src/server/config';
 import { NOTIFY_INTERVAL_MS } from '../src/server/liveFeed';
 import { serveLsp } from '../src/server/lsp';
+import { Member } from '../src/server/machine/member';
 import { lensEngine, lensHandlers } from '../src/server/lens/service';
 import { TraceServer } from '../src/server/traceServer';
 import { parseArgs, runMain, TemporaryFolders } from './options';
@@ -156,7 +157,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const connection = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
-  serveLsp(connection, server);
+  serveLsp(connection, Member.owning(server, () => undefined), () => undefined);
   connection.listen();
   const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   let refreshes = 0;

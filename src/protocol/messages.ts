@@ -17,6 +17,18 @@ export interface ReceiverStatus {
   readonly error?: string;
   /** The endpoint an exporter should use, e.g. http://127.0.0.1:4318. */
   readonly endpoint?: string;
+  /** When its port was taken: the program that holds it, as far as it could be told. */
+  readonly holder?: PortHolder;
+}
+
+/** Who holds a port TraceLens wanted (src/server/machine/portHolder.ts). */
+export interface PortHolder {
+  /** What it is, for people: "TraceLens 0.1.0", "a Jaeger query API", "an OTLP receiver (OpenTelemetry Collector?)". */
+  readonly what: string;
+  /** The process, when the system tells (Linux: /proc): its name and id. */
+  readonly process?: { readonly name: string; readonly pid: number };
+  /** Its Jaeger-compatible query API, when it speaks one (it can be read from instead). */
+  readonly jaegerApi?: string;
 }
 
 export interface ServerStatus {
@@ -31,6 +43,40 @@ export interface ServerStatus {
   readonly refusedSpans: number;
   readonly queuedSpans: number;
   readonly store: StoreStatus;
+  /** Which process on this machine holds the ports and the store, and this process's part. */
+  readonly machine?: MachineStatus;
+}
+
+/**
+ * One receiver per machine: the first TraceLens process (an editor's trace server or `tracelens serve`) owns the
+ * ports and the store; every later one is attached to it (forwards every request, follows its live feed) and takes
+ * over when it goes (src/server/machine).
+ */
+export interface MachineStatus {
+  readonly role: 'owner' | 'attached';
+  /** The process that holds the receivers and the store. */
+  readonly owner: ServerIdentity;
+  /** The process the client talks to (the owner itself, or the attached one). */
+  readonly self: { readonly pid: number; readonly version: string };
+  /** Times this process took the ports and store over from an owner that went away (or handed them over). */
+  readonly takeovers: number;
+  /** Owner and this process differ in version: what that means and what to do. */
+  readonly skew?: { readonly message: string; readonly canTakeOver: boolean };
+}
+
+/** What GET /api/tracelens/health answers on every TraceLens listener: who is there. */
+export interface ServerIdentity {
+  readonly name: 'tracelens';
+  readonly version: string;
+  /** The version of the requests between TraceLens processes; attaching needs the same one. */
+  readonly protocol: number;
+  readonly pid: number;
+  /** The query API's base URL (loopback), where peers send requests. */
+  readonly queryUrl: string;
+  /** The store's folder (null: in memory); only told to this machine (loopback). */
+  readonly dataDir?: string | null;
+  /** The receivers' bound addresses (host:port), by protocol: a process taking over listens on the same ones. */
+  readonly listeners: Readonly<Partial<Record<ReceiverProtocol, string>>>;
 }
 
 export interface StoreStatus {
@@ -326,6 +372,10 @@ export interface ServerRequests {
   'tracelens/status': { params: Record<string, never>; result: ServerStatus };
   'tracelens/clear': { params: Record<string, never>; result: ServerStatus };
   'tracelens/receivers': { params: ReceiversParams; result: ServerStatus };
+  /** An attached process asks to own the ports and store (the user chose to, e.g. it is newer); answers its status. */
+  'tracelens/takeOver': { params: Record<string, never>; result: ServerStatus };
+  /** Peer to owner: release the ports and the store for the asking process, then attach to it. */
+  'tracelens/handOver': { params: { readonly to: number }; result: { readonly releasing: boolean } };
 }
 
 export interface TracesChangedEvent {
@@ -338,6 +388,9 @@ export interface TracesChangedEvent {
 
 /** The query API's WebSocket live feed (the web UI): the same throttled notifications as over LSP, one per message. */
 export const LIVE_PATH = '/api/tracelens/live';
+
+/** Every TraceLens listener (query API, OTLP/HTTP, Zipkin) answers GET here with its ServerIdentity. */
+export const HEALTH_PATH = '/api/tracelens/health';
 
 export interface LiveMessage {
   readonly method: 'tracelens/tracesChanged';

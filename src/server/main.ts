@@ -1,12 +1,15 @@
-// `tracelens`: the trace server's command line. `tracelens serve [options]` runs the receivers and the query API;
-// with --stdio or --node-ipc (as vscode-languageclient starts it) it also speaks LSP to its client. `tracelens lsp`
-// is the LSP endpoint for any editor: it attaches to the server running on its data dir, or runs one itself.
+// `tracelens`: the trace server's command line. `tracelens serve [options]` runs the receivers and the query API, or
+// attaches to the TraceLens that already runs them on this machine (src/server/machine); with --stdio or --node-ipc
+// (as vscode-languageclient starts it) it also speaks LSP to its client. `tracelens lsp` is the LSP endpoint for any
+// editor: it attaches to the server running on its data dir, or joins the machine as `serve` does.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { ConfigError, HELP, parseServeArgs } from './config';
-import { DISCOVERY_FILE, findRunningServer, removeDiscovery, removeDiscoverySync, serveAttachedLsp, writeDiscovery } from './lens/attach';
-import { disposeLensEngine, queryUrl } from './lens/service';
+import type { ServerIdentity } from '../protocol/messages';
+import { findRunningServer } from './machine/discovery';
+import { fetchIdentity } from './machine/identity';
+import { Member } from './machine/member';
 import { serveLsp } from './lsp';
-import { TraceServer } from './traceServer';
+import { VERSION } from './traceServer';
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
@@ -31,9 +34,10 @@ async function main(argv: readonly string[]): Promise<number> {
   let lspMode = rest.includes('--stdio') || rest.includes('--node-ipc') || rest.some((a) => a.startsWith('--socket'));
   // In LSP mode over stdio, stdout belongs to the protocol: every log line goes to stderr.
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  let owner: ServerIdentity | undefined;
   if (command === 'lsp') {
     // `tracelens lsp` speaks LSP on stdio unless told otherwise; it attaches to a server already running on its data
-    // dir (that process holds the store), else it runs one in this process.
+    // dir (that process holds the store), whatever its query port, else it joins the machine as `serve` does.
     if (!lspMode) process.argv.push('--stdio');
     lspMode = true;
     if (config.dataDir !== null) {
@@ -42,44 +46,42 @@ async function main(argv: readonly string[]): Promise<number> {
         log(`tracelens: ${running.message}`);
         return 1;
       }
-      if (running.kind === 'attach') {
-        log(`tracelens lsp: attached to the trace server ${running.discovery.queryUrl} (pid ${running.discovery.pid}) that holds ${config.dataDir}`);
-        const connection = createConnection(ProposedFeatures.all);
-        serveAttachedLsp(connection, running.discovery, log);
-        connection.listen();
-        return new Promise<number>(() => undefined); // ends with the LSP exit notification
-      }
+      if (running.kind === 'attach') owner = await fetchIdentity(running.discovery.queryUrl);
     }
   }
-  const server = new TraceServer(config, log);
+  const member = await Member.join(config, { log, ...(owner ? { owner } : {}) });
   if (lspMode) {
     const connection = createConnection(ProposedFeatures.all);
-    serveLsp(connection, server);
+    serveLsp(connection, member, log);
     connection.listen();
   }
-  const status = await server.start();
-  const listening = status.receivers.filter((r) => r.state === 'listening');
-  if (listening.length === 0 && status.receivers.some((r) => r.state === 'failed')) {
-    log('tracelens: no listener could start; see the messages above');
-    if (!lspMode) return 1;
+  const status = await member.request('tracelens/status', {});
+  if (member.role === 'attached' && status.machine) {
+    const o = status.machine.owner;
+    if (!lspMode) log(`tracelens ${VERSION} ready: attached to TraceLens ${o.version} (process ${o.pid}) at ${o.queryUrl}, which receives for this machine; this one takes over if it goes`);
+    if (status.machine.skew) log(`tracelens: ${status.machine.skew.message}`);
+  } else {
+    const listening = status.receivers.filter((r) => r.state === 'listening');
+    if (listening.length === 0 && status.receivers.some((r) => r.state === 'failed')) {
+      log('tracelens: no listener could start; see the messages above');
+      if (!lspMode) {
+        await member.close();
+        return 1;
+      }
+    }
+    if (!lspMode) log(`tracelens ${status.version} ready: ${listening.map((r) => `${r.label} ${r.endpoint}`).join(', ')}`);
   }
-  if (!lspMode) log(`tracelens ${status.version} ready: ${listening.map((r) => `${r.label} ${r.endpoint}`).join(', ')}`);
-  // Published in the data dir so that `tracelens lsp` on the same folder attaches to this process.
-  // Only a loopback URL: an attached process connects from this machine, and lens requests are taken from loopback only.
-  const url = queryUrl(server);
-  const queryEndpoint = url !== undefined && /^http:\/\/(?:127\.[\d.]+|localhost|\[::1\]):/.test(url) ? url : undefined;
-  const dataDir = config.dataDir;
-  if (dataDir !== null && !status.store.warning && queryEndpoint) {
-    await writeDiscovery(dataDir, { pid: process.pid, version: status.version, queryUrl: queryEndpoint }).catch((e: unknown) => log(`tracelens: could not write ${DISCOVERY_FILE}: ${String(e)}`));
-    process.once('exit', () => removeDiscoverySync(dataDir));
+  if (!lspMode) {
+    member.onDidSwitch((backend) => {
+      const o = backend.owner;
+      log(backend.role === 'owner' ? `tracelens: this process now holds the receivers and the store` : `tracelens: following the new owner ${o ? `${o.queryUrl} (process ${o.pid})` : ''}`);
+    });
   }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  disposeLensEngine(server);
-  await server.close();
-  if (dataDir !== null) await removeDiscovery(dataDir).catch(() => undefined);
+  await member.close();
   return 0;
 }
 

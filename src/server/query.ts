@@ -34,12 +34,13 @@ import { encodeTracesJson } from '../core/otlp/encodeJson';
 import { toWireLog, toWireSummary, toWireTrace } from '../core/wire';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { ExportFormat, LiveMessage } from '../protocol/messages';
+import type { ExportFormat, LiveMessage, ServerRequests } from '../protocol/messages';
 import { LIVE_PATH } from '../protocol/messages';
 import { isUiRequest, UI_REQUESTS } from '../protocol/webview';
 import { UI_STYLES, uiHtml } from '../webview/html';
-import { isLensRequest, lensHandlers } from './lens/service';
 import { analysisDeps, dataHandlers, hotspots } from './requests';
+import { serverHandlers } from './handlers';
+import { answerHealth, isLoopback } from './machine/identity';
 import { propagation, slowCohort, traceInsights } from './analysis/insights';
 import { parseHotspotsQuery, parsePropagationQuery, parseSlowCohortQuery } from '../core/analysis/params';
 import { originAllowed } from './config';
@@ -59,8 +60,9 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 
 const sendJson = (res: http.ServerResponse, status: number, body: unknown): void => send(res, status, JSON_TYPE, JSON.stringify(body));
 
-export function createQueryServer(server: TraceServer): http.Server {
-  const httpServer = http.createServer((req, res) => {
+/** Serves the query API on an HTTP server: a new one, or one already listening (the machine's election). */
+export function serveQuery(server: TraceServer, httpServer: http.Server = http.createServer()): http.Server {
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     void route(server, req, res).catch((e: unknown) => {
       if (e instanceof ConfigError) return sendJson(res, 400, req.url?.startsWith('/api/v3/') ? v3Error(400, e.message) : jaegerError(400, e.message));
       sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
@@ -162,17 +164,22 @@ const MAX_RPC_BODY = 1 << 20;
 /**
  * POST /api/tracelens/rpc: the typed requests of UI_REQUESTS, answered by the same table as the LSP endpoint. Only
  * JSON bodies (a cross-origin page cannot send one without a CORS preflight, which this server does not grant) and
- * only from the page's own origin or an allowed one.
+ * only from the page's own origin or an allowed one. A TraceLens process attached to this one (a process on this
+ * machine, on loopback, never a browser: no Origin header) may make every request, as its editor would over LSP.
  */
 async function rpc(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== 'POST') return sendJson(res, 405, { error: `POST {"method", "params"} to ${RPC_PATH}` });
   if (!originOk(req.headers.origin, req.headers.host, server.config.corsOrigins)) return sendJson(res, 403, { error: `origin ${req.headers.origin} may not call ${RPC_PATH}` });
   if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return sendJson(res, 415, { error: 'send Content-Type: application/json' });
+  // Peer requests make the server index folders, import files, clear the store: a query API bound to another
+  // interface does not take them from elsewhere.
+  const peer = req.headers.origin === undefined && isLoopback(req.socket.remoteAddress);
+  const limit = peer ? Math.max(MAX_RPC_BODY, server.config.maxBodyBytes) : MAX_RPC_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_RPC_BODY) return sendJson(res, 413, { error: `request body over ${MAX_RPC_BODY} bytes` });
+    if (size > limit) return sendJson(res, 413, { error: `request body over ${limit} bytes` });
     chunks.push(chunk);
   }
   let body: { method?: unknown; params?: unknown };
@@ -182,12 +189,8 @@ async function rpc(server: TraceServer, req: http.IncomingMessage, res: http.Ser
     return sendJson(res, 400, { error: `body is not JSON: ${e instanceof Error ? e.message : String(e)}` });
   }
   const method = typeof body?.method === 'string' ? body.method : '';
-  // Lens requests come from an attached `tracelens lsp`: a process on this machine (loopback), never a browser (no
-  // Origin header). They make the server index folders, so a query API bound to another interface does not take
-  // them from elsewhere.
-  const lens = isLensRequest(method) && req.headers.origin === undefined && isLoopback(req.socket.remoteAddress);
-  if (!isUiRequest(method) && !lens) return sendJson(res, 404, { error: `"${method}" is not a request the UI may make (one of ${UI_REQUESTS.join(', ')})` });
-  const handler = (lens ? lensHandlers(server) : dataHandlers(server))[method] as ((params: unknown) => unknown) | undefined;
+  if (!isUiRequest(method) && !peer) return sendJson(res, 404, { error: `"${method}" is not a request the UI may make (one of ${UI_REQUESTS.join(', ')})` });
+  const handler = (peer ? serverHandlers(server) : dataHandlers(server))[method as keyof ServerRequests] as ((params: unknown) => unknown) | undefined;
   if (!handler) return sendJson(res, 404, { error: `"${method}" is not served here` });
   try {
     return sendJson(res, 200, { result: (await handler(body.params ?? {})) ?? null });
@@ -196,16 +199,13 @@ async function rpc(server: TraceServer, req: http.IncomingMessage, res: http.Ser
   }
 }
 
-function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && (address === '::1' || /^(?:::ffff:)?127\./.test(address));
-}
-
 async function route(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
   const q = url.searchParams;
   const store = server.store;
   if (path === RPC_PATH) return rpc(server, req, res);
+  if (answerHealth(req, res, () => server.identity())) return;
   if (req.method !== 'GET') return sendJson(res, 405, { error: 'only GET is served here' });
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page(req.headers.host));
   const asset = /^\/(out\/webview\.js|media\/[\w-]+\.(?:css|svg|png))$/.exec(path);

@@ -4,7 +4,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type * as http from 'node:http';
 import { EmbeddedStore } from '../core/store/embeddedStore';
 import type { TraceStore } from '../core/store/store';
-import type { ExportParams, ExportResult, ImportParams, ImportResult, ReceiverProtocol, ReceiverStatus, ServerStatus } from '../protocol/messages';
+import type { ExportParams, ExportResult, ImportParams, ImportResult, MachineStatus, PortHolder, ReceiverProtocol, ReceiverStatus, ServerIdentity, ServerStatus } from '../protocol/messages';
 import type { ExportTrace } from '../core/transfer';
 import { exportTraces, parseTraceFile } from '../core/transfer';
 import type { HostPort, ServerConfig } from './config';
@@ -12,13 +12,15 @@ import { ADDRESS_OPTIONS, formatHostPort } from './config';
 import { DebugPauses } from './debugPauses';
 import { IngestQueue } from './ingest';
 import { LiveFeed } from './liveFeed';
-import { createQueryServer, STOPPING } from './query';
+import { serveQuery, STOPPING } from './query';
 import { createOtlpHttpServer } from './receivers/otlpHttp';
 import { bindGrpc, createOtlpGrpcServer } from './receivers/otlpGrpc';
 import { createZipkinServer } from './receivers/zipkin';
-import { listen } from './receivers/http';
+import { listen, PortInUseError } from './receivers/http';
 import { enableSelfTracing } from './telemetry';
 import { HotspotEngine } from './analysis/hotspots';
+import { PEER_PROTOCOL } from './machine/identity';
+import { describeHolder, identifyPortHolder } from './machine/portHolder';
 
 export const VERSION = '0.1.0';
 
@@ -32,6 +34,16 @@ interface Slot {
   readonly address: HostPort | null;
   running?: Running;
   error?: string;
+  holder?: PortHolder;
+}
+
+export interface TraceServerOptions {
+  /** The store to use instead of an embedded one on config.dataDir (tests, other backends). */
+  readonly store?: TraceStore;
+  /** An HTTP server already listening on the query address (the machine's election: src/server/machine). */
+  readonly queryListener?: http.Server;
+  /** Times this process took the ports over from another TraceLens (for the status). */
+  readonly takeovers?: number;
 }
 
 export class TraceServer {
@@ -45,12 +57,19 @@ export class TraceServer {
   readonly hotspots: HotspotEngine | undefined;
   private readonly slots: Slot[];
   private stopSelfTracing: (() => Promise<void>) | undefined;
+  private queryListener: http.Server | undefined;
+  private readonly takeovers: number;
+  /** Set by the machine membership (src/server/machine/member.ts): release ports and store for another process. */
+  handOver: ((to: number) => Promise<boolean>) | undefined;
 
   constructor(
     readonly config: ServerConfig,
     private readonly log: (line: string) => void = (l) => console.error(l),
-    store?: TraceStore,
+    options: TraceServerOptions = {},
   ) {
+    this.queryListener = options.queryListener;
+    this.takeovers = options.takeovers ?? 0;
+    const store = options.store;
     this.store =
       store ??
       new EmbeddedStore({ dir: config.dataDir ?? undefined, retentionBytes: config.retentionBytes, retentionMs: config.retentionMs, log: this.log });
@@ -108,12 +127,17 @@ export class TraceServer {
     return { text: exportTraces(traces, p.format), traces: traces.length, spans: traces.reduce((n, t) => n + t.spans.length, 0), missing };
   }
 
+  /**
+   * Stops the receivers, closes the store, then the query API: a process that takes over once the query port is free
+   * finds the store unlocked (src/server/machine/member.ts).
+   */
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => this.stopSlot(s)));
+    await Promise.all(this.slots.filter((s) => s.protocol !== 'query').map((s) => this.stopSlot(s)));
     this.live.dispose();
     this.hotspots?.dispose();
     await this.stopSelfTracing?.();
     await this.store.close();
+    await Promise.all(this.slots.map((s) => this.stopSlot(s)));
   }
 
   /** The port a listener is bound to (useful with port 0), or undefined. */
@@ -121,8 +145,34 @@ export class TraceServer {
     return this.slots.find((s) => s.protocol === protocol)?.running?.port;
   }
 
+  /** Who this process is, for the health route and its peers (undefined without a query API to reach it by). */
+  identity(): ServerIdentity | undefined {
+    const port = this.port('query');
+    const host = this.config.query?.host;
+    if (port === undefined || host === undefined) return undefined;
+    const listeners: Partial<Record<ReceiverProtocol, string>> = {};
+    for (const s of this.slots) if (s.address && s.running) listeners[s.protocol] = formatHostPort({ ...s.address, port: s.running.port });
+    const embedded = this.store instanceof EmbeddedStore ? this.store : undefined;
+    return {
+      name: 'tracelens',
+      version: VERSION,
+      protocol: PEER_PROTOCOL,
+      pid: process.pid,
+      queryUrl: `http://${loopbackHost(host)}:${port}`,
+      dataDir: embedded && !embedded.warning ? this.config.dataDir : null,
+      listeners,
+    };
+  }
+
+  /** This process as the owner of the machine's receivers, when it has a query API peers can reach. */
+  private machine(): MachineStatus | undefined {
+    const owner = this.identity();
+    return owner && { role: 'owner', owner, self: { pid: process.pid, version: VERSION }, takeovers: this.takeovers };
+  }
+
   status(): ServerStatus {
     const stats = this.store.stats();
+    const machine = this.machine();
     return {
       version: VERSION,
       pid: process.pid,
@@ -141,6 +191,7 @@ export class TraceServer {
         evictedSpans: stats.evictedSpans,
         ...(this.store instanceof EmbeddedStore && this.store.warning ? { warning: this.store.warning } : {}),
       },
+      ...(machine ? { machine } : {}),
     };
   }
 
@@ -150,7 +201,7 @@ export class TraceServer {
     const bound = { ...s.address, port: s.running?.port ?? s.address.port };
     const address = formatHostPort(bound);
     if (s.running) return { protocol: s.protocol, label, address, state: 'listening', endpoint: endpointFor(s.protocol, bound) };
-    if (s.error) return { protocol: s.protocol, label, address, state: 'failed', error: s.error };
+    if (s.error) return { protocol: s.protocol, label, address, state: 'failed', error: s.error, ...(s.holder ? { holder: s.holder } : {}) };
     return { protocol: s.protocol, label, address, state: 'stopped' };
   }
 
@@ -159,9 +210,11 @@ export class TraceServer {
     try {
       slot.running = await this.open(slot.protocol, slot.address);
       slot.error = undefined;
+      slot.holder = undefined;
       this.log(`${ADDRESS_OPTIONS[slot.protocol].label} listening on ${formatHostPort({ ...slot.address, port: slot.running.port })}`);
     } catch (e) {
-      slot.error = e instanceof Error ? e.message : String(e);
+      slot.holder = e instanceof PortInUseError ? await identifyPortHolder(slot.protocol, slot.address) : undefined;
+      slot.error = slot.holder && e instanceof PortInUseError ? e.heldBy(describeHolder(slot.holder)) : e instanceof Error ? e.message : String(e);
       this.log(slot.error);
     }
   }
@@ -179,16 +232,25 @@ export class TraceServer {
       const port = await bindGrpc(server, address);
       return { port, stop: () => stopGrpc(server) };
     }
+    const health = (): ServerIdentity | undefined => this.identity();
+    const claimed = protocol === 'query' ? this.queryListener : undefined;
+    if (protocol === 'query') this.queryListener = undefined; // adopted once: a restart of the query API listens anew
     const server =
       protocol === 'otlp-http'
-        ? createOtlpHttpServer(this.config, this.queue, this.log)
+        ? createOtlpHttpServer(this.config, this.queue, this.log, health)
         : protocol === 'zipkin'
-          ? createZipkinServer(this.config, this.queue, this.log)
-          : createQueryServer(this);
-    await listen(server, address, what);
+          ? createZipkinServer(this.config, this.queue, this.log, health)
+          : serveQuery(this, claimed);
+    if (!claimed) await listen(server, address, what);
     const bound = server.address();
     return { port: typeof bound === 'object' && bound ? bound.port : address.port, stop: () => stopHttp(server) };
   }
+}
+
+/** A host to reach a listener at from this machine: a wildcard bind is reached on loopback. */
+function loopbackHost(host: string): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return h.includes(':') ? `[${h}]` : h;
 }
 
 function endpointFor(protocol: ReceiverProtocol, a: HostPort): string {

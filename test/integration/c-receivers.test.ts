@@ -25,7 +25,7 @@ suite('receivers and server failures', () => {
       const status = await statusWhere(api, `the restart with Zipkin on ${address}`, (s) => receiver(s, 'zipkin').address === address);
       const zipkin = receiver(status, 'zipkin');
       assert.equal(zipkin.state, 'failed');
-      assert.match(zipkin.error ?? '', /already in use/);
+      assert.match(zipkin.error ?? '', new RegExp(`is held by the program .*\\(process ${process.pid}\\); stop it`), 'names this extension host, which holds the port');
       assert.match(zipkin.error ?? '', /"tracelens\.receivers\.zipkin"/);
       assert.match(zipkin.error ?? '', new RegExp(address.replace(/\./g, '\\.')));
       for (const p of ['otlp-http', 'otlp-grpc', 'query'] as const) assert.equal(receiver(status, p).state, 'listening', p);

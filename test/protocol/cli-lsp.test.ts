@@ -42,7 +42,7 @@ describe('tracelens command line', () => {
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       await waitFor(() => err.includes('ready:'), 10_000, () => err);
-      assert.match(err, new RegExp(`OTLP/HTTP receiver: 127\\.0\\.0\\.1:${taken} is already in use.*--otlp-http`));
+      assert.match(err, new RegExp(`OTLP/HTTP receiver: 127\\.0\\.0\\.1:${taken} is held by the program node [^(]*\\(process ${process.pid}\\).*--otlp-http`));
       const status = (await (await fetch(`http://127.0.0.1:${query}/api/tracelens/status`)).json()) as { receivers: { protocol: string; state: string }[] };
       assert.deepEqual(status.receivers.map((r) => r.state), ['failed', 'listening', 'listening', 'listening']);
       const exited = new Promise<number | null>((r) => child.once('exit', r));

@@ -257,7 +257,8 @@ describe('ports', () => {
       const status = await srv.status();
       const http = status.receivers.find((r) => r.protocol === 'otlp-http')!;
       assert.equal(http.state, 'failed');
-      assert.match(http.error ?? '', new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
+      assert.match(http.error ?? '', new RegExp(`127\\.0\\.0\\.1:${port} is held by the program node [^(]*\\(process ${process.pid}\\); stop it`));
+      assert.equal(http.holder?.process?.pid, process.pid);
       assert.match(http.error ?? '', /tracelens\.receivers\.otlpHttp/);
       assert.match(http.error ?? '', /--otlp-http/);
       assert.equal(status.receivers.find((r) => r.protocol === 'otlp-grpc')!.state, 'listening');

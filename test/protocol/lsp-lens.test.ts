@@ -343,7 +343,7 @@ describe('code lenses over LSP (tracelens lsp --stdio)', () => {
           20_000,
           () => `${JSON.stringify(got)} vs ${JSON.stringify(want)}\n${attached.stderr}\n${serveErr}`,
         );
-        assert.match(attached.stderr, /attached to the trace server http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/);
+        assert.match(attached.stderr, /attached to TraceLens [\d.]+ at http:\/\/127\.0\.0\.1:\d+ \(process \d+\), which holds the receivers and the store/);
         // Spans sent to the serving process reach the attached client's lenses, with a refresh.
         const refreshes = attached.refreshes;
         provider = new TracerProvider({

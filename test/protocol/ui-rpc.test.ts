@@ -32,16 +32,20 @@ describe('UI request route', () => {
   });
 
   it('refuses methods outside the UI list, other content types, foreign origins and bad JSON, saying why', async () => {
-    const clear = await call({ method: 'tracelens/clear', params: {} });
+    // A browser page (even the server's own) makes UI requests only.
+    const clear = await call({ method: 'tracelens/clear', params: {} }, { Origin: srv.query });
     assert.equal(clear.status, 404);
     assert.match(((await clear.json()) as { error: string }).error, /not a request the UI may make/);
     assert.equal((await call({ method: 'tracelens/status' }, { 'Content-Type': 'text/plain' })).status, 415);
     assert.equal((await call({ method: 'tracelens/status' }, { Origin: 'https://evil.example' })).status, 403);
     assert.equal((await call('{"method":')).status, 400);
     assert.equal((await fetch(`${srv.query}/api/tracelens/rpc`)).status, 405);
-    // Lens requests are for an attached `tracelens lsp` on this machine, never for a browser page, even the server's own.
+    // Every other request is for a TraceLens process attached to this one (this machine, no Origin), never for a page.
     assert.equal((await call({ method: 'tracelens/lensState', params: {} }, { Origin: srv.query })).status, 404);
     assert.equal((await call({ method: 'tracelens/lensState', params: {} })).status, 200);
+    const unknown = await call({ method: 'tracelens/nothing', params: {} });
+    assert.equal(unknown.status, 404);
+    assert.match(((await unknown.json()) as { error: string }).error, /"tracelens\/nothing" is not served here/);
     const ok = await call({ method: 'tracelens/status' }, { Origin: srv.query });
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as { result: { spanCount: number } }).result.spanCount, 1);

@@ -9,29 +9,12 @@ import type { ClientNotifications, LensSettings, LensSyncParams, ServerRequests 
 import { SHOW_LOCATION_SPANS_COMMAND } from '../../protocol/messages';
 import { DEFAULT_LENS_SETTINGS } from './engine';
 import { OPEN_TRACE_COMMAND } from './render';
-import { lensEngine, lensHandlers } from './service';
-import type { TraceServer } from '../traceServer';
 import { uriToPath } from './workspace';
 
 export interface LensBackend {
   request<M extends keyof ServerRequests>(method: M, params: ServerRequests[M]['params']): Promise<ServerRequests[M]['result']>;
   /** Called when lenses may have changed; returns the unsubscribe function. */
   onDidChange(listener: () => void): () => void;
-}
-
-/** The lens engine of this process. */
-export function localLensBackend(server: TraceServer): LensBackend {
-  const handlers = lensHandlers(server);
-  return {
-    async request(method, params) {
-      const handler = handlers[method] as ((p: typeof params) => unknown) | undefined;
-      if (!handler) throw new Error(`${method} is not a lens request`);
-      return (await handler(params)) as ServerRequests[typeof method]['result'];
-    },
-    onDidChange(listener) {
-      return lensEngine(server)?.onDidChange(() => listener()) ?? (() => undefined);
-    },
-  };
 }
 
 /** Changes are told to the editor at most this often (a burst of spans makes one refresh). */
@@ -63,6 +46,8 @@ export interface LensFeatures {
   initialize(params: InitializeParams): ServerCapabilities;
   /** Closes this editor's documents in the backend (an attached process's unsaved text must not outlive it). */
   shutdown(): Promise<void>;
+  /** Sends the workspace, the settings and every open document again (a new backend starts without them). */
+  resync(): void;
 }
 
 /** Registers the lens features on a connection; call initialize from the connection's onInitialize. */
@@ -196,6 +181,12 @@ export function serveLensFeatures(connection: Connection, backend: LensBackend, 
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
       };
+    },
+    resync() {
+      pending.roots = roots;
+      pending.settings = settings;
+      pending.documents = documents.all().map((d) => ({ uri: d.uri, text: d.getText() }));
+      void flush();
     },
     async shutdown() {
       const open = documents.all().map((d) => d.uri);

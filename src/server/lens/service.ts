@@ -1,28 +1,13 @@
-// The lens requests a trace server answers, whoever asks: its own LSP endpoint, or an attached `tracelens lsp`
-// process over POST /api/tracelens/rpc (LENS_REQUESTS; refused to browsers). One lens engine per trace server.
+// The lens requests a trace server answers, whoever asks: its own LSP endpoint, or an attached TraceLens process
+// over POST /api/tracelens/rpc (refused to browsers). One lens engine per trace server.
 import { EmbeddedStore } from '../../core/store/embeddedStore';
-import type { LensState, LensSyncParams, ServerRequests } from '../../protocol/messages';
+import type { LensState, LensSyncParams } from '../../protocol/messages';
 import type { Handlers } from '../requests';
 import type { TraceServer } from '../traceServer';
 import { LensEngine } from './engine';
 import type { HoverLink } from './render';
 import { findingLensTitle, hoverMarkdown, lensTitle } from './render';
 import { uriToPath } from './workspace';
-
-/** The requests an attached `tracelens lsp` process forwards to the serving process. */
-export const LENS_REQUESTS = [
-  'tracelens/lensSync',
-  'tracelens/lensState',
-  'tracelens/codeLenses',
-  'tracelens/lensHover',
-  'tracelens/spanSource',
-  'tracelens/locationSpans',
-  'tracelens/fileHeat',
-] as const satisfies readonly (keyof ServerRequests)[];
-
-export function isLensRequest(method: string): method is (typeof LENS_REQUESTS)[number] {
-  return (LENS_REQUESTS as readonly string[]).includes(method);
-}
 
 /** Findings a function's lenses name at most (the hover lists them all). */
 const FINDING_LENSES = 2;
@@ -75,11 +60,7 @@ export function syncLens(engine: LensEngine, p: LensSyncParams): void {
 
 /** The query API's base URL when it listens (a wildcard bind as 127.0.0.1): hover links, the discovery file. */
 export function queryUrl(server: TraceServer): string | undefined {
-  const port = server.port('query');
-  const host = server.config.query?.host;
-  if (port === undefined || host === undefined) return undefined;
-  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `http://${h}:${port}`;
+  return server.identity()?.queryUrl;
 }
 
 export function lensHandlers(server: TraceServer): Handlers {

@@ -114,6 +114,22 @@ export function reply(res: ServerResponse, status: number, contentType: string, 
   res.end(bytes);
 }
 
+/** A port another program holds; heldBy() words the message once the holder is known (src/server/machine). */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(
+    readonly label: string,
+    readonly where: string,
+    readonly change: string,
+  ) {
+    super(`${label} receiver: ${where} is already in use (another TraceLens window, an OpenTelemetry Collector or Jaeger?); stop that program or ${change}`);
+  }
+
+  heldBy(holder: string): string {
+    return `${this.label} receiver: ${this.where} is held by ${holder}; stop it, or ${this.change}`;
+  }
+}
+
 /** Listens; on failure rejects with a message naming the address and what to change. */
 export function listen(server: Server, address: HostPort, what: { label: string; flag: string; setting: string }): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -122,7 +138,7 @@ export function listen(server: Server, address: HostPort, what: { label: string;
       const where = formatHostPort(address);
       const change = `change "${what.setting}" in the settings (or ${what.flag} on the command line)`;
       if (e.code === 'EADDRINUSE') {
-        reject(new Error(`${what.label} receiver: ${where} is already in use (another TraceLens window, an OpenTelemetry Collector or Jaeger?); stop that program or ${change}`));
+        reject(new PortInUseError(what.label, where, change));
       } else if (e.code === 'EACCES') {
         reject(new Error(`${what.label} receiver: no permission to listen on ${where}; ${change} to a port above 1024`));
       } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {

@@ -12,6 +12,7 @@ import type { IngestQueue } from '../ingest';
 import { QueueFullError } from '../ingest';
 import type { ExportOutcome } from './export';
 import { ingestLogs, ingestProtobufSpans } from './export';
+import { PortInUseError } from './http';
 
 /** A service with one unary Export method and raw protobuf bytes in and out. */
 function rawExportService(service: string): grpc.ServiceDefinition {
@@ -72,13 +73,7 @@ export function bindGrpc(server: grpc.Server, address: HostPort): Promise<number
       if (!error) return resolve(port);
       const inUse = /EADDRINUSE|address already in use/i.test(error.message);
       const change = `change "${what.setting}" in the settings (or ${what.flag} on the command line)`;
-      reject(
-        new Error(
-          inUse
-            ? `${what.label} receiver: ${where} is already in use (another TraceLens window, an OpenTelemetry Collector or Jaeger?); stop that program or ${change}`
-            : `${what.label} receiver: cannot listen on ${where}: ${error.message}; ${change}`,
-        ),
-      );
+      reject(inUse ? new PortInUseError(what.label, where, change) : new Error(`${what.label} receiver: cannot listen on ${where}: ${error.message}; ${change}`));
     });
   });
 }

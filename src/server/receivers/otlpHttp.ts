@@ -14,6 +14,8 @@ import { QueueFullError, RETRY_AFTER_SECONDS } from '../ingest';
 import type { ExportOutcome } from './export';
 import { ingestLogs, ingestProtobufSpans, ingestSpans } from './export';
 import { HttpError, handleCors, mediaType, readBody, reply } from './http';
+import type { ServerIdentity } from '../../protocol/messages';
+import { answerHealth } from '../machine/identity';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -36,7 +38,8 @@ function sendStatus(res: http.ServerResponse, json: boolean, status: number, mes
   else reply(res, status, PROTOBUF, encodeRpcStatus(code, message), headers);
 }
 
-export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void): http.Server {
+/** `health`: this process's identity for GET /api/tracelens/health (who holds the port, for a TraceLens that finds it taken). */
+export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void, health?: () => ServerIdentity | undefined): http.Server {
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
       log(`OTLP/HTTP: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -45,6 +48,7 @@ export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, l
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (health && answerHealth(req, res, health)) return;
     if (handleCors(req, res, config.corsOrigins, 'POST, OPTIONS')) return;
     const type = mediaType(req);
     const json = type === JSON_TYPE;

@@ -8,10 +8,13 @@ import type { IngestQueue } from '../ingest';
 import { QueueFullError, RETRY_AFTER_SECONDS } from '../ingest';
 import { ingestSpans } from './export';
 import { HttpError, handleCors, mediaType, readBody, reply } from './http';
+import type { ServerIdentity } from '../../protocol/messages';
+import { answerHealth } from '../machine/identity';
 
 const TEXT = 'text/plain; charset=utf-8';
 
-export function createZipkinServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void): http.Server {
+/** `health`: this process's identity for GET /api/tracelens/health (who holds the port, for a TraceLens that finds it taken). */
+export function createZipkinServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void, health?: () => ServerIdentity | undefined): http.Server {
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
       log(`Zipkin: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -20,6 +23,7 @@ export function createZipkinServer(config: ServerConfig, queue: IngestQueue, log
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (health && answerHealth(req, res, health)) return;
     if (handleCors(req, res, config.corsOrigins, 'POST, OPTIONS')) return;
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/api/v2/spans') return reply(res, 404, TEXT, `no Zipkin endpoint at ${path}; spans go to POST /api/v2/spans\n`);

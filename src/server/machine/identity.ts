@@ -1,0 +1,87 @@
+// Who a TraceLens process is, as its peers on the machine see it: the health route's answer (every listener serves
+// it, so whoever finds a port taken can ask who holds it), version comparison, and what a version skew means.
+import type * as http from 'node:http';
+import type { MachineStatus, ServerIdentity } from '../../protocol/messages';
+import { HEALTH_PATH } from '../../protocol/messages';
+
+/** The version of the requests between TraceLens processes (rpc methods and their shapes); bump on a change. */
+export const PEER_PROTOCOL = 1;
+const HEALTH_TIMEOUT_MS = 1500;
+
+/** Answers GET /api/tracelens/health; true when it did. The data folder is told to this machine only. */
+export function answerHealth(req: http.IncomingMessage, res: http.ServerResponse, identity: () => ServerIdentity | undefined): boolean {
+  if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== HEALTH_PATH) return false;
+  const me = identity();
+  if (!me) return false;
+  const { dataDir, ...rest } = me;
+  const body = JSON.stringify(isLoopback(req.socket.remoteAddress) ? { ...rest, dataDir } : rest);
+  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(body);
+  return true;
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || /^(?:::ffff:)?127\./.test(address));
+}
+
+/** The TraceLens at this base URL (http://host:port), or undefined when nothing (or something else) answers. */
+export async function fetchIdentity(baseUrl: string, timeoutMs = HEALTH_TIMEOUT_MS): Promise<ServerIdentity | undefined> {
+  try {
+    const res = await fetch(`${baseUrl}${HEALTH_PATH}`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as Partial<ServerIdentity>;
+    return parseIdentity(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the shape of a health answer (it comes from whatever holds a port). */
+export function parseIdentity(body: Partial<ServerIdentity> | null | undefined): ServerIdentity | undefined {
+  if (!body || body.name !== 'tracelens' || typeof body.pid !== 'number' || typeof body.version !== 'string' || typeof body.queryUrl !== 'string') return undefined;
+  if (!/^http:\/\/[\w.[\]:-]+$/.test(body.queryUrl)) return undefined;
+  const listeners: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body.listeners ?? {})) if (typeof v === 'string' && /^(?:otlp-http|otlp-grpc|zipkin|query)$/.test(k)) listeners[k] = v;
+  return {
+    name: 'tracelens',
+    version: body.version,
+    protocol: typeof body.protocol === 'number' ? body.protocol : 0,
+    pid: body.pid,
+    queryUrl: body.queryUrl,
+    ...(body.dataDir === null || typeof body.dataDir === 'string' ? { dataDir: body.dataDir } : {}),
+    listeners,
+  };
+}
+
+/** Compares dotted versions numerically ("0.10.0" > "0.9.1"); a pre-release suffix sorts before its release. */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string): { nums: number[]; pre: string } => {
+    const [core = '', pre = ''] = v.split('-', 2);
+    return { nums: core.split('.').map((n) => Number(n) || 0), pre };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  for (let i = 0; i < Math.max(x.nums.length, y.nums.length); i++) {
+    const d = (x.nums[i] ?? 0) - (y.nums[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  if (x.pre === y.pre) return 0;
+  if (x.pre === '') return 1;
+  if (y.pre === '') return -1;
+  return x.pre < y.pre ? -1 : 1;
+}
+
+/** What a version difference between the owner and this process means, or undefined when there is none. */
+export function versionSkew(owner: ServerIdentity, selfVersion: string): MachineStatus['skew'] {
+  const order = compareVersions(selfVersion, owner.version);
+  if (order === 0 && owner.protocol === PEER_PROTOCOL) return undefined;
+  const who = `TraceLens ${owner.version} (process ${owner.pid})`;
+  if (owner.protocol !== PEER_PROTOCOL) {
+    return order > 0
+      ? { message: `the receivers are held by ${who}, which this TraceLens ${selfVersion} cannot work with; take over (it then attaches to this one), or stop it`, canTakeOver: true }
+      : { message: `the receivers are held by ${who}, newer than this TraceLens ${selfVersion} and unable to work with it; update TraceLens here, or let it keep them`, canTakeOver: false };
+  }
+  return order > 0
+    ? { message: `the receivers are held by ${who}, older than this TraceLens ${selfVersion}; take over to run them on the newer one`, canTakeOver: true }
+    : { message: `the receivers are held by ${who}, newer than this TraceLens ${selfVersion}; everything works, and updating TraceLens here gives this window the newer features`, canTakeOver: false };
+}
