@@ -16,6 +16,7 @@ import type { WireTraceSummary } from '../protocol/wire';
 import { ConfigError } from '../core/address';
 import { parseSearch } from '../core/search';
 import { nowUnixNanos } from '../core/model';
+import { queryEndpoint, WEB_ROUTE } from './browserLinks';
 
 export interface Views {
   readonly traces: TracesView;
@@ -35,6 +36,31 @@ export function registerCommands(ctx: Ctx, views: Views): void {
     const status = await ctx.request('tracelens/receivers', { action: 'stop' });
     ctx.acceptStatus(status);
     void vscode.window.showInformationMessage('TraceLens: receivers stopped; exporters now get "connection refused". Stored traces stay until you clear them.');
+    return status;
+  });
+
+  // The web UI in the browser, through asExternalUri (remote development); { route } optional. Returns the URL.
+  ctx.registerCommand('openInBrowser', async (arg?: unknown) => {
+    const status = await currentStatus(ctx);
+    const endpoint = queryEndpoint(status);
+    if (!endpoint) throw new UserError('TraceLens: the query API is not listening, so there is no web UI to open; set "tracelens.queryApi.address" (e.g. 127.0.0.1:16686).');
+    const given = (arg as { route?: unknown } | undefined)?.route;
+    const route = typeof given === 'string' && WEB_ROUTE.test(given) ? given : '/';
+    const external = await vscode.env.asExternalUri(vscode.Uri.parse(`${endpoint}/`));
+    const target = external.with({ fragment: route });
+    ctx.log.info(`opening the web UI: ${target.toString(true)}${external.toString(true) !== `${endpoint}/` ? ` (forwarded from ${endpoint})` : ''}`);
+    await vscode.env.openExternal(target);
+    return target.toString(true);
+  });
+
+  ctx.registerCommand('takeOver', async () => {
+    const before = await currentStatus(ctx);
+    if (before.machine?.role !== 'attached') {
+      void vscode.window.showInformationMessage('TraceLens: this window already runs the receivers and the store.');
+      return before;
+    }
+    const status = await ctx.takeOver();
+    void vscode.window.showInformationMessage(`TraceLens: this window now runs the receivers and the store (taken over from process ${before.machine.owner.pid}).`);
     return status;
   });
 

@@ -2,6 +2,8 @@
 // trace-server session's (a LanguageClient and what hangs on it) — and the server session itself: start, stop,
 // restart (serialised), typed requests, live status and trace events, and telling the user when things fail.
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import type {
 } from '../protocol/messages';
 import type { ServerState } from './api';
 import { addressSetting, configProblem, readConfig, readLensConfig, serverArgs } from './config';
+import { OPEN_IN_BROWSER_COMMAND, queryEndpoint, webLinksToCommands } from './browserLinks';
 
 /** A command needed the server and it is not running; the message says why and what to do. */
 export class ServerDownError extends Error {
@@ -42,9 +45,16 @@ interface Session {
   readonly warned: Set<string>;
 }
 
+/** The commands a hover's links may run. */
+const TRUSTED_COMMANDS = ['tracelens.openTrace', OPEN_IN_BROWSER_COMMAND] as const;
 const SHOW_LOG = 'Show Log';
 const RESTART = 'Restart';
 const OPEN_SETTINGS = 'Open Settings';
+const TAKE_OVER = 'Take Over';
+const USE_FREE_PORT = 'Use a Free Port';
+/** A server that dies is started again once in this window (it rejoins the machine: owner, or attached to the new one). */
+const AUTO_RESTARTS = 1;
+const AUTO_RESTART_WINDOW_MS = 3 * 60_000;
 
 export class Ctx {
   readonly log: vscode.LogOutputChannel;
@@ -58,6 +68,8 @@ export class Ctx {
   /** Start/stop jobs run one after another. */
   private queue: Promise<void> = Promise.resolve();
   private queuedRestart: Promise<void> | undefined;
+  /** When the server was last started again after dying. */
+  private autoRestarts: number[] = [];
 
   constructor(readonly extCtx: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('TraceLens', { log: true });
@@ -152,6 +164,13 @@ export class Ctx {
     this.log.show(true);
   }
 
+  /** Asks the machine's owner to hand its receivers and store to this window's server. */
+  async takeOver(): Promise<ServerStatus> {
+    const status = await this.request('tracelens/takeOver', {});
+    this.acceptStatus(status);
+    return status;
+  }
+
   private downMessage(): string {
     const why = this.current.kind === 'failed' ? this.current.reason : 'it is restarting';
     return `TraceLens: the trace server is not running (${why}). Run "TraceLens: Restart Server" to start it.`;
@@ -168,6 +187,7 @@ export class Ctx {
     if (before.kind !== state.kind) void vscode.commands.executeCommand('setContext', 'tracelens.serverState', state.kind);
     const receiving = state.kind === 'running' && state.status.receivers.some((r) => r.protocol !== 'query' && r.state === 'listening');
     void vscode.commands.executeCommand('setContext', 'tracelens.receiving', receiving);
+    void vscode.commands.executeCommand('setContext', 'tracelens.attached', state.kind === 'running' && state.status.machine?.role === 'attached');
     this.stateEmitter.fire(state);
   }
 
@@ -179,6 +199,17 @@ export class Ctx {
       if (r.state !== 'failed' || session.warned.has(key)) continue;
       session.warned.add(key);
       this.warnReceiver(r);
+    }
+    const skew = status.machine?.role === 'attached' ? status.machine.skew : undefined;
+    if (skew && !session.warned.has(skew.message)) {
+      session.warned.add(skew.message);
+      this.log.warn(`TraceLens: ${skew.message}`);
+      if (skew.canTakeOver) {
+        void vscode.window.showWarningMessage(`TraceLens: ${skew.message}.`, TAKE_OVER, SHOW_LOG).then((pick) => {
+          if (pick === TAKE_OVER) void vscode.commands.executeCommand('tracelens.takeOver');
+          if (pick === SHOW_LOG) this.showLog();
+        });
+      }
     }
     const storeWarning = status.store.warning;
     if (storeWarning && !session.warned.has(storeWarning)) {
@@ -194,10 +225,29 @@ export class Ctx {
   private warnReceiver(r: ReceiverStatus): void {
     const text = `TraceLens: ${r.error ?? `the ${r.label} receiver could not listen on ${r.address}; change "${addressSetting(r.protocol)}"`}`;
     this.log.warn(text);
-    void vscode.window.showWarningMessage(text, OPEN_SETTINGS, SHOW_LOG).then((pick) => {
+    // A port another program holds: offer a free one (the setting changes, the server restarts on it).
+    const actions = r.holder ? [USE_FREE_PORT, OPEN_SETTINGS, SHOW_LOG] : [OPEN_SETTINGS, SHOW_LOG];
+    void vscode.window.showWarningMessage(text, ...actions).then((pick) => {
+      if (pick === USE_FREE_PORT) void this.useFreePort(r).catch((e: unknown) => this.reportCommandError('tracelens.useFreePort', e));
       if (pick === OPEN_SETTINGS) void vscode.commands.executeCommand('workbench.action.openSettings', addressSetting(r.protocol));
       if (pick === SHOW_LOG) this.showLog();
     });
+  }
+
+  /** Moves a receiver whose port is taken to a free port on the same host, in the setting that placed it there. */
+  async useFreePort(r: ReceiverStatus): Promise<string> {
+    const setting = addressSetting(r.protocol);
+    const host = /^\[?([^\]]*)\]?:\d+$/.exec(r.address)?.[1] || '127.0.0.1';
+    const port = await freePort(host);
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const key = setting.replace(/^tracelens\./, '');
+    const config = vscode.workspace.getConfiguration('tracelens');
+    const where = config.inspect(key);
+    const target = where?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder : where?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await config.update(key, address, target);
+    this.log.info(`TraceLens: ${r.label} moved to ${address} ("${setting}"), away from ${r.holder?.what ?? 'the program on its port'}`);
+    void vscode.window.showInformationMessage(`TraceLens: the ${r.label} receiver now listens on ${address} ("${setting}"); point exporters there.`);
+    return address;
   }
 
   /** The session failed (or could not be made): say why and what to do. */
@@ -268,11 +318,27 @@ export class Ctx {
         documentSelector: [{ scheme: 'file' }],
         // Read at each start, so a new session has the current lens settings; changes go with tracelens/configure.
         initializationOptions: () => ({ lens: readLensConfig().settings }),
-        // tracelens.lens.enabled off: no lenses, whatever the server answers.
-        middleware: { provideCodeLenses: (document, token, next) => (readLensConfig().settings.enabled ? next(document, token) : []) },
-        // Hovers link the slowest traces as command:tracelens.openTrace links: trust that one command, nothing else
-        // (span text in hovers is escaped by the server; no HTML).
-        markdown: { isTrusted: { enabledCommands: ['tracelens.openTrace'] }, supportHtml: false },
+        middleware: {
+          // tracelens.lens.enabled off: no lenses, whatever the server answers.
+          provideCodeLenses: (document, token, next) => (readLensConfig().settings.enabled ? next(document, token) : []),
+          // The hovers' links to the web UI open through asExternalUri (remote development): see browserLinks.ts.
+          provideHover: async (document, position, token, next) => {
+            const hover = await next(document, position, token);
+            const query = queryEndpoint(this.current.kind === 'running' ? this.current.status : undefined);
+            if (!hover || !query) return hover;
+            const contents = hover.contents.map((c) => {
+              if (!(c instanceof vscode.MarkdownString)) return c;
+              const md = new vscode.MarkdownString(webLinksToCommands(c.value, query), c.supportThemeIcons);
+              md.isTrusted = { enabledCommands: [...TRUSTED_COMMANDS] };
+              md.supportHtml = false;
+              return md;
+            });
+            return new vscode.Hover(contents, hover.range);
+          },
+        },
+        // Hovers link the slowest traces as command links: trust those commands, nothing else (span text in hovers
+        // is escaped by the server; no HTML).
+        markdown: { isTrusted: { enabledCommands: [...TRUSTED_COMMANDS] }, supportHtml: false },
         outputChannel: this.log,
         revealOutputChannelOn: RevealOutputChannelOn.Never,
         // The server logs to stderr with its own timestamps; the log channel has levels and timestamps already.
@@ -290,11 +356,23 @@ export class Ctx {
     return client;
   }
 
-  /** The connection closed without a stop: the server crashed or was killed. */
+  /**
+   * The connection closed without a stop: the server crashed or was killed. It is started again once (it rejoins the
+   * machine: another window's server may have taken the receivers over meanwhile); a second time, the user decides.
+   */
   private async lost(s: Session): Promise<void> {
     if (s.stopping || s !== this.session) return;
     const exit = s.process ? await exitOf(s.process, 1000) : undefined;
-    this.fail(s, `the trace server stopped unexpectedly${exit ? ` (${exit})` : ''}`);
+    const now = Date.now();
+    this.autoRestarts = this.autoRestarts.filter((t) => now - t < AUTO_RESTART_WINDOW_MS);
+    if (this.autoRestarts.length < AUTO_RESTARTS) {
+      this.autoRestarts.push(now);
+      this.log.warn(`the trace server stopped unexpectedly${exit ? ` (${exit})` : ''}; starting it again`);
+      s.failed = true;
+      void this.restart();
+      return;
+    }
+    this.fail(s, `the trace server stopped unexpectedly${exit ? ` (${exit})` : ''}, again within ${AUTO_RESTART_WINDOW_MS / 60_000} minutes of being started again`);
   }
 
   private async doStop(): Promise<void> {
@@ -339,6 +417,18 @@ function onNotification<M extends ServerNotificationMethod>(
   handler: (params: ServerNotifications[M]) => void,
 ): vscode.Disposable {
   return client.onNotification(method, handler);
+}
+
+/** A port nothing listens on now, on this host. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** "exit code 1" / "signal SIGKILL" once the process has exited, or undefined after `ms`. */

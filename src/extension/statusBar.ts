@@ -36,6 +36,15 @@ function render(item: vscode.StatusBarItem, state: ServerState): void {
     item.backgroundColor = failed ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     md.appendText(escapeHtml(`${plural(s.spanCount, 'span')} in ${plural(s.traceCount, 'trace')}; server ${s.version}, pid ${s.pid}`));
     md.appendMarkdown('\n\n');
+    const m = s.machine;
+    if (m?.role === 'attached') {
+      md.appendText(escapeHtml(`Shared: the receivers and the store run in TraceLens ${m.owner.version} (process ${m.owner.pid}), for every window on this machine; this window takes them over if it goes.`));
+      if (m.skew) md.appendText(escapeHtml(` ${m.skew.message}.`));
+      md.appendMarkdown('\n\n');
+    } else if (m && m.takeovers > 0) {
+      md.appendText(escapeHtml('This window took the receivers and the store over from a TraceLens that went away.'));
+      md.appendMarkdown('\n\n');
+    }
     for (const r of s.receivers) {
       md.appendMarkdown(`- ${r.state === 'failed' ? '$(warning) ' : ''}**`);
       md.appendText(escapeHtml(r.label));

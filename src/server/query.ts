@@ -108,15 +108,17 @@ function serveLiveFeed(server: TraceServer, httpServer: http.Server): void {
 
 /**
  * Standalone page: the UI's one HTML page (src/webview/html.ts) with a fresh nonce per response; scripts and styles
- * from 'self'. connect-src names the live feed's ws:// origin too ('self' does not cover it in every browser).
+ * from 'self'. connect-src names the live feed's ws:// and wss:// origins too ('self' does not cover them in every
+ * browser).
  */
 function page(host: string | undefined): string {
-  const ws = host !== undefined && /^[\w.:[\]-]+$/.test(host) ? ` ws://${host}` : '';
+  const ws = host !== undefined && /^[\w.:[\]-]+$/.test(host) ? ` ws://${host} wss://${host}` : '';
   return uiHtml({
     cspSource: "'self'",
     nonce: randomBytes(16).toString('base64'),
-    scriptUri: '/out/webview.js',
-    styleUris: UI_STYLES.map((name) => `/media/${name}`),
+    // Relative: the page also works behind a path-prefix proxy (a remote editor's asExternalUri, e.g. /proxy/PORT/).
+    scriptUri: 'out/webview.js',
+    styleUris: UI_STYLES.map((name) => `media/${name}`),
     connectSrc: `'self'${ws}`,
     mode: 'standalone',
   });

@@ -43,7 +43,8 @@ function listeners(): { add(l: Listener): () => void; emit(e: TracesChangedEvent
 
 // ---- Standalone page ----
 
-const RPC_PATH = '/api/tracelens/rpc';
+/** Relative to the page: it also works behind a path-prefix proxy (code-server's /proxy/PORT/, asExternalUri). */
+const RPC_PATH = 'api/tracelens/rpc';
 /** While the live feed is down the status is polled this often; reconnects back off from 0.5 s to this. */
 const POLL_MS = 2000;
 const MAX_BACKOFF_MS = 10_000;
@@ -82,7 +83,10 @@ export function standaloneHost(events: HostEvents): Host {
     }
   };
   const connect = (): void => {
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LIVE_PATH}`);
+    const url = new URL(LIVE_PATH.slice(1), location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.hash = '';
+    const ws = new WebSocket(url.href);
     socket = ws;
     ws.addEventListener('open', () => {
       backoff = 500;

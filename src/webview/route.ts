@@ -105,7 +105,15 @@ export function routeToHash(route: UiRoute): string {
 }
 
 export function routeFromHash(hash: string): UiRoute | undefined {
-  const text = hash.replace(/^#/, '');
+  let text = hash.replace(/^#/, '');
+  // A link opened through an editor's openExternal may arrive with its fragment percent-encoded ("%3Fspan%3D...").
+  if (!text.includes('?') && /%3f/i.test(text)) {
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      return undefined;
+    }
+  }
   const at = text.indexOf('?');
   return at < 0 ? routeFromPath(text) : routeFromPath(text.slice(0, at), text.slice(at + 1));
 }

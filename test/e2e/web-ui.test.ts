@@ -60,7 +60,7 @@ describe('standalone web UI in Chromium', () => {
     const nonce = (html: string): string => /script-src 'nonce-([^']+)'/.exec(html)?.[1] ?? '';
     assert.match(page1, /default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]{16,}'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws:\/\/127\.0\.0\.1:\d+/);
     assert.notEqual(nonce(page1), nonce(page2));
-    assert.match(page1, new RegExp(`<script nonce="${nonce(page1).replace(/[+/]/g, '\\$&')}" src="/out/webview.js">`));
+    assert.match(page1, new RegExp(`<script nonce="${nonce(page1).replace(/[+/]/g, '\\$&')}" src="out/webview.js">`));
     assert.match(page1, /<body data-mode="standalone">/);
   });
 

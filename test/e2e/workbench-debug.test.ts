@@ -3,12 +3,14 @@
 // the services export to this workbench's receiver (on a free port: nothing else would reach it). The Traces view
 // shows only the session's traces; a breakpoint in the orders handler pauses inside the orders.place span; the
 // status bar and the Span at Breakpoint view name the span; the trace view shows it highlighted with its running
-// ancestor. Screenshots of each step go to test-results/workbench-debug-*.png.
+// ancestor. Screenshots of each step go to test-results/workbench-debug-*.png, and the three as one animated PNG to
+// test-results/debugging-flow.png (the README's).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { animatePng } from '../../scripts/apng';
 import type { DemoWorkbench } from './workbench';
 import { freePort, openDemoWorkbench, openFile, quickInput as sharedQuickInput, quickRows as sharedQuickRows, REPO_ROOT, runCommand as sharedRunCommand } from './workbench';
 
@@ -108,5 +110,9 @@ describe('debugging in the real workbench', () => {
     // Finished spans of the same trace are there: inventory answered before the pause.
     await ui.locator('.tl-row', { hasText: 'inventory' }).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(RESULTS, 'workbench-debug-trace.png') });
+
+    // The flow as one animation (the README's): the session's traces, the pause, the trace at the paused span.
+    const frames = ['workbench-debug-session.png', 'workbench-debug-paused.png', 'workbench-debug-trace.png'].map((f) => readFileSync(join(RESULTS, f)));
+    writeFileSync(join(RESULTS, 'debugging-flow.png'), animatePng(frames, 2500));
   });
 });

@@ -525,6 +525,20 @@ export async function readExtensionHostLogs(logsDir: string): Promise<string> {
   return parts.join('\n');
 }
 
+/** Every window's log of an extension's output channel (a LogOutputChannel writes <name>.log under its extension host folder). */
+export async function readChannelLogs(logsDir: string, name: string): Promise<string> {
+  const parts: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.name === `${name}.log`) parts.push(`=== ${path.slice(logsDir.length + 1)} ===\n${await readFile(path, 'utf8')}`);
+    }
+  };
+  if (existsSync(logsDir)) await walk(logsDir);
+  return parts.join('\n');
+}
+
 export interface ChromiumOptions {
   /** Default true; false needs a display. */
   headless?: boolean;

@@ -27,8 +27,10 @@ suite('activation', () => {
       assert.ok(registered.has(c.command), `${c.command} is not registered`);
       assert.equal(c.category, 'TraceLens');
     }
-    // A lens click carries its location (never from the palette); Find Spans needs the cursor of a text editor.
+    // Take Over only in a window attached to another's receivers; a lens click carries its location (never from the
+    // palette); Find Spans needs the cursor of a text editor.
     assert.deepEqual(pkg.contributes.menus.commandPalette, [
+      { command: 'tracelens.takeOver', when: 'tracelens.attached' },
       { command: 'tracelens.showLocationSpans', when: 'false' },
       { command: 'tracelens.findSpansForFunction', when: 'editorTextFocus' },
     ]);

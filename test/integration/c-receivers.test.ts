@@ -63,9 +63,11 @@ suite('receivers and server failures', () => {
     await statusWhere(api, 'OTLP/HTTP listening again', (s) => receiver(s, 'otlp-http').state === 'listening');
   });
 
-  test('a server that dies is reported; commands explain instead of throwing; Restart Server brings it back', async () => {
+  test('a server that dies is started again once; dying again is reported; commands explain instead of throwing; Restart Server brings it back', async () => {
     const api = await traceLens();
-    const before = await statusWhere(api, 'running');
+    const first = await statusWhere(api, 'running');
+    process.kill(first.pid, 'SIGKILL');
+    const before = await statusWhere(api, 'the server started again by itself', (s) => s.pid !== first.pid && receiver(s, 'otlp-http').state === 'listening');
     process.kill(before.pid, 'SIGKILL');
     const state = await waitFor('the failed state', () => {
       const s = api.state();

@@ -55,4 +55,10 @@ describe('deep links', () => {
     assert.deepEqual(routeFromPath('/propagation', `trace=${T.toUpperCase()}`), { page: 'propagation', traceId: T });
     assert.deepEqual(routeFromHash('#/propagation?lookback=60'), { page: 'propagation', lookbackMinutes: 60 });
   });
+
+  it('reads a hash whose query an editor percent-encoded on the way to the browser', () => {
+    const S = 'ab'.repeat(8);
+    assert.deepEqual(routeFromHash(`#/trace/${T}%3Fspan%3D${S}`), { page: 'trace', traceId: T, spanId: S });
+    assert.equal(routeFromHash('#/trace/%3F%E0%A4%A'), undefined, 'a broken escape names no route');
+  });
 });

@@ -1,6 +1,6 @@
 // Who a TraceLens process is, as its peers on the machine see it: the health route's answer (every listener serves
 // it, so whoever finds a port taken can ask who holds it), version comparison, and what a version skew means.
-import type * as http from 'node:http';
+import * as http from 'node:http';
 import type { MachineStatus, ServerIdentity } from '../../protocol/messages';
 import { HEALTH_PATH } from '../../protocol/messages';
 
@@ -26,14 +26,56 @@ export function isLoopback(address: string | undefined): boolean {
 
 /** The TraceLens at this base URL (http://host:port), or undefined when nothing (or something else) answers. */
 export async function fetchIdentity(baseUrl: string, timeoutMs = HEALTH_TIMEOUT_MS): Promise<ServerIdentity | undefined> {
-  try {
-    const res = await fetch(`${baseUrl}${HEALTH_PATH}`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as Partial<ServerIdentity>;
-    return parseIdentity(body);
-  } catch {
-    return undefined;
-  }
+  const answer = await probeHttp(`${baseUrl}${HEALTH_PATH}`, { timeoutMs });
+  return answer?.status === 200 ? parseIdentity(answer.json as Partial<ServerIdentity>) : undefined;
+}
+
+export interface ProbeAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  /** The body parsed as JSON, or undefined. */
+  readonly json: unknown;
+}
+
+const MAX_PROBE_BODY = 64 * 1024;
+
+/**
+ * One HTTP request to whatever holds a port, on its own connection, which is closed when the answer is read or the
+ * time is up (a program that accepts and never answers keeps no socket of ours open). Never throws.
+ */
+export function probeHttp(url: string, options: { readonly timeoutMs: number; readonly method?: string; readonly body?: string }): Promise<ProbeAnswer | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (answer: ProbeAnswer | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(answer);
+    };
+    const req = http.request(url, { method: options.method ?? 'GET', agent: false, headers: options.body !== undefined ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_PROBE_BODY) return done({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), json: undefined });
+        chunks.push(c);
+      });
+      res.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          json = undefined;
+        }
+        done({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), json });
+      });
+      res.on('error', () => done(undefined));
+    });
+    const timer = setTimeout(() => done(undefined), options.timeoutMs);
+    req.on('error', () => done(undefined));
+    req.end(options.body);
+  });
 }
 
 /** Checks the shape of a health answer (it comes from whatever holds a port). */

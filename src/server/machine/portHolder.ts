@@ -7,7 +7,7 @@ import * as http2 from 'node:http2';
 import { basename } from 'node:path';
 import type { HostPort } from '../../core/address';
 import type { PortHolder, ReceiverProtocol } from '../../protocol/messages';
-import { fetchIdentity } from './identity';
+import { fetchIdentity, probeHttp } from './identity';
 
 const PROBE_TIMEOUT_MS = 1000;
 /** Processes whose name alone says little: the script they run is named too. */
@@ -28,35 +28,32 @@ export function describeHolder(h: PortHolder): string {
   return h.what.startsWith('the program ') ? `${h.what} (process ${h.process.pid})` : `${h.what}: ${h.process.name} (process ${h.process.pid})`;
 }
 
+/** The probes run side by side (a holder that never answers costs one timeout); the first that recognises it wins. */
 async function probe(protocol: ReceiverProtocol, base: string): Promise<{ what: string; jaegerApi?: string } | undefined> {
   if (protocol === 'otlp-grpc') return (await grpcAnswers(base)) ? { what: 'an OTLP/gRPC receiver (an OpenTelemetry Collector or Jaeger?)' } : undefined;
-  const identity = await fetchIdentity(base, PROBE_TIMEOUT_MS);
+  const [identity, jaeger, zipkin, otlp] = await Promise.all([
+    fetchIdentity(base, PROBE_TIMEOUT_MS),
+    isJson(`${base}/api/services`, (b) => Array.isArray((b as { data?: unknown })?.data)),
+    protocol === 'zipkin' ? isJson(`${base}/api/v2/services`, Array.isArray) : false,
+    protocol === 'otlp-http' ? otlpHttpAnswers(base) : false,
+  ]);
   if (identity) return { what: `TraceLens ${identity.version} (process ${identity.pid})` };
-  if (await isJson(`${base}/api/services`, (b) => Array.isArray((b as { data?: unknown })?.data))) return { what: 'a Jaeger query API', jaegerApi: base };
-  if (protocol === 'zipkin' && (await isJson(`${base}/api/v2/services`, Array.isArray))) return { what: 'a Zipkin server' };
-  if (protocol === 'otlp-http' && (await otlpHttpAnswers(base))) return { what: 'an OTLP/HTTP receiver (an OpenTelemetry Collector or Jaeger?)' };
+  if (jaeger) return { what: 'a Jaeger query API', jaegerApi: base };
+  if (zipkin) return { what: 'a Zipkin server' };
+  if (otlp) return { what: 'an OTLP/HTTP receiver (an OpenTelemetry Collector or Jaeger?)' };
   return undefined;
 }
 
 async function isJson(url: string, test: (body: unknown) => boolean): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    return res.ok && test(await res.json());
-  } catch {
-    return false;
-  }
+  const answer = await probeHttp(url, { timeoutMs: PROBE_TIMEOUT_MS });
+  return answer !== undefined && answer.status >= 200 && answer.status < 300 && test(answer.json);
 }
 
 /** An empty OTLP/JSON export (it stores nothing anywhere) answered as OTLP answers: 2xx, a JSON object. */
 async function otlpHttpAnswers(base: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"resourceSpans":[]}', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    if (!res.ok || !/^application\/json\b/.test(res.headers.get('content-type') ?? '')) return false;
-    const body: unknown = await res.json();
-    return typeof body === 'object' && body !== null && !Array.isArray(body);
-  } catch {
-    return false;
-  }
+  const answer = await probeHttp(`${base}/v1/traces`, { timeoutMs: PROBE_TIMEOUT_MS, method: 'POST', body: '{"resourceSpans":[]}' });
+  if (!answer || answer.status < 200 || answer.status >= 300 || !/^application\/json\b/.test(answer.contentType)) return false;
+  return typeof answer.json === 'object' && answer.json !== null && !Array.isArray(answer.json);
 }
 
 /** An empty OTLP/gRPC Export over HTTP/2 answered with a gRPC status. */

@@ -104,14 +104,25 @@ export async function sendTrace(endpoint: string, service: string, opts: { remot
   return root.spanContext().traceId;
 }
 
-/** Holds a free local port busy until close(). */
+/** A port this process holds, as a program that is not TraceLens would (it accepts connections and never answers). */
 export async function occupyPort(): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = net.createServer();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
   const address = server.address();
   assert.ok(address && typeof address === 'object');
-  return { port: address.port, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    port: address.port,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        for (const s of sockets) s.destroy();
+      }),
+  };
 }
