@@ -4,6 +4,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type * as http from 'node:http';
 import { EmbeddedStore } from '../core/store/embeddedStore';
 import type { TraceStore } from '../core/store/store';
+import { isRowIndexed } from '../core/store/store';
 import type { ExportParams, ExportResult, ImportParams, ImportResult, MachineStatus, PortHolder, ReceiverProtocol, ReceiverStatus, ServerIdentity, ServerStatus } from '../protocol/messages';
 import type { ExportTrace } from '../core/transfer';
 import { exportTraces, parseTraceFile } from '../core/transfer';
@@ -76,7 +77,7 @@ export class TraceServer {
     this.queue = new IngestQueue(this.store, config.maxQueuedSpans);
     this.live = new LiveFeed(this);
     this.pauses = new DebugPauses((ids) => this.live.touch(ids));
-    this.hotspots = this.store instanceof EmbeddedStore ? new HotspotEngine(this.store, { log: this.log }) : undefined;
+    this.hotspots = isRowIndexed(this.store) ? new HotspotEngine(this.store, { log: this.log }) : undefined;
     this.slots = [
       { protocol: 'otlp-http', address: config.otlpHttp },
       { protocol: 'otlp-grpc', address: config.otlpGrpc },
@@ -90,7 +91,7 @@ export class TraceServer {
   async start(): Promise<ServerStatus> {
     await Promise.all(this.slots.map((slot) => this.startSlot(slot)));
     // Exports that arrive while the store is still opening wait in the ingest queue.
-    if (this.store instanceof EmbeddedStore) await this.store.whenReady();
+    await this.store.whenReady();
     return this.status();
   }
 
@@ -152,14 +153,13 @@ export class TraceServer {
     if (port === undefined || host === undefined) return undefined;
     const listeners: Partial<Record<ReceiverProtocol, string>> = {};
     for (const s of this.slots) if (s.address && s.running) listeners[s.protocol] = formatHostPort({ ...s.address, port: s.running.port });
-    const embedded = this.store instanceof EmbeddedStore ? this.store : undefined;
     return {
       name: 'tracelens',
       version: VERSION,
       protocol: PEER_PROTOCOL,
       pid: process.pid,
       queryUrl: `http://${loopbackHost(host)}:${port}`,
-      dataDir: embedded && !embedded.warning ? this.config.dataDir : null,
+      dataDir: this.store.warning === undefined ? this.config.dataDir : null,
       listeners,
     };
   }
@@ -185,11 +185,11 @@ export class TraceServer {
       queuedSpans: this.queue.queuedSpans,
       store: {
         location: stats.location,
-        ready: !(this.store instanceof EmbeddedStore) || this.store.isReady,
+        ready: this.store.isReady,
         diskBytes: stats.diskBytes,
         logCount: stats.logCount,
         evictedSpans: stats.evictedSpans,
-        ...(this.store instanceof EmbeddedStore && this.store.warning ? { warning: this.store.warning } : {}),
+        ...(this.store.warning ? { warning: this.store.warning } : {}),
       },
       ...(machine ? { machine } : {}),
     };

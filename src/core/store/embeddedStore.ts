@@ -18,7 +18,7 @@ import type { FrameInput, FrameLocation, FrameRef, SegmentLog } from './segmentL
 import { DEFAULT_SEGMENT_BYTES, FileSegmentLog, FrameType, MemorySegmentLog } from './segmentLog';
 import { SpanIndex } from './spanIndex';
 import type { RowQuery, RowView, TraceRowView } from './spanIndex';
-import type { BodyFormat, DependencyLink, IngestBatch, OperationInfo, StoreChange, StoreStats, TraceQuery, TraceStore } from './store';
+import type { BodyFormat, DependencyLink, IngestBatch, OperationInfo, StoreChange, StoreStats, RowIndexedStore, TraceQuery } from './store';
 import { StoreWriteError } from './store';
 
 export const DEFAULT_RETENTION_BYTES = 2 * 1024 ** 3;
@@ -191,7 +191,7 @@ function toFrame(b: IngestBatch): FrameInput {
   }
 }
 
-export class EmbeddedStore implements TraceStore {
+export class EmbeddedStore implements RowIndexedStore {
   private index = new SpanIndex();
   private frames = new FrameTable();
   private segmentLog: SegmentLog;

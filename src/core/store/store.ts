@@ -1,7 +1,9 @@
-// The store interface every trace store implements: the embedded durable store (segment log + in-memory indexes) and,
-// later, remote backends (Jaeger, Tempo). Everything is async so that a disk or a network can sit behind it.
+// The store interface every trace store implements: the embedded durable store (segment log + in-memory indexes) and
+// a ClickHouse database. Everything is async so that a disk or a network can sit behind it. What only the embedded
+// store can do (walk its span index rows, for the lens and hotspot engines) is a separate interface, RowIndexedStore.
 import type { LogRecord, Span, SpanKind, TraceId } from '../model';
 import type { TraceSummary } from '../trace';
+import type { RowView, TraceRowView } from './spanIndex';
 
 /**
  * How a batch's body is kept on disk: the bytes as received (OTLP protobuf and JSON, Zipkin JSON), so that ingest
@@ -106,6 +108,12 @@ export interface StoreChange {
 }
 
 export interface TraceStore {
+  /** Resolves once the store is open; appends made meanwhile wait. */
+  whenReady(): Promise<void>;
+  /** False while the store opens (recovers, reads its indexes, connects). */
+  readonly isReady: boolean;
+  /** Why the store is not working as configured (a locked folder, an unreachable database), and what to do; or undefined. */
+  readonly warning: string | undefined;
   /** Resolves once every batch is stored (durably, for a durable store): only then is an export acknowledged. */
   append(batches: readonly IngestBatch[]): Promise<void>;
   findTraces(query: TraceQuery): Promise<TraceSummary[]>;
@@ -125,6 +133,26 @@ export interface TraceStore {
   /** Called after each append or clear; returns the unsubscribe function. */
   onDidChange(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
+}
+
+/**
+ * A store whose span index can be walked row by row without decoding (the embedded store): the code-lens statistics
+ * and the hotspots follow it as spans arrive.
+ */
+export interface RowIndexedStore extends TraceStore {
+  /** Visits up to `max` rows from row `from` on; returns the row to continue from. Rows restart at 0 after clear. */
+  readRows(from: number, max: number, visit: (row: Readonly<RowView>) => void): number;
+  /** The span rows of one trace slot (a RowView's slot), in arrival order. */
+  readTraceRows(slot: number, visit: (row: Readonly<TraceRowView>) => void): number;
+  /** The next row number. */
+  readonly rowEnd: number;
+  /** Interned service and span names by the ids rows give. */
+  indexNames(): { readonly services: readonly string[]; readonly spans: readonly string[] };
+  traceIdOfSlot(slot: number): string;
+}
+
+export function isRowIndexed(store: TraceStore): store is RowIndexedStore {
+  return typeof (store as Partial<RowIndexedStore>).readRows === 'function';
 }
 
 /** The store could not write (disk full, folder gone): the export is not acknowledged and the exporter should retry. */

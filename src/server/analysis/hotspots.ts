@@ -5,7 +5,7 @@
 // and decoding them far slower still. So the engine follows the store's index rows with a cursor (on each change
 // event, in slices that yield to the event loop) and adds each span's count, error and duration to its operation's
 // minute bucket at once (src/core/analysis/hotspots.ts). Self time and critical-path time need the whole trace, whose
-// spans arrive over time from several processes: a trace is measured from its index rows (EmbeddedStore.readTraceRows)
+// spans arrive over time from several processes: a trace is measured from its index rows (RowIndexedStore.readTraceRows)
 // once it has been quiet for `settleMs`, and its spans' times are added to their buckets. A trace that gets spans
 // after that is measured again and its earlier contribution replaced exactly: the rows of a trace are linked in
 // arrival order, so the trace as it was when it settled is the prefix of its rows up to the last row read then; that
@@ -22,7 +22,7 @@
 import type { HotspotOperation, Locate } from '../../core/analysis/hotspots';
 import { foldLineAt, hotspotRows, HotspotSeries, MAX_LOOKBACK_MINUTES, TraceTimer } from '../../core/analysis/hotspots';
 import { BUCKET_MS } from '../../core/lensStats';
-import type { EmbeddedStore } from '../../core/store/embeddedStore';
+import type { RowIndexedStore } from '../../core/store/store';
 import type { RowView, TraceRowView } from '../../core/store/spanIndex';
 import type { HotspotsParams, HotspotsResult } from '../../protocol/analysis';
 
@@ -86,7 +86,7 @@ export class HotspotEngine {
   private rowCount = 0;
 
   constructor(
-    private readonly store: EmbeddedStore,
+    private readonly store: RowIndexedStore,
     options: HotspotEngineOptions = {},
   ) {
     this.settleMs = Math.max(0, options.settleMs ?? DEFAULT_SETTLE_MS);

@@ -5,7 +5,7 @@
 // even decode OTLP protobuf at ingest). So correlation runs per operation (service, span name, kind) on a few decoded
 // exemplar spans (the first spans of a new operation, one more every EXEMPLAR_EVERY_MS, and some failing spans for
 // their error messages), at most EXEMPLARS_PER_TICK decodes per tick; the numbers of every span (count, errors,
-// duration, end time) come from the store's index rows (EmbeddedStore.readRows), read from a cursor. An operation's
+// duration, end time) come from the store's index rows (RowIndexedStore.readRows), read from a cursor. An operation's
 // statistics exist before it maps anywhere, so when correlation finds (or changes) its location the lens has the
 // whole window at once. The cost: spans of one operation that run different code share the exemplars' location.
 // Summaries per location are precomputed when their operations change (and every minute, as the window slides), so a
@@ -18,7 +18,7 @@ import { attr } from '../../core/model';
 import { truncate } from '../../core/display';
 import type { SlowSpan, WindowSummary } from '../../core/lensStats';
 import { BUCKET_MS, OperationStats, summarize } from '../../core/lensStats';
-import type { EmbeddedStore } from '../../core/store/embeddedStore';
+import type { RowIndexedStore } from '../../core/store/store';
 import { spanHash } from '../../core/store/indexPart';
 import type { RowView } from '../../core/store/spanIndex';
 import { summarizeTrace } from '../../core/trace';
@@ -131,7 +131,7 @@ export class LensEngine {
   private readonly findings: LocationFindings;
 
   constructor(
-    private readonly store: EmbeddedStore,
+    private readonly store: RowIndexedStore,
     private readonly log: (line: string) => void,
     baggagePrefix = 'baggage.',
   ) {

@@ -1,6 +1,6 @@
 // The lens requests a trace server answers, whoever asks: its own LSP endpoint, or an attached TraceLens process
 // over POST /api/tracelens/rpc (refused to browsers). One lens engine per trace server.
-import { EmbeddedStore } from '../../core/store/embeddedStore';
+import { isRowIndexed } from '../../core/store/store';
 import type { LensState, LensSyncParams } from '../../protocol/messages';
 import type { Handlers } from '../requests';
 import type { TraceServer } from '../traceServer';
@@ -21,7 +21,7 @@ const ended = new WeakSet<TraceServer>();
 /** The server's lens engine, made on first use; undefined when its store is not the embedded one or it has ended. */
 export function lensEngine(server: TraceServer): LensEngine | undefined {
   let engine = engines.get(server);
-  if (!engine && !ended.has(server) && server.store instanceof EmbeddedStore) {
+  if (!engine && !ended.has(server) && isRowIndexed(server.store)) {
     const made = new LensEngine(server.store, (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`), server.config.baggagePrefix);
     engines.set(server, made);
     engine = made;
