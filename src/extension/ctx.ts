@@ -226,7 +226,9 @@ export class Ctx {
     const text = `TraceLens: ${r.error ?? `the ${r.label} receiver could not listen on ${r.address}; change "${addressSetting(r.protocol)}"`}`;
     this.log.warn(text);
     // A port another program holds: offer a free one (the setting changes, the server restarts on it).
-    const actions = r.holder ? [USE_FREE_PORT, OPEN_SETTINGS, SHOW_LOG] : [OPEN_SETTINGS, SHOW_LOG];
+    // (Not in a window attached to another's receivers: its settings do not place them.)
+    const owner = this.current.kind !== 'running' || this.current.status.machine?.role !== 'attached';
+    const actions = r.holder && owner ? [USE_FREE_PORT, OPEN_SETTINGS, SHOW_LOG] : [OPEN_SETTINGS, SHOW_LOG];
     void vscode.window.showWarningMessage(text, ...actions).then((pick) => {
       if (pick === USE_FREE_PORT) void this.useFreePort(r).catch((e: unknown) => this.reportCommandError('tracelens.useFreePort', e));
       if (pick === OPEN_SETTINGS) void vscode.commands.executeCommand('workbench.action.openSettings', addressSetting(r.protocol));

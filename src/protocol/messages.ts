@@ -392,10 +392,10 @@ export const LIVE_PATH = '/api/tracelens/live';
 /** Every TraceLens listener (query API, OTLP/HTTP, Zipkin) answers GET here with its ServerIdentity. */
 export const HEALTH_PATH = '/api/tracelens/health';
 
-export interface LiveMessage {
-  readonly method: 'tracelens/tracesChanged';
-  readonly params: TracesChangedEvent;
-}
+export type LiveMessage =
+  | { readonly method: 'tracelens/tracesChanged'; readonly params: TracesChangedEvent }
+  /** The owner is about to close its listeners for this process to take them (attached processes hold back). */
+  | { readonly method: 'tracelens/handingOver'; readonly params: { readonly to: number } };
 
 /** Notifications from the server to its clients: method -> params. Throttled by the server. */
 export interface ServerNotifications {

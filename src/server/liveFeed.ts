@@ -1,7 +1,7 @@
 // The live feed: the store's changes, throttled (at most one event per interval, with the ids of the traces that
 // changed meanwhile), for every client that wants them: the LSP endpoint (the extension) and the WebSocket of the
 // query API (the web UI).
-import type { TracesChangedEvent } from '../protocol/messages';
+import type { LiveMessage, TracesChangedEvent } from '../protocol/messages';
 import type { TraceServer } from './traceServer';
 
 /** Live updates are sent at most this often. */
@@ -13,6 +13,8 @@ export class LiveFeed {
   private cleared = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(event: TracesChangedEvent) => void>();
+  /** Notices to the other TraceLens processes on the feed; each resolves once written. */
+  private readonly noticeListeners = new Set<(message: LiveMessage) => Promise<void>>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly server: TraceServer) {
@@ -44,11 +46,23 @@ export class LiveFeed {
     return () => this.listeners.delete(listener);
   }
 
+  subscribeNotices(listener: (message: LiveMessage) => Promise<void>): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  /** Sends a notice to every feed (e.g. "handing over to process N"); resolves once written, or after `ms`. */
+  async notify(message: LiveMessage, ms = 1000): Promise<void> {
+    const sent = Promise.all([...this.noticeListeners].map((l) => l(message).catch(() => undefined)));
+    await Promise.race([sent, new Promise((r) => setTimeout(r, ms).unref())]);
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.unsubscribe();
     this.listeners.clear();
+    this.noticeListeners.clear();
   }
 
   private flush(): void {

@@ -4,9 +4,7 @@
 // editor: it attaches to the server running on its data dir, or joins the machine as `serve` does.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { ConfigError, HELP, parseServeArgs } from './config';
-import type { ServerIdentity } from '../protocol/messages';
 import { findRunningServer } from './machine/discovery';
-import { fetchIdentity } from './machine/identity';
 import { Member } from './machine/member';
 import { serveLsp } from './lsp';
 import { VERSION } from './traceServer';
@@ -34,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let lspMode = rest.includes('--stdio') || rest.includes('--node-ipc') || rest.some((a) => a.startsWith('--socket'));
   // In LSP mode over stdio, stdout belongs to the protocol: every log line goes to stderr.
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  let owner: ServerIdentity | undefined;
+  let ownerUrl: string | undefined;
   if (command === 'lsp') {
     // `tracelens lsp` speaks LSP on stdio unless told otherwise; it attaches to a server already running on its data
     // dir (that process holds the store), whatever its query port, else it joins the machine as `serve` does.
@@ -46,10 +44,10 @@ async function main(argv: readonly string[]): Promise<number> {
         log(`tracelens: ${running.message}`);
         return 1;
       }
-      if (running.kind === 'attach') owner = await fetchIdentity(running.discovery.queryUrl);
+      if (running.kind === 'attach') ownerUrl = running.discovery.queryUrl;
     }
   }
-  const member = await Member.join(config, { log, ...(owner ? { owner } : {}) });
+  const member = await Member.join(config, { log, ...(ownerUrl ? { ownerUrl } : {}) });
   if (lspMode) {
     const connection = createConnection(ProposedFeatures.all);
     serveLsp(connection, member, log);

@@ -40,7 +40,7 @@ import { isUiRequest, UI_REQUESTS } from '../protocol/webview';
 import { UI_STYLES, uiHtml } from '../webview/html';
 import { analysisDeps, dataHandlers, hotspots } from './requests';
 import { serverHandlers } from './handlers';
-import { answerHealth, isLoopback } from './machine/identity';
+import { answerHealth, isPeer } from './machine/identity';
 import { propagation, slowCohort, traceInsights } from './analysis/insights';
 import { parseHotspotsQuery, parsePropagationQuery, parseSlowCohortQuery } from '../core/analysis/params';
 import { originAllowed } from './config';
@@ -91,10 +91,15 @@ function serveLiveFeed(server: TraceServer, httpServer: http.Server): void {
     if (path !== LIVE_PATH) return refuse('404 Not Found');
     if (!originOk(req.headers.origin, req.headers.host, server.config.corsOrigins)) return refuse('403 Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const unsubscribe = server.live.subscribe((event) => {
+      const unsubscribeChanges = server.live.subscribe((event) => {
         const message: LiveMessage = { method: 'tracelens/tracesChanged', params: event };
         ws.send(JSON.stringify(message));
       });
+      const unsubscribeNotices = server.live.subscribeNotices((message) => new Promise((resolve) => ws.send(JSON.stringify(message), () => resolve())));
+      const unsubscribe = (): void => {
+        unsubscribeChanges();
+        unsubscribeNotices();
+      };
       ws.on('close', unsubscribe);
       ws.on('error', unsubscribe);
     });
@@ -166,16 +171,16 @@ const MAX_RPC_BODY = 1 << 20;
 /**
  * POST /api/tracelens/rpc: the typed requests of UI_REQUESTS, answered by the same table as the LSP endpoint. Only
  * JSON bodies (a cross-origin page cannot send one without a CORS preflight, which this server does not grant) and
- * only from the page's own origin or an allowed one. A TraceLens process attached to this one (a process on this
- * machine, on loopback, never a browser: no Origin header) may make every request, as its editor would over LSP.
+ * only from the page's own origin or an allowed one. A TraceLens process attached to this one (never a browser: no
+ * Origin header; it carries this user's machine secret) may make every request, as its editor would over LSP.
  */
 async function rpc(server: TraceServer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== 'POST') return sendJson(res, 405, { error: `POST {"method", "params"} to ${RPC_PATH}` });
   if (!originOk(req.headers.origin, req.headers.host, server.config.corsOrigins)) return sendJson(res, 403, { error: `origin ${req.headers.origin} may not call ${RPC_PATH}` });
   if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return sendJson(res, 415, { error: 'send Content-Type: application/json' });
-  // Peer requests make the server index folders, import files, clear the store: a query API bound to another
-  // interface does not take them from elsewhere.
-  const peer = req.headers.origin === undefined && isLoopback(req.socket.remoteAddress);
+  // Peer requests make the server index folders, import files, clear the store: only a TraceLens process of this
+  // user (it carries the machine secret) makes them.
+  const peer = req.headers.origin === undefined && isPeer(req, server.peerSecret);
   const limit = peer ? Math.max(MAX_RPC_BODY, server.config.maxBodyBytes) : MAX_RPC_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -207,7 +212,7 @@ async function route(server: TraceServer, req: http.IncomingMessage, res: http.S
   const q = url.searchParams;
   const store = server.store;
   if (path === RPC_PATH) return rpc(server, req, res);
-  if (answerHealth(req, res, () => server.identity())) return;
+  if (answerHealth(req, res, () => server.identity(), server.peerSecret)) return;
   if (req.method !== 'GET') return sendJson(res, 405, { error: 'only GET is served here' });
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page(req.headers.host));
   const asset = /^\/(out\/webview\.js|media\/[\w-]+\.(?:css|svg|png))$/.exec(path);

@@ -45,6 +45,8 @@ export interface TraceServerOptions {
   readonly queryListener?: http.Server;
   /** Times this process took the ports over from another TraceLens (for the status). */
   readonly takeovers?: number;
+  /** This user's machine secret (src/server/machine/secret.ts): peers that carry it may make every request. */
+  readonly peerSecret?: string;
 }
 
 export class TraceServer {
@@ -60,6 +62,7 @@ export class TraceServer {
   private stopSelfTracing: (() => Promise<void>) | undefined;
   private queryListener: http.Server | undefined;
   private readonly takeovers: number;
+  readonly peerSecret: string | undefined;
   /** Set by the machine membership (src/server/machine/member.ts): release ports and store for another process. */
   handOver: ((to: number) => Promise<boolean>) | undefined;
 
@@ -70,6 +73,7 @@ export class TraceServer {
   ) {
     this.queryListener = options.queryListener;
     this.takeovers = options.takeovers ?? 0;
+    this.peerSecret = options.peerSecret;
     const store = options.store;
     this.store =
       store ??
@@ -87,9 +91,12 @@ export class TraceServer {
     if (config.selfTrace) this.stopSelfTracing = enableSelfTracing(this.store);
   }
 
-  /** Starts every configured listener that is not running. A port in use fails that one listener only. */
-  async start(): Promise<ServerStatus> {
-    await Promise.all(this.slots.map((slot) => this.startSlot(slot)));
+  /**
+   * Starts every configured listener that is not running. A port in use fails that one listener only, and (unless
+   * `identify` is false) its holder is found out and named.
+   */
+  async start(identify = true): Promise<ServerStatus> {
+    await Promise.all(this.slots.map((slot) => this.startSlot(slot, identify)));
     // Exports that arrive while the store is still opening wait in the ingest queue.
     await this.store.whenReady();
     return this.status();
@@ -205,7 +212,7 @@ export class TraceServer {
     return { protocol: s.protocol, label, address, state: 'stopped' };
   }
 
-  private async startSlot(slot: Slot): Promise<void> {
+  private async startSlot(slot: Slot, identify: boolean): Promise<void> {
     if (!slot.address || slot.running) return;
     try {
       slot.running = await this.open(slot.protocol, slot.address);
@@ -213,7 +220,7 @@ export class TraceServer {
       slot.holder = undefined;
       this.log(`${ADDRESS_OPTIONS[slot.protocol].label} listening on ${formatHostPort({ ...slot.address, port: slot.running.port })}`);
     } catch (e) {
-      slot.holder = e instanceof PortInUseError ? await identifyPortHolder(slot.protocol, slot.address) : undefined;
+      slot.holder = e instanceof PortInUseError && identify ? await identifyPortHolder(slot.protocol, slot.address, this.peerSecret) : undefined;
       slot.error = slot.holder && e instanceof PortInUseError ? e.heldBy(describeHolder(slot.holder)) : e instanceof Error ? e.message : String(e);
       this.log(slot.error);
     }
@@ -232,7 +239,7 @@ export class TraceServer {
       const port = await bindGrpc(server, address);
       return { port, stop: () => stopGrpc(server) };
     }
-    const health = (): ServerIdentity | undefined => this.identity();
+    const health = { identity: (): ServerIdentity | undefined => this.identity(), secret: this.peerSecret };
     const claimed = protocol === 'query' ? this.queryListener : undefined;
     if (protocol === 'query') this.queryListener = undefined; // adopted once: a restart of the query API listens anew
     const server =

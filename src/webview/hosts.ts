@@ -94,6 +94,7 @@ export function standaloneHost(events: HostEvents): Host {
     });
     ws.addEventListener('message', (m: MessageEvent<string>) => {
       const message = JSON.parse(m.data) as LiveMessage;
+      if (message.method !== 'tracelens/tracesChanged') return; // a notice between TraceLens processes
       events.connection({ status: message.params.status });
       live.emit(message.params);
     });

@@ -20,6 +20,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Browser, Page } from 'playwright-core';
 import type { ServerIdentity } from '../../src/protocol/messages';
+import { machineSecret } from '../../src/server/machine/secret';
 import type { Workbench } from './workbench';
 import { freeListenerSettings, freePort, launchChromium, readChannelLogs, REPO_ROOT, runCommand, startWorkbench } from './workbench';
 
@@ -39,9 +40,10 @@ async function sendTrace(endpoint: string, service: string, name: string): Promi
   await provider.shutdown();
 }
 
+/** Who holds the query port, with its data folder (told to this user's processes: the machine secret). */
 async function owner(query: string): Promise<ServerIdentity | undefined> {
   try {
-    const res = await fetch(`${query}/api/tracelens/health`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${query}/api/tracelens/health`, { headers: { 'X-TraceLens-Peer': await machineSecret() }, signal: AbortSignal.timeout(2000) });
     return res.ok ? ((await res.json()) as ServerIdentity) : undefined;
   } catch {
     return undefined;
@@ -94,6 +96,7 @@ describe('two workbench windows on one machine', () => {
       }
       const first = await owner(query);
       assert.ok(first, 'a TraceLens answers on the query port');
+      assert.ok(first.dataDir, 'with its store folder');
 
       await sendTrace(otlp, 'windows-shop', 'GET /cart');
       for (const page of pages) {

@@ -3,6 +3,7 @@
 import * as net from 'node:net';
 import type { ServerConfig } from '../../src/server/config';
 import { DEFAULT_CONFIG } from '../../src/server/config';
+import type { TraceServerOptions } from '../../src/server/traceServer';
 import { TraceServer } from '../../src/server/traceServer';
 import type { WireTrace, WireTraceSummary } from '../../src/protocol/wire';
 import type { ServerStatus } from '../../src/protocol/messages';
@@ -24,10 +25,11 @@ export interface RunningServer {
 
 const LOCAL = { host: '127.0.0.1', port: 0 };
 
-export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
+/** `options`: the TraceServer's (e.g. a peer secret). */
+export async function startServer(overrides: Partial<ServerConfig> = {}, options: TraceServerOptions = {}): Promise<RunningServer> {
   const logs: string[] = [];
   const config: ServerConfig = { ...DEFAULT_CONFIG, otlpHttp: LOCAL, otlpGrpc: LOCAL, zipkin: LOCAL, query: LOCAL, dataDir: null, ...overrides };
-  const server = new TraceServer(config, (l) => logs.push(l));
+  const server = new TraceServer(config, (l) => logs.push(l), options);
   await server.start();
   const url = (p: 'otlp-http' | 'otlp-grpc' | 'zipkin' | 'query'): string => {
     const port = server.port(p);

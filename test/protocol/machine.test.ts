@@ -16,6 +16,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { SpanKind } from '@opentelemetry/api';
 import type { ServerIdentity, ServerRequests, ServerStatus, TracesChangedEvent } from '../../src/protocol/messages';
+import { machineSecret } from '../../src/server/machine/secret';
 import { freePorts } from '../helpers/server';
 import { SdkShop } from '../helpers/sdkShop';
 import { waitFor } from '../helpers/wait';
@@ -57,8 +58,8 @@ async function folder(): Promise<string> {
 }
 
 /** A server process; with `lsp`, an LSP client on its stdio (as the extension's language client). */
-async function start(args: string[], options: { lsp?: boolean; server?: string } = {}): Promise<Proc> {
-  const child = spawn(process.execPath, [options.server ?? SERVER, 'serve', ...(options.lsp ? ['--stdio'] : []), ...args], { cwd: ROOT });
+async function start(args: string[], options: { lsp?: boolean; server?: string; env?: Record<string, string> } = {}): Promise<Proc> {
+  const child = spawn(process.execPath, [options.server ?? SERVER, 'serve', ...(options.lsp ? ['--stdio'] : []), ...args], { cwd: ROOT, env: { ...process.env, ...options.env } });
   running.push(child);
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
@@ -87,9 +88,10 @@ async function start(args: string[], options: { lsp?: boolean; server?: string }
   };
 }
 
+/** Who holds the query port; with this user's machine secret (the servers' too), its data folder as well. */
 async function health(query: string): Promise<ServerIdentity | undefined> {
   try {
-    const res = await fetch(`${query}/api/tracelens/health`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${query}/api/tracelens/health`, { headers: { 'X-TraceLens-Peer': await machineSecret() }, signal: AbortSignal.timeout(2000) });
     return res.ok ? ((await res.json()) as ServerIdentity) : undefined;
   } catch {
     return undefined;
@@ -217,6 +219,24 @@ describe('one receiver per machine', () => {
     for (const p of [old, fresh]) {
       for (const id of [before, after]) await waitFor(async () => (await p.request('tracelens/getTrace', { traceId: id }))?.spans.length === 2, 10_000, () => `${id} through ${p.child.pid}`);
     }
+  });
+
+  it("another user's TraceLens (it cannot prove this user's machine secret) is not attached to, nor sent requests", async () => {
+    const ports = await machinePorts();
+    const theirs = await start([...ports.args, '--in-memory'], { env: { TRACELENS_RUNTIME_DIR: await folder() } });
+    const mine = await start([...ports.args, '--in-memory'], { lsp: true });
+    const s = await mine.request('tracelens/status', {});
+    assert.equal(s.machine, undefined, 'no query API of its own, so no part in a machine');
+    assert.ok(mine.stderr.some((l) => l.includes(`held by TraceLens 0.1.0 (process ${theirs.child.pid}), not one of this user's; this process runs on its own`)), mine.stderr.join('\n'));
+    const http = s.receivers.find((r) => r.protocol === 'otlp-http')!;
+    assert.equal(http.state, 'failed');
+    assert.match(http.error ?? '', new RegExp(`held by TraceLens 0\\.1\\.0 \\(process ${theirs.child.pid}\\), not one of this user's`));
+    // Its health tells that process's folder to nobody without its secret; its rpc route takes no peer request.
+    const answer = (await (await fetch(`${ports.query}/api/tracelens/health`, { headers: { 'X-TraceLens-Peer': await machineSecret() } })).json()) as ServerIdentity;
+    assert.equal(answer.pid, theirs.child.pid);
+    assert.equal('dataDir' in answer, false);
+    const refused = await fetch(`${ports.query}/api/tracelens/rpc`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-TraceLens-Peer': await machineSecret() }, body: '{"method":"tracelens/clear","params":{}}' });
+    assert.equal(refused.status, 404);
   });
 
   it('a program that is not TraceLens on a receiver port is named with its process, and the rest still serve', async () => {

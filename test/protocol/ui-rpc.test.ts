@@ -8,12 +8,15 @@ import { encodeRequest, otlpSpan } from '../helpers/otlp';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
 
+/** The machine secret of this test's server (TraceLens processes of one user share one; see secret.ts). */
+const SECRET = 'c0ffee'.repeat(10) + 'abcd';
+
 describe('UI request route', () => {
   let srv: RunningServer;
   const call = (body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${srv.query}/api/tracelens/rpc`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   before(async () => {
-    srv = await startServer();
+    srv = await startServer({}, { peerSecret: SECRET });
   });
   after(() => srv.close());
 
@@ -40,10 +43,13 @@ describe('UI request route', () => {
     assert.equal((await call({ method: 'tracelens/status' }, { Origin: 'https://evil.example' })).status, 403);
     assert.equal((await call('{"method":')).status, 400);
     assert.equal((await fetch(`${srv.query}/api/tracelens/rpc`)).status, 405);
-    // Every other request is for a TraceLens process attached to this one (this machine, no Origin), never for a page.
-    assert.equal((await call({ method: 'tracelens/lensState', params: {} }, { Origin: srv.query })).status, 404);
-    assert.equal((await call({ method: 'tracelens/lensState', params: {} })).status, 200);
-    const unknown = await call({ method: 'tracelens/nothing', params: {} });
+    // Every other request is for a TraceLens process attached to this one (it carries this user's machine secret; no
+    // Origin), never for a page, nor for a local program without the secret.
+    assert.equal((await call({ method: 'tracelens/lensState', params: {} }, { Origin: srv.query, 'X-TraceLens-Peer': SECRET })).status, 404);
+    assert.equal((await call({ method: 'tracelens/lensState', params: {} })).status, 404);
+    assert.equal((await call({ method: 'tracelens/lensState', params: {} }, { 'X-TraceLens-Peer': SECRET.replace(/^c/, 'd') })).status, 404);
+    assert.equal((await call({ method: 'tracelens/lensState', params: {} }, { 'X-TraceLens-Peer': SECRET })).status, 200);
+    const unknown = await call({ method: 'tracelens/nothing', params: {} }, { 'X-TraceLens-Peer': SECRET });
     assert.equal(unknown.status, 404);
     assert.match(((await unknown.json()) as { error: string }).error, /"tracelens\/nothing" is not served here/);
     const ok = await call({ method: 'tracelens/status' }, { Origin: srv.query });

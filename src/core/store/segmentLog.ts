@@ -4,7 +4,7 @@
 // On open, the newest segment is scanned and a torn or corrupt tail (bad magic, length or CRC) is cut off.
 // Retention drops whole segments, oldest first. MemorySegmentLog is the same log without disk (--in-memory, and the
 // fallback when the folder cannot be used).
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from './crc32';
 
@@ -165,14 +165,23 @@ const segmentFile = (n: number): string => `segment-${String(n).padStart(8, '0')
 const sidecarFile = (n: number): string => `segment-${String(n).padStart(8, '0')}.idx`;
 const LOCK_FILE = 'tracelens.lock';
 
-/** Is a process with this id running (EPERM: it is, under another user)? */
+/** Is a process with this id running (EPERM: it is, under another user)? A zombie (dead, not yet reaped) is not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  if (process.platform === 'linux') {
+    try {
+      // /proc/PID/stat: "PID (name) STATE ..."; the name may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return true;
+    }
+  }
+  return true;
 }
 
 interface Segment {

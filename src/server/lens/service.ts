@@ -55,7 +55,9 @@ export function syncLens(engine: LensEngine, p: LensSyncParams): void {
     const path = uriToPath(f.uri);
     if (path) engine.workspace.fileChanged(path, f.deleted);
   }
-  if (p.settings || p.roots) engine.configure(p.settings ?? engine.settings);
+  // The engine may serve several editors (attached processes): each one's front end checks its own "enabled", so a
+  // window that switched lenses off does not switch them off for the others.
+  if (p.settings || p.roots) engine.configure({ ...(p.settings ?? engine.settings), enabled: true });
 }
 
 /** The query API's base URL when it listens (a wildcard bind as 127.0.0.1): hover links, the discovery file. */

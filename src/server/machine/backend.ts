@@ -10,6 +10,7 @@ import { disposeLensEngine, lensEngine } from '../lens/service';
 import type { TraceServer } from '../traceServer';
 import { VERSION } from '../traceServer';
 import { versionSkew } from './identity';
+import { PEER_HEADER } from './secret';
 
 export type Request = <M extends keyof ServerRequests>(method: M, params: ServerRequests[M]['params']) => Promise<ServerRequests[M]['result']>;
 
@@ -33,6 +34,7 @@ export class PeerUnreachableError extends Error {
 /** The trace server of this process. */
 export function localBackend(server: TraceServer): Backend {
   const handlers = serverHandlers(server);
+  let closing: Promise<void> | undefined;
   return {
     role: 'owner',
     get owner() {
@@ -45,9 +47,12 @@ export function localBackend(server: TraceServer): Backend {
     },
     onTracesChanged: (listener) => server.live.subscribe(listener),
     onLensChange: (listener) => lensEngine(server)?.onDidChange(() => listener()) ?? (() => undefined),
-    async close() {
-      disposeLensEngine(server);
-      await server.close();
+    close() {
+      closing ??= (async () => {
+        disposeLensEngine(server);
+        await server.close();
+      })();
+      return closing;
     },
   };
 }
@@ -56,21 +61,30 @@ const RPC_TIMEOUT_MS = 30_000;
 /** How often an attached process asks whether lenses changed. */
 const LENS_POLL_MS = 100;
 
-/** Calls a request of the owner over its query API; a network failure is a PeerUnreachableError. */
-export function rpcClient(queryUrl: string): Request {
+/** Connection failures that mean the owner is gone (or going): nothing was answered. */
+const GONE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/**
+ * Calls a request of the owner over its query API, with this user's machine secret. A connection the owner refused
+ * or closed is a PeerUnreachableError (the request may go to the next owner); a timeout is not (it may have run).
+ */
+export function rpcClient(queryUrl: string, secret: string): Request {
   return async (method, params) => {
     let res: Response;
     let body: { result?: unknown; error?: string };
     try {
       res = await fetch(`${queryUrl}/api/tracelens/rpc`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', [PEER_HEADER]: secret },
         body: JSON.stringify({ method, params }),
         signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
       });
       body = (await res.json()) as typeof body;
     } catch (e) {
-      throw new PeerUnreachableError(`the trace server at ${queryUrl} does not answer (${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)})`);
+      const cause = e instanceof Error && e.cause instanceof Error ? (e.cause as NodeJS.ErrnoException) : undefined;
+      if (cause?.code && GONE.has(cause.code)) throw new PeerUnreachableError(`the trace server at ${queryUrl} is gone (${cause.message})`, { cause: e });
+      if (e instanceof Error && e.name === 'TimeoutError') throw new Error(`${method}: the trace server at ${queryUrl} did not answer within ${RPC_TIMEOUT_MS / 1000} s`, { cause: e });
+      throw new Error(`${method}: the trace server at ${queryUrl} failed: ${cause?.message ?? (e instanceof Error ? e.message : String(e))}`, { cause: e });
     }
     if (!res.ok || body.error !== undefined) throw new Error(`${method}: ${body.error ?? res.status}`);
     return body.result as ServerRequests[typeof method]['result'];
@@ -79,15 +93,16 @@ export function rpcClient(queryUrl: string): Request {
 
 export interface RemoteOptions {
   readonly log: (line: string) => void;
+  readonly secret: string;
   /** Times this process took over before (for its status). */
   readonly takeovers: number;
-  /** Called once when the owner's live feed closes: it exited, or hands over. */
-  readonly onLost: () => void;
+  /** Called once when the owner's live feed closes: it exited, or hands over (to that process). */
+  readonly onLost: (handingOverTo: number | undefined) => void;
 }
 
 /** The owner's trace server, from a process attached to it. Resolves once its live feed is open. */
 export async function remoteBackend(owner: ServerIdentity, options: RemoteOptions): Promise<Backend> {
-  const call = rpcClient(owner.queryUrl);
+  const call = rpcClient(owner.queryUrl, options.secret);
   const machine: MachineStatus = {
     role: 'attached',
     owner,
@@ -106,6 +121,7 @@ export async function remoteBackend(owner: ServerIdentity, options: RemoteOption
   const traceListeners = new Set<(event: TracesChangedEvent) => void>();
   const lensListeners = new Set<() => void>();
   let closed = false;
+  let handingOverTo: number | undefined;
   const ws = new WebSocket(`${owner.queryUrl.replace(/^http/, 'ws')}${LIVE_PATH}`, { maxPayload: 16 * 1024 * 1024 });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -119,6 +135,7 @@ export async function remoteBackend(owner: ServerIdentity, options: RemoteOption
     } catch {
       return;
     }
+    if (message.method === 'tracelens/handingOver') handingOverTo = message.params.to;
     if (message.method !== 'tracelens/tracesChanged') return;
     const event = { ...message.params, status: mine(message.params.status) };
     for (const l of traceListeners) l(event);
@@ -127,7 +144,7 @@ export async function remoteBackend(owner: ServerIdentity, options: RemoteOption
     if (closed) return;
     closed = true;
     clearInterval(timer);
-    options.onLost();
+    options.onLost(handingOverTo);
   });
 
   // Lenses: the owner's engine generation, polled while someone listens.

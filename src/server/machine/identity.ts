@@ -1,33 +1,63 @@
 // Who a TraceLens process is, as its peers on the machine see it: the health route's answer (every listener serves
 // it, so whoever finds a port taken can ask who holds it), version comparison, and what a version skew means.
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { MachineStatus, ServerIdentity } from '../../protocol/messages';
 import { HEALTH_PATH } from '../../protocol/messages';
+import { PEER_HEADER, proofOf, sameText } from './secret';
 
 /** The version of the requests between TraceLens processes (rpc methods and their shapes); bump on a change. */
 export const PEER_PROTOCOL = 1;
 const HEALTH_TIMEOUT_MS = 1500;
 
-/** Answers GET /api/tracelens/health; true when it did. The data folder is told to this machine only. */
-export function answerHealth(req: http.IncomingMessage, res: http.ServerResponse, identity: () => ServerIdentity | undefined): boolean {
-  if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== HEALTH_PATH) return false;
+/**
+ * Answers GET /api/tracelens/health; true when it did. With ?challenge=HEX the answer carries `proof`, an HMAC of it
+ * under this user's machine secret (secret.ts); the data folder is told only to a request that carries the secret.
+ */
+export function answerHealth(req: http.IncomingMessage, res: http.ServerResponse, identity: () => ServerIdentity | undefined, secret: string | undefined): boolean {
+  if (req.method !== 'GET') return false;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname !== HEALTH_PATH) return false;
   const me = identity();
   if (!me) return false;
   const { dataDir, ...rest } = me;
-  const body = JSON.stringify(isLoopback(req.socket.remoteAddress) ? { ...rest, dataDir } : rest);
+  const challenge = url.searchParams.get('challenge') ?? '';
+  const body: Record<string, unknown> = { ...rest };
+  if (secret !== undefined && /^[0-9a-f]{16,128}$/.test(challenge)) body['proof'] = proofOf(secret, challenge);
+  if (isPeer(req, secret)) body['dataDir'] = dataDir;
   res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(body);
+  res.end(JSON.stringify(body));
   return true;
 }
 
-export function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && (address === '::1' || /^(?:::ffff:)?127\./.test(address));
+/** Does the request come from a TraceLens process of this user (it carries the machine secret)? */
+export function isPeer(req: http.IncomingMessage, secret: string | undefined): boolean {
+  const given = req.headers[PEER_HEADER];
+  return secret !== undefined && typeof given === 'string' && sameText(given, secret);
 }
 
-/** The TraceLens at this base URL (http://host:port), or undefined when nothing (or something else) answers. */
-export async function fetchIdentity(baseUrl: string, timeoutMs = HEALTH_TIMEOUT_MS): Promise<ServerIdentity | undefined> {
-  const answer = await probeHttp(`${baseUrl}${HEALTH_PATH}`, { timeoutMs });
-  return answer?.status === 200 ? parseIdentity(answer.json as Partial<ServerIdentity>) : undefined;
+export interface FoundTraceLens {
+  readonly identity: ServerIdentity;
+  /** It proved it knows this user's machine secret: a process of this user, to attach to and send requests. */
+  readonly trusted: boolean;
+}
+
+/**
+ * The TraceLens at this base URL (http://host:port), or undefined when nothing (or something else) answers. With the
+ * secret, a challenge tells whether it is one of this user's; only then is the secret sent (for the data folder).
+ */
+export async function findTraceLens(baseUrl: string, options: { readonly secret?: string; readonly timeoutMs?: number } = {}): Promise<FoundTraceLens | undefined> {
+  const timeoutMs = options.timeoutMs ?? HEALTH_TIMEOUT_MS;
+  const challenge = randomBytes(16).toString('hex');
+  const answer = await probeHttp(`${baseUrl}${HEALTH_PATH}?challenge=${challenge}`, { timeoutMs });
+  const identity = answer?.status === 200 ? parseIdentity(answer.json as Partial<ServerIdentity>) : undefined;
+  if (!identity) return undefined;
+  const proof = (answer?.json as { proof?: unknown }).proof;
+  const trusted = options.secret !== undefined && typeof proof === 'string' && sameText(proof, proofOf(options.secret, challenge));
+  if (!trusted) return { identity, trusted: false };
+  const full = await probeHttp(`${baseUrl}${HEALTH_PATH}`, { timeoutMs, headers: { [PEER_HEADER]: options.secret! } });
+  const withFolder = full?.status === 200 ? parseIdentity(full.json as Partial<ServerIdentity>) : undefined;
+  return { identity: withFolder?.pid === identity.pid ? withFolder : identity, trusted: true };
 }
 
 export interface ProbeAnswer {
@@ -43,7 +73,7 @@ const MAX_PROBE_BODY = 64 * 1024;
  * One HTTP request to whatever holds a port, on its own connection, which is closed when the answer is read or the
  * time is up (a program that accepts and never answers keeps no socket of ours open). Never throws.
  */
-export function probeHttp(url: string, options: { readonly timeoutMs: number; readonly method?: string; readonly body?: string }): Promise<ProbeAnswer | undefined> {
+export function probeHttp(url: string, options: { readonly timeoutMs: number; readonly method?: string; readonly body?: string; readonly headers?: Record<string, string> }): Promise<ProbeAnswer | undefined> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (answer: ProbeAnswer | undefined): void => {
@@ -53,7 +83,8 @@ export function probeHttp(url: string, options: { readonly timeoutMs: number; re
       req.destroy();
       resolve(answer);
     };
-    const req = http.request(url, { method: options.method ?? 'GET', agent: false, headers: options.body !== undefined ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+    const headers = { ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...options.headers };
+    const req = http.request(url, { method: options.method ?? 'GET', agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {

@@ -7,17 +7,17 @@ import * as http2 from 'node:http2';
 import { basename } from 'node:path';
 import type { HostPort } from '../../core/address';
 import type { PortHolder, ReceiverProtocol } from '../../protocol/messages';
-import { fetchIdentity, probeHttp } from './identity';
+import { findTraceLens, probeHttp } from './identity';
 
 const PROBE_TIMEOUT_MS = 1000;
 /** Processes whose name alone says little: the script they run is named too. */
 const RUNTIMES = /^(?:node|nodejs|bun|deno|java|python[\d.]*|ruby|dotnet|php)$/;
 
 /** Identifies the holder of a taken port; never throws (an unknown holder is "another program"). */
-export async function identifyPortHolder(protocol: ReceiverProtocol, address: HostPort): Promise<PortHolder> {
+export async function identifyPortHolder(protocol: ReceiverProtocol, address: HostPort, secret?: string): Promise<PortHolder> {
   const host = address.host === '0.0.0.0' || address.host === '::' || address.host === '' ? '127.0.0.1' : address.host;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  const [proc, probed] = await Promise.all([listeningProcess(address.port).catch(() => undefined), probe(protocol, base).catch(() => undefined)]);
+  const [proc, probed] = await Promise.all([listeningProcess(address.port).catch(() => undefined), probe(protocol, base, secret).catch(() => undefined)]);
   const what = probed?.what ?? (proc ? `the program ${proc.name}` : 'another program');
   return { what, ...(proc ? { process: proc } : {}), ...(probed?.jaegerApi ? { jaegerApi: probed.jaegerApi } : {}) };
 }
@@ -29,15 +29,18 @@ export function describeHolder(h: PortHolder): string {
 }
 
 /** The probes run side by side (a holder that never answers costs one timeout); the first that recognises it wins. */
-async function probe(protocol: ReceiverProtocol, base: string): Promise<{ what: string; jaegerApi?: string } | undefined> {
+async function probe(protocol: ReceiverProtocol, base: string, secret: string | undefined): Promise<{ what: string; jaegerApi?: string } | undefined> {
   if (protocol === 'otlp-grpc') return (await grpcAnswers(base)) ? { what: 'an OTLP/gRPC receiver (an OpenTelemetry Collector or Jaeger?)' } : undefined;
   const [identity, jaeger, zipkin, otlp] = await Promise.all([
-    fetchIdentity(base, PROBE_TIMEOUT_MS),
+    findTraceLens(base, { timeoutMs: PROBE_TIMEOUT_MS, ...(secret !== undefined ? { secret } : {}) }),
     isJson(`${base}/api/services`, (b) => Array.isArray((b as { data?: unknown })?.data)),
     protocol === 'zipkin' ? isJson(`${base}/api/v2/services`, Array.isArray) : false,
     protocol === 'otlp-http' ? otlpHttpAnswers(base) : false,
   ]);
-  if (identity) return { what: `TraceLens ${identity.version} (process ${identity.pid})` };
+  if (identity) {
+    const who = `TraceLens ${identity.identity.version} (process ${identity.identity.pid})`;
+    return { what: identity.trusted ? who : `${who}, not one of this user's (it cannot prove this user's machine secret)` };
+  }
   if (jaeger) return { what: 'a Jaeger query API', jaegerApi: base };
   if (zipkin) return { what: 'a Zipkin server' };
   if (otlp) return { what: 'an OTLP/HTTP receiver (an OpenTelemetry Collector or Jaeger?)' };
@@ -90,21 +93,35 @@ export function listeningInodes(table: string, port: number): string[] {
   return inodes;
 }
 
-/** The process listening on a TCP port, on Linux when its /proc entries are readable (same user, or root). */
+/** The scan of /proc gives up after this long (a machine with very many processes or open files). */
+const PROC_SCAN_MS = 500;
+const PROC_SCAN_PARALLEL = 16;
+
+/**
+ * The process listening on a TCP port, on Linux when its /proc entries are readable (this user's processes, or all
+ * for root): the socket's inode from /proc/net/tcp*, then the process with that inode among its open files.
+ */
 async function listeningProcess(port: number): Promise<{ name: string; pid: number } | undefined> {
   if (process.platform !== 'linux') return undefined;
   const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => fs.readFile(f, 'utf8').catch(() => '')));
   const wanted = new Set(tables.flatMap((t) => listeningInodes(t, port)).map((i) => `socket:[${i}]`));
   if (wanted.size === 0) return undefined;
-  for (const entry of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fds = await fs.readdir(`/proc/${entry}/fd`).catch(() => [] as string[]);
-    for (const fd of fds) {
-      const target = await fs.readlink(`/proc/${entry}/fd/${fd}`).catch(() => '');
-      if (wanted.has(target)) return { pid: Number(entry), name: await processName(Number(entry)) };
+  const pids = (await fs.readdir('/proc')).filter((e) => /^\d+$/.test(e));
+  const deadline = Date.now() + PROC_SCAN_MS;
+  let found: number | undefined;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (found === undefined && next < pids.length && Date.now() < deadline) {
+      const pid = pids[next++]!;
+      const fds = await fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]); // EACCES: another user's
+      for (const fd of fds) {
+        if (found !== undefined) return;
+        if (wanted.has(await fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''))) found = Number(pid);
+      }
     }
-  }
-  return undefined;
+  };
+  await Promise.all(Array.from({ length: PROC_SCAN_PARALLEL }, worker));
+  return found === undefined ? undefined : { pid: found, name: await processName(found) };
 }
 
 async function processName(pid: number): Promise<string> {

@@ -39,7 +39,7 @@ function sendStatus(res: http.ServerResponse, json: boolean, status: number, mes
 }
 
 /** `health`: this process's identity for GET /api/tracelens/health (who holds the port, for a TraceLens that finds it taken). */
-export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void, health?: () => ServerIdentity | undefined): http.Server {
+export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void, health?: { readonly identity: () => ServerIdentity | undefined; readonly secret: string | undefined }): http.Server {
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
       log(`OTLP/HTTP: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -48,7 +48,7 @@ export function createOtlpHttpServer(config: ServerConfig, queue: IngestQueue, l
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (health && answerHealth(req, res, health)) return;
+    if (health && answerHealth(req, res, health.identity, health.secret)) return;
     if (handleCors(req, res, config.corsOrigins, 'POST, OPTIONS')) return;
     const type = mediaType(req);
     const json = type === JSON_TYPE;

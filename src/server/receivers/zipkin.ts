@@ -14,7 +14,7 @@ import { answerHealth } from '../machine/identity';
 const TEXT = 'text/plain; charset=utf-8';
 
 /** `health`: this process's identity for GET /api/tracelens/health (who holds the port, for a TraceLens that finds it taken). */
-export function createZipkinServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void, health?: () => ServerIdentity | undefined): http.Server {
+export function createZipkinServer(config: ServerConfig, queue: IngestQueue, log: (line: string) => void, health?: { readonly identity: () => ServerIdentity | undefined; readonly secret: string | undefined }): http.Server {
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
       log(`Zipkin: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -23,7 +23,7 @@ export function createZipkinServer(config: ServerConfig, queue: IngestQueue, log
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (health && answerHealth(req, res, health)) return;
+    if (health && answerHealth(req, res, health.identity, health.secret)) return;
     if (handleCors(req, res, config.corsOrigins, 'POST, OPTIONS')) return;
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/api/v2/spans') return reply(res, 404, TEXT, `no Zipkin endpoint at ${path}; spans go to POST /api/v2/spans\n`);
