@@ -15,8 +15,9 @@ const integrationTests = readdirSync('test/integration')
 const builds = [
   // The extension: runs in the VS Code extension host; `vscode` is provided by the host.
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'out', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
-  // The trace server: a plain Node process (`tracelens serve`, and the extension's language server).
-  { ...common, entryPoints: { server: 'src/server/main.ts' }, outdir: 'out', platform: 'node', format: 'cjs', target: 'node20' },
+  // The trace server: a plain Node process (`tracelens serve`, and the extension's language server). chdb (ClickHouse
+  // in-process, a native addon) is a development dependency for `--store chdb:DIR`, loaded from node_modules.
+  { ...common, entryPoints: { server: 'src/server/main.ts' }, outdir: 'out', platform: 'node', format: 'cjs', target: 'node20', external: ['chdb', 'chdb/*'] },
   // The webview UI: one browser bundle for VS Code panels and the standalone page.
   { ...common, entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'out', platform: 'browser', format: 'iife', target: 'es2022' },
   // The mocha suite that runs inside the real extension host.

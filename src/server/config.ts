@@ -16,8 +16,10 @@ export interface ServerConfig {
   readonly otlpGrpc: HostPort | null;
   readonly zipkin: HostPort | null;
   readonly query: HostPort | null;
-  /** The store's folder; null keeps traces in memory only. */
+  /** The embedded store's folder; null keeps traces in memory only. */
   readonly dataDir: string | null;
+  /** Where traces are stored: the embedded store (the default, in dataDir) or ClickHouse. */
+  readonly store: StoreConfig;
   /** Retention: the oldest data goes first once the store is larger or older than this. */
   readonly retentionBytes: number;
   readonly retentionMs: number;
@@ -33,12 +35,50 @@ export interface ServerConfig {
   readonly baggagePrefix: string;
 }
 
+export type StoreConfig =
+  | { readonly kind: 'embedded' }
+  /** A ClickHouse server over HTTP(S); the password comes from TRACELENS_CLICKHOUSE_PASSWORD or passwordFile. */
+  | { readonly kind: 'clickhouse'; readonly url: string; readonly user: string; readonly database: string; readonly passwordFile?: string }
+  /** ClickHouse in this process (chDB, a development dependency): for tests and trying the ClickHouse store. */
+  | { readonly kind: 'chdb'; readonly path: string; readonly database: string };
+
+/** Where a store is, for people (never with a password). */
+export function storeLocation(s: StoreConfig): string {
+  if (s.kind === 'clickhouse') return `clickhouse+${s.url.replace('://', `://${encodeURIComponent(s.user)}@`)}/${s.database}`;
+  if (s.kind === 'chdb') return `chdb:${s.path}`;
+  return 'embedded';
+}
+
+/** --store: "embedded", "clickhouse+http(s)://USER@HOST:PORT/DATABASE" or "chdb:FOLDER". */
+export function parseStore(text: string, flag: string): StoreConfig {
+  const t = text.trim();
+  if (t === 'embedded') return { kind: 'embedded' };
+  if (t.startsWith('chdb:')) {
+    const path = t.slice('chdb:'.length);
+    if (path === '') throw new ConfigError(`${flag}: chdb: needs a folder, e.g. chdb:/tmp/traces`);
+    return { kind: 'chdb', path, database: 'otel' };
+  }
+  const m = /^clickhouse\+(https?):\/\/(.+)$/.exec(t);
+  if (!m) throw new ConfigError(`${flag}: "${text}" is not a store; use embedded, clickhouse+http://USER@HOST:8123/DATABASE or chdb:FOLDER`);
+  let url: URL;
+  try {
+    url = new URL(`${m[1]}://${m[2]}`);
+  } catch {
+    throw new ConfigError(`${flag}: "${text}" is not a URL such as clickhouse+http://default@127.0.0.1:8123/otel`);
+  }
+  if (url.password !== '') throw new ConfigError(`${flag}: put the ClickHouse password in TRACELENS_CLICKHOUSE_PASSWORD or in a file named with --clickhouse-password-file, never on the command line`);
+  const database = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, '')) || 'otel';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new ConfigError(`${flag}: the database "${database}" is not a plain ClickHouse name (letters, digits and _)`);
+  return { kind: 'clickhouse', url: `${url.protocol}//${url.host}`, user: decodeURIComponent(url.username) || 'default', database };
+}
+
 export const DEFAULT_CONFIG: ServerConfig = {
   otlpHttp: { host: '127.0.0.1', port: 4318 },
   otlpGrpc: { host: '127.0.0.1', port: 4317 },
   zipkin: { host: '127.0.0.1', port: 9411 },
   query: { host: '127.0.0.1', port: 16686 },
   dataDir: defaultDataDir(),
+  store: { kind: 'embedded' },
   retentionBytes: DEFAULT_RETENTION_BYTES,
   retentionMs: DEFAULT_RETENTION_MS,
   maxBodyBytes: 16 * 1024 * 1024,
@@ -71,6 +111,12 @@ Options (every address is HOST:PORT, or "off"):
   --query ADDR            query API (Jaeger-compatible) and web UI  (default 127.0.0.1:16686)
   --data-dir DIR          where the trace store keeps its data (default ${defaultDataDir()})
   --in-memory             keep traces in memory only (at most 512 MiB of them): nothing survives a restart
+  --store STORE           where traces are stored: embedded (default, in --data-dir),
+                          clickhouse+http://USER@HOST:8123/DATABASE (the OpenTelemetry exporter's tables, created
+                          when absent; password from TRACELENS_CLICKHOUSE_PASSWORD or --clickhouse-password-file),
+                          or chdb:FOLDER (ClickHouse in this process; needs the chdb package)
+  --clickhouse-password-file FILE
+                          the ClickHouse user's password, read from this file
   --retention-size SIZE   drop the oldest data once the store is larger than this (default 2GiB; e.g. 500MiB)
   --retention-age AGE     drop data older than this (default 7d; e.g. 12h, 30m)
   --max-body-bytes N      largest request body, also after decompression (default 16777216)
@@ -95,6 +141,7 @@ function positiveInt(text: string | undefined, what: string): number {
 /** Parses the options after `serve`. Unknown options are errors; LSP transport flags are left to the LSP layer. */
 export function parseServeArgs(args: readonly string[]): ServerConfig {
   const c: { -readonly [K in keyof ServerConfig]: ServerConfig[K] } = { ...DEFAULT_CONFIG };
+  let passwordFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = arg.indexOf('=');
@@ -125,6 +172,12 @@ export function parseServeArgs(args: readonly string[]): ServerConfig {
         break;
       case '--in-memory':
         c.dataDir = null;
+        break;
+      case '--store':
+        c.store = parseStore(value(), flag);
+        break;
+      case '--clickhouse-password-file':
+        passwordFile = value();
         break;
       case '--retention-size':
         c.retentionBytes = parseSize(value(), flag);
@@ -158,6 +211,10 @@ export function parseServeArgs(args: readonly string[]): ServerConfig {
         if (flag.startsWith('--socket') || flag.startsWith('--clientProcessId')) break;
         throw new ConfigError(`unknown option "${arg}" (see tracelens --help)`);
     }
+  }
+  if (passwordFile !== undefined) {
+    if (c.store.kind !== 'clickhouse') throw new ConfigError('--clickhouse-password-file goes with --store clickhouse+http://...');
+    c.store = { ...c.store, passwordFile };
   }
   return c;
 }

@@ -2,7 +2,6 @@
 // Used by `tracelens serve` (main.ts), by the LSP endpoint the extension talks to, and by tests in-process.
 import type * as grpc from '@grpc/grpc-js';
 import type * as http from 'node:http';
-import { EmbeddedStore } from '../core/store/embeddedStore';
 import type { TraceStore } from '../core/store/store';
 import { isRowIndexed } from '../core/store/store';
 import type { ExportParams, ExportResult, ImportParams, ImportResult, MachineStatus, PortHolder, ReceiverProtocol, ReceiverStatus, ServerIdentity, ServerStatus } from '../protocol/messages';
@@ -20,6 +19,7 @@ import { createZipkinServer } from './receivers/zipkin';
 import { listen, PortInUseError } from './receivers/http';
 import { enableSelfTracing } from './telemetry';
 import { HotspotEngine } from './analysis/hotspots';
+import { openStore } from './store/openStore';
 import { PEER_PROTOCOL } from './machine/identity';
 import { describeHolder, identifyPortHolder } from './machine/portHolder';
 
@@ -75,9 +75,7 @@ export class TraceServer {
     this.takeovers = options.takeovers ?? 0;
     this.peerSecret = options.peerSecret;
     const store = options.store;
-    this.store =
-      store ??
-      new EmbeddedStore({ dir: config.dataDir ?? undefined, retentionBytes: config.retentionBytes, retentionMs: config.retentionMs, log: this.log });
+    this.store = store ?? openStore(config, this.log);
     this.queue = new IngestQueue(this.store, config.maxQueuedSpans);
     this.live = new LiveFeed(this);
     this.pauses = new DebugPauses((ids) => this.live.touch(ids));
@@ -166,7 +164,8 @@ export class TraceServer {
       protocol: PEER_PROTOCOL,
       pid: process.pid,
       queryUrl: `http://${loopbackHost(host)}:${port}`,
-      dataDir: this.store.warning === undefined ? this.config.dataDir : null,
+      // A process taking over opens this folder; a ClickHouse store is not handed on (it uses its own configuration).
+      dataDir: this.config.store.kind === 'embedded' && this.store.warning === undefined ? this.config.dataDir : null,
       listeners,
     };
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, DEFAULT_CONFIG, originAllowed, parseHostPort, parseServeArgs } from '../../src/server/config';
+import { ConfigError, DEFAULT_CONFIG, originAllowed, parseHostPort, parseServeArgs, storeLocation } from '../../src/server/config';
 import { toWireValue, formatWireValue } from '../../src/core/wire';
 
 describe('tracelens serve options', () => {
@@ -36,6 +36,19 @@ describe('tracelens serve options', () => {
     assert.throws(() => parseServeArgs(['--baggage-prefix', ' ']), /--baggage-prefix needs a prefix/);
     assert.throws(() => parseHostPort('1.2.3.4:70000', 'x'), /not HOST:PORT/);
   });
+  it('--store: the embedded store by default, ClickHouse by URL (password never in it), chDB by folder', () => {
+    assert.deepEqual(DEFAULT_CONFIG.store, { kind: 'embedded' });
+    const ch = parseServeArgs(['--store', 'clickhouse+https://tracer@ch.example:8443/team_traces', '--clickhouse-password-file', '/run/secrets/ch']).store;
+    assert.deepEqual(ch, { kind: 'clickhouse', url: 'https://ch.example:8443', user: 'tracer', database: 'team_traces', passwordFile: '/run/secrets/ch' });
+    assert.equal(storeLocation(ch), 'clickhouse+https://tracer@ch.example:8443/team_traces');
+    assert.deepEqual(parseServeArgs(['--store=clickhouse+http://127.0.0.1:8123']).store, { kind: 'clickhouse', url: 'http://127.0.0.1:8123', user: 'default', database: 'otel' });
+    assert.deepEqual(parseServeArgs(['--store', 'chdb:/tmp/t']).store, { kind: 'chdb', path: '/tmp/t', database: 'otel' });
+    assert.throws(() => parseServeArgs(['--store', 'clickhouse+http://u:secret@h:8123/db']), /TRACELENS_CLICKHOUSE_PASSWORD .*never on the command line/);
+    assert.throws(() => parseServeArgs(['--store', 'clickhouse+http://h:8123/drop;table']), /not a plain ClickHouse name/);
+    assert.throws(() => parseServeArgs(['--store', 'postgres://h/db']), /is not a store; use embedded, clickhouse\+http/);
+    assert.throws(() => parseServeArgs(['--clickhouse-password-file', '/x']), /goes with --store clickhouse/);
+  });
+
   it('matches CORS origins with wildcards only where given', () => {
     const p = DEFAULT_CONFIG.corsOrigins;
     assert.equal(originAllowed('http://localhost:3000', p), true);
