@@ -24,3 +24,26 @@ export function parseHostPort(text: string, what: string): HostPort | null {
 export function formatHostPort(a: HostPort): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
+
+/** --remote NAME=jaeger+http://HOST:16686 (or tracelens+http://...: another TraceLens speaks the same API). */
+export interface RemoteConfig {
+  readonly name: string;
+  readonly kind: 'jaeger' | 'tracelens';
+  readonly url: string;
+}
+
+export function parseRemote(text: string, flag: string): RemoteConfig {
+  const m = /^([A-Za-z0-9][\w.-]{0,63})=(\w+)\+(https?:\/\/[^\s]+?)\/*$/.exec(text.trim());
+  if (!m) throw new ConfigError(`${flag}: "${text}" is not NAME=jaeger+http://HOST:16686 (or tracelens+http://...)`);
+  const kind = m[2]!.toLowerCase();
+  if (kind === 'tempo') throw new ConfigError(`${flag}: Tempo remotes are not supported yet; a Jaeger query API (jaeger+http://HOST:16686) or another TraceLens (tracelens+http://HOST:16686) is`);
+  if (kind !== 'jaeger' && kind !== 'tracelens') throw new ConfigError(`${flag}: "${kind}" is not a kind of remote; use jaeger+ or tracelens+`);
+  let url: URL;
+  try {
+    url = new URL(m[3]!);
+  } catch {
+    throw new ConfigError(`${flag}: "${m[3]}" is not a URL`);
+  }
+  if (url.username !== '' || url.password !== '') throw new ConfigError(`${flag}: put a remote's token in TRACELENS_REMOTE_TOKEN_${m[1]!.toUpperCase().replace(/\W/g, '_')}, never in its URL`);
+  return { name: m[1]!, kind, url: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
+}

@@ -22,6 +22,8 @@ export interface TraceSummary {
   readonly orphanCount: number;
   /** Busiest service first. */
   readonly services: readonly ServiceCount[];
+  /** The remote backend it came from (its name, as configured); absent for a trace stored here. */
+  readonly source?: string;
 }
 
 /** Spans per service, busiest service first (then by name): the order every trace summary lists them in. */

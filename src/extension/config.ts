@@ -2,7 +2,7 @@
 // command line made from them. Every key in KEYS is a server option: a change to any of them restarts the server.
 // The code-lens keys (LENS_KEYS) reach the running server with the tracelens/configure notification instead.
 import * as vscode from 'vscode';
-import { ConfigError, parseHostPort } from '../core/address';
+import { ConfigError, parseHostPort, parseRemote } from '../core/address';
 import { ADDRESS_OPTIONS } from '../protocol/settings';
 import type { LensSettings, ReceiverProtocol } from '../protocol/messages';
 import type { OtlpProtocol } from '../core/envSnippets';
@@ -24,6 +24,8 @@ export interface TraceLensConfig {
   readonly selfTracing: boolean;
   /** Span attributes with this prefix are baggage entries (the propagation analyses). */
   readonly baggagePrefix: string;
+  /** A team's backends, "NAME=jaeger+http://HOST:16686" (see --remote). */
+  readonly remotes: readonly string[];
 }
 
 /** Keys under "tracelens." (package.json declares the same ones with their defaults). */
@@ -41,6 +43,7 @@ const KEYS = {
   retentionDays: 'store.retentionDays',
   selfTracing: 'selfTracing',
   baggagePrefix: 'analysis.baggagePrefix',
+  remotes: 'remotes',
 } as const;
 
 /** The full setting id that sets a listener's address, e.g. "tracelens.receivers.otlpHttp". */
@@ -63,6 +66,7 @@ export function readConfig(): TraceLensConfig {
     return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
   };
   const origins = c.get<unknown>(KEYS.corsOrigins);
+  const remotes = c.get<unknown>(KEYS.remotes);
   return {
     addresses: {
       'otlp-http': str(KEYS['otlp-http'], '127.0.0.1:4318'),
@@ -79,6 +83,7 @@ export function readConfig(): TraceLensConfig {
     retentionDays: positive(KEYS.retentionDays, 7),
     selfTracing: c.get<unknown>(KEYS.selfTracing) === true,
     baggagePrefix: str(KEYS.baggagePrefix, 'baggage.').trim() || 'baggage.',
+    remotes: Array.isArray(remotes) ? remotes.filter((r): r is string => typeof r === 'string' && r.trim() !== '') : [],
   };
 }
 
@@ -148,6 +153,14 @@ export function configProblem(c: TraceLensConfig): { setting: string; message: s
       throw e;
     }
   }
+  for (const r of c.remotes) {
+    try {
+      parseRemote(r, 'tracelens.remotes');
+    } catch (e) {
+      if (e instanceof ConfigError) return { setting: 'tracelens.remotes', message: e.message };
+      throw e;
+    }
+  }
   return undefined;
 }
 
@@ -165,6 +178,7 @@ export function serverArgs(c: TraceLensConfig, globalStorage: string): string[] 
     `--max-queued-spans=${c.maxQueuedSpans}`,
     `--cors-origins=${c.corsOrigins.join(',')}`,
     `--baggage-prefix=${c.baggagePrefix}`,
+    ...c.remotes.map((r) => `--remote=${r.trim()}`),
   );
   if (c.selfTracing) args.push('--self-trace');
   return args;

@@ -52,6 +52,7 @@ const RESTART = 'Restart';
 const OPEN_SETTINGS = 'Open Settings';
 const TAKE_OVER = 'Take Over';
 const USE_FREE_PORT = 'Use a Free Port';
+const READ_FROM_IT = 'Read Its Traces';
 /** A server that dies is started again once in this window (it rejoins the machine: owner, or attached to the new one). */
 const AUTO_RESTARTS = 1;
 const AUTO_RESTART_WINDOW_MS = 3 * 60_000;
@@ -228,12 +229,28 @@ export class Ctx {
     // A port another program holds: offer a free one (the setting changes, the server restarts on it).
     // (Not in a window attached to another's receivers: its settings do not place them.)
     const owner = this.current.kind !== 'running' || this.current.status.machine?.role !== 'attached';
-    const actions = r.holder && owner ? [USE_FREE_PORT, OPEN_SETTINGS, SHOW_LOG] : [OPEN_SETTINGS, SHOW_LOG];
+    // A Jaeger query API on the port: its traces can be read beside the local ones (tracelens.remotes).
+    const actions = [...(r.holder && owner ? [USE_FREE_PORT] : []), ...(r.holder?.jaegerApi ? [READ_FROM_IT] : []), OPEN_SETTINGS, SHOW_LOG];
     void vscode.window.showWarningMessage(text, ...actions).then((pick) => {
       if (pick === USE_FREE_PORT) void this.useFreePort(r).catch((e: unknown) => this.reportCommandError('tracelens.useFreePort', e));
+      if (pick === READ_FROM_IT && r.holder?.jaegerApi) void this.addRemote(r.holder.jaegerApi).catch((e: unknown) => this.reportCommandError('tracelens.addRemote', e));
       if (pick === OPEN_SETTINGS) void vscode.commands.executeCommand('workbench.action.openSettings', addressSetting(r.protocol));
       if (pick === SHOW_LOG) this.showLog();
     });
+  }
+
+  /** Adds a Jaeger query API to tracelens.remotes (user settings); the server restarts with it. */
+  async addRemote(url: string): Promise<string> {
+    const config = vscode.workspace.getConfiguration('tracelens');
+    const current = (config.get<unknown>('remotes') as unknown[] | undefined)?.filter((r): r is string => typeof r === 'string') ?? [];
+    const port = /:(\d+)$/.exec(url)?.[1] ?? '';
+    let name = port ? `jaeger-${port}` : 'jaeger';
+    for (let n = 2; current.some((r) => r.startsWith(`${name}=`)); n++) name = `jaeger-${port}-${n}`;
+    const entry = `${name}=jaeger+${url}`;
+    if (!current.some((r) => r.endsWith(`=jaeger+${url}`))) await config.update('remotes', [...current, entry], vscode.ConfigurationTarget.Global);
+    this.log.info(`TraceLens: reading the traces of the Jaeger at ${url} as the remote "${name}"`);
+    void vscode.window.showInformationMessage(`TraceLens: the traces of the Jaeger at ${url} now show beside yours, labelled "${name}" ("tracelens.remotes").`);
+    return entry;
   }
 
   /** Moves a receiver whose port is taken to a free port on the same host, in the setting that placed it there. */

@@ -59,6 +59,14 @@ function render(item: vscode.StatusBarItem, state: ServerState): void {
     md.appendText(escapeHtml(`${s.store.ready ? '' : 'opening: '}${where}${s.store.logCount > 0 ? `, ${plural(s.store.logCount, 'log record')}` : ''}`));
     if (s.store.warning) md.appendText(escapeHtml(` — ${s.store.warning}`));
     md.appendMarkdown('\n');
+    for (const r of s.remotes ?? []) {
+      md.appendMarkdown(`- ${r.state === 'down' || r.state === 'slow' ? '$(warning) ' : ''}**Remote `);
+      md.appendText(escapeHtml(r.name));
+      md.appendMarkdown('**: ');
+      const state = r.state === 'ok' ? `answers (${r.millis ?? 0} ms)` : r.state === 'unknown' ? 'not asked yet' : `${r.state}: ${r.error ?? ''}`;
+      md.appendText(escapeHtml(`${r.url}, ${state}`));
+      md.appendMarkdown('\n');
+    }
     if (!receiving) md.appendMarkdown('\nReceivers are stopped: run **TraceLens: Start Receiver**.');
   }
   item.tooltip = md;

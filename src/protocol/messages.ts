@@ -45,6 +45,18 @@ export interface ServerStatus {
   readonly store: StoreStatus;
   /** Which process on this machine holds the ports and the store, and this process's part. */
   readonly machine?: MachineStatus;
+  /** The team's backends searched beside the store (--remote, tracelens.remotes). */
+  readonly remotes?: readonly RemoteStatus[];
+}
+
+export interface RemoteStatus {
+  readonly name: string;
+  readonly url: string;
+  /** unknown: not asked yet; slow: the last call timed out; down: it failed. */
+  readonly state: 'unknown' | 'ok' | 'slow' | 'down';
+  readonly error?: string;
+  /** How long its last answer took. */
+  readonly millis?: number;
 }
 
 /**

@@ -40,6 +40,8 @@ export interface PackedTrace {
   readonly spans: readonly PackedSpan[];
   /** As WireTrace.live. */
   readonly live?: WireLiveState;
+  /** As WireTrace.source. */
+  readonly source?: string;
 }
 
 /** `outline`: the trace was made without attributes, events and links (toWireTrace's outline), and says so. */
@@ -48,6 +50,7 @@ export function packTrace(t: WireTrace, outline = false): PackedTrace {
     traceId: t.traceId,
     ...(outline ? { outline } : {}),
     ...(t.live ? { live: t.live } : {}),
+    ...(t.source ? { source: t.source } : {}),
     resources: t.resources,
     scopes: t.scopes,
     spans: t.spans.map((s): PackedSpan => [
@@ -78,6 +81,7 @@ export function unpackTrace(p: PackedTrace): WireTrace {
   return {
     traceId,
     ...(p.live ? { live: p.live } : {}),
+    ...(p.source ? { source: p.source } : {}),
     resources: p.resources,
     scopes: p.scopes,
     spans: p.spans.map(

@@ -98,6 +98,8 @@ export interface WireTrace {
   readonly scopes: readonly WireScope[];
   /** Present while a debugger holds a process of the trace paused. */
   readonly live?: WireLiveState;
+  /** The remote backend it came from; absent for a trace stored here. */
+  readonly source?: string;
 }
 
 export interface WireTraceSummary {
@@ -111,6 +113,8 @@ export interface WireTraceSummary {
   readonly errorCount: number;
   readonly orphanCount: number;
   readonly services: readonly { readonly service: string; readonly spans: number }[];
+  /** The remote backend it came from; absent for a trace stored here. */
+  readonly source?: string;
 }
 
 /** One log record joined to a trace (exceptions are moving from span events to log records). */

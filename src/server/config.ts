@@ -2,12 +2,13 @@
 // VS Code settings (so every error message can say what to change).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { HostPort } from '../core/address';
-import { ConfigError, parseHostPort } from '../core/address';
+import type { HostPort, RemoteConfig } from '../core/address';
+import { ConfigError, parseHostPort, parseRemote } from '../core/address';
 import { DEFAULT_RETENTION_BYTES, DEFAULT_RETENTION_MS } from '../core/store/embeddedStore';
 
 export type { HostPort } from '../core/address';
-export { ConfigError, formatHostPort, parseHostPort } from '../core/address';
+export { ConfigError, formatHostPort, parseHostPort, parseRemote } from '../core/address';
+export type { RemoteConfig } from '../core/address';
 export { ADDRESS_OPTIONS } from '../protocol/settings';
 
 export interface ServerConfig {
@@ -20,6 +21,8 @@ export interface ServerConfig {
   readonly dataDir: string | null;
   /** Where traces are stored: the embedded store (the default, in dataDir) or ClickHouse. */
   readonly store: StoreConfig;
+  /** A team's backends searched beside the store. */
+  readonly remotes: readonly RemoteConfig[];
   /** Retention: the oldest data goes first once the store is larger or older than this. */
   readonly retentionBytes: number;
   readonly retentionMs: number;
@@ -79,6 +82,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   query: { host: '127.0.0.1', port: 16686 },
   dataDir: defaultDataDir(),
   store: { kind: 'embedded' },
+  remotes: [],
   retentionBytes: DEFAULT_RETENTION_BYTES,
   retentionMs: DEFAULT_RETENTION_MS,
   maxBodyBytes: 16 * 1024 * 1024,
@@ -117,6 +121,9 @@ Options (every address is HOST:PORT, or "off"):
                           or chdb:FOLDER (ClickHouse in this process; needs the chdb package)
   --clickhouse-password-file FILE
                           the ClickHouse user's password, read from this file
+  --remote NAME=KIND+URL  a team's backend searched beside the store, its traces labelled NAME (repeatable):
+                          jaeger+http://HOST:16686 (Jaeger's query API), tracelens+http://HOST:16686; a bearer
+                          token from TRACELENS_REMOTE_TOKEN_NAME
   --retention-size SIZE   drop the oldest data once the store is larger than this (default 2GiB; e.g. 500MiB)
   --retention-age AGE     drop data older than this (default 7d; e.g. 12h, 30m)
   --max-body-bytes N      largest request body, also after decompression (default 16777216)
@@ -176,6 +183,12 @@ export function parseServeArgs(args: readonly string[]): ServerConfig {
       case '--store':
         c.store = parseStore(value(), flag);
         break;
+      case '--remote': {
+        const remote = parseRemote(value(), flag);
+        if (c.remotes.some((r) => r.name === remote.name)) throw new ConfigError(`${flag}: two remotes are named "${remote.name}"`);
+        c.remotes = [...c.remotes, remote];
+        break;
+      }
       case '--clickhouse-password-file':
         passwordFile = value();
         break;

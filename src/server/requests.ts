@@ -25,17 +25,24 @@ function window(p: { readonly fromNanos?: string; readonly toNanos?: string }): 
   return [p.fromNanos ? BigInt(p.fromNanos) : to - DAY_NANOS, to];
 }
 
-/** A trace's wire form, with the paused process's state when a debugger holds one. */
-function wireTrace(traceId: string, t: { readonly spans: readonly Span[]; readonly live?: WireLiveState }, outline = false): WireTrace {
+/** A trace's wire form, with the paused process's state when a debugger holds one, and the remote it came from. */
+function wireTrace(traceId: string, t: { readonly spans: readonly Span[]; readonly live?: WireLiveState; readonly source?: string }, outline = false): WireTrace {
   const wire = toWireTrace(traceId, t.spans, outline);
-  return t.live ? { ...wire, live: t.live } : wire;
+  return { ...wire, ...(t.live ? { live: t.live } : {}), ...(t.source ? { source: t.source } : {}) };
+}
+
+/** A trace: stored here (with a paused debuggee's spans), else from the first remote that has it. */
+export async function traceOf(server: TraceServer, traceId: string): Promise<{ readonly spans: readonly Span[]; readonly live?: WireLiveState; readonly source?: string } | undefined> {
+  const local = await server.pauses.trace(server, traceId);
+  if (local || server.remotes.size === 0) return local;
+  return server.remotes.getTrace(traceId);
 }
 
 /** What the analyses read: the store, traces with a paused debuggee's spans, and the correlation engine for sources. */
 export function analysisDeps(server: TraceServer): AnalysisDeps {
   return {
     store: server.store,
-    trace: (traceId) => server.pauses.trace(server, traceId),
+    trace: (traceId) => traceOf(server, traceId),
     source: async (span, traceId) => {
       const engine = lensEngine(server);
       if (!engine) return undefined;
@@ -62,22 +69,25 @@ export function hotspots(server: TraceServer, p: HotspotsParams): HotspotsResult
 export function dataHandlers(server: TraceServer): Handlers {
   return {
     'tracelens/status': () => server.status(),
-    'tracelens/findTraces': async (p) => (await server.store.findTraces(fromWireQuery(p))).map(toWireSummary),
+    'tracelens/findTraces': async (p) => {
+      const query = fromWireQuery(p);
+      return (await server.remotes.findTraces(await server.store.findTraces(query), query)).map(toWireSummary);
+    },
     'tracelens/getTrace': async (p) => {
-      const t = await server.pauses.trace(server, p.traceId);
+      const t = await traceOf(server, p.traceId);
       return t ? wireTrace(p.traceId, t) : null;
     },
     'tracelens/getTracePacked': async (p) => {
-      const t = await server.pauses.trace(server, p.traceId);
+      const t = await traceOf(server, p.traceId);
       return t ? packTrace(wireTrace(p.traceId, t)) : null;
     },
     'tracelens/getTraceOutline': async (p) => {
-      const t = await server.pauses.trace(server, p.traceId);
+      const t = await traceOf(server, p.traceId);
       return t ? packTrace(wireTrace(p.traceId, t, true), true) : null;
     },
     'tracelens/getLogs': async (p) => (await server.store.getLogs(p.traceId)).map(toWireLog),
-    'tracelens/services': () => server.store.services(),
-    'tracelens/operations': (p) => server.store.operations(p.service),
+    'tracelens/services': async () => server.remotes.services(await server.store.services()),
+    'tracelens/operations': async (p) => server.remotes.operations(await server.store.operations(p.service), p.service),
     'tracelens/dependencies': async (p) => {
       const [from, to] = window(p);
       return (await server.store.dependencies(from, to)).map((d) => ({ ...d, p95Nanos: String(Math.round(d.p95Nanos)) }));

@@ -20,6 +20,8 @@ import { listen, PortInUseError } from './receivers/http';
 import { enableSelfTracing } from './telemetry';
 import { HotspotEngine } from './analysis/hotspots';
 import { openStore } from './store/openStore';
+import { JaegerSource } from './remotes/jaegerSource';
+import { Remotes } from './remotes/remotes';
 import { PEER_PROTOCOL } from './machine/identity';
 import { describeHolder, identifyPortHolder } from './machine/portHolder';
 
@@ -56,6 +58,8 @@ export class TraceServer {
   readonly live: LiveFeed;
   /** Processes a debugger holds paused, and the spans of theirs that join their traces meanwhile. */
   readonly pauses: DebugPauses;
+  /** A team's backends searched beside the store. */
+  readonly remotes: Remotes;
   /** Hotspots across traces, kept up to date as spans arrive (undefined for a store other than the embedded one). */
   readonly hotspots: HotspotEngine | undefined;
   private readonly slots: Slot[];
@@ -76,6 +80,10 @@ export class TraceServer {
     this.peerSecret = options.peerSecret;
     const store = options.store;
     this.store = store ?? openStore(config, this.log);
+    this.remotes = new Remotes(
+      config.remotes.map((r) => new JaegerSource(r.name, r.url, remoteHeaders(r.name), r.kind === 'jaeger')),
+      this.log,
+    );
     this.queue = new IngestQueue(this.store, config.maxQueuedSpans);
     this.live = new LiveFeed(this);
     this.pauses = new DebugPauses((ids) => this.live.touch(ids));
@@ -198,6 +206,7 @@ export class TraceServer {
         ...(this.store.warning ? { warning: this.store.warning } : {}),
       },
       ...(machine ? { machine } : {}),
+      ...(this.remotes.size > 0 ? { remotes: this.remotes.status() } : {}),
     };
   }
 
@@ -251,6 +260,12 @@ export class TraceServer {
     const bound = server.address();
     return { port: typeof bound === 'object' && bound ? bound.port : address.port, stop: () => stopHttp(server) };
   }
+}
+
+/** A remote's bearer token, from TRACELENS_REMOTE_TOKEN_<NAME> (never from the command line or settings files). */
+function remoteHeaders(name: string): Record<string, string> {
+  const token = process.env[`TRACELENS_REMOTE_TOKEN_${name.toUpperCase().replace(/\W/g, '_')}`];
+  return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
 /** A host to reach a listener at from this machine: a wildcard bind is reached on loopback. */

@@ -231,6 +231,8 @@ describe('one receiver per machine', () => {
     const http = s.receivers.find((r) => r.protocol === 'otlp-http')!;
     assert.equal(http.state, 'failed');
     assert.match(http.error ?? '', new RegExp(`held by TraceLens 0\\.1\\.0 \\(process ${theirs.child.pid}\\), not one of this user's`));
+    // Its query API speaks Jaeger's: the editor offers to read its traces (tracelens.remotes).
+    assert.equal(s.receivers.find((r) => r.protocol === 'query')?.holder?.jaegerApi, ports.query);
     // Its health tells that process's folder to nobody without its secret; its rpc route takes no peer request.
     const answer = (await (await fetch(`${ports.query}/api/tracelens/health`, { headers: { 'X-TraceLens-Peer': await machineSecret() } })).json()) as ServerIdentity;
     assert.equal(answer.pid, theirs.child.pid);

@@ -49,6 +49,19 @@ describe('tracelens serve options', () => {
     assert.throws(() => parseServeArgs(['--clickhouse-password-file', '/x']), /goes with --store clickhouse/);
   });
 
+  it('--remote: named Jaeger or TraceLens backends, several at once; tokens never in the URL; Tempo said to be missing', () => {
+    const c = parseServeArgs(['--remote', 'team=jaeger+https://jaeger.example/', '--remote=peer=tracelens+http://10.0.0.5:16686']);
+    assert.deepEqual(c.remotes, [
+      { name: 'team', kind: 'jaeger', url: 'https://jaeger.example' },
+      { name: 'peer', kind: 'tracelens', url: 'http://10.0.0.5:16686' },
+    ]);
+    assert.deepEqual(DEFAULT_CONFIG.remotes, []);
+    assert.throws(() => parseServeArgs(['--remote', 'team=jaeger+http://a:1', '--remote', 'team=jaeger+http://b:2']), /two remotes are named "team"/);
+    assert.throws(() => parseServeArgs(['--remote', 'team=jaeger+http://user:pw@a:1']), /TRACELENS_REMOTE_TOKEN_TEAM, never in its URL/);
+    assert.throws(() => parseServeArgs(['--remote', 'team=tempo+http://a:3200']), /Tempo remotes are not supported yet/);
+    assert.throws(() => parseServeArgs(['--remote', 'http://a:16686']), /is not NAME=jaeger\+http/);
+  });
+
   it('matches CORS origins with wildcards only where given', () => {
     const p = DEFAULT_CONFIG.corsOrigins;
     assert.equal(originAllowed('http://localhost:3000', p), true);

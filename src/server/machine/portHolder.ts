@@ -39,7 +39,9 @@ async function probe(protocol: ReceiverProtocol, base: string, secret: string | 
   ]);
   if (identity) {
     const who = `TraceLens ${identity.identity.version} (process ${identity.identity.pid})`;
-    return { what: identity.trusted ? who : `${who}, not one of this user's (it cannot prove this user's machine secret)` };
+    if (identity.trusted) return { what: who };
+    // Another user's TraceLens still answers the Jaeger API on its query port: its traces can be read from there.
+    return { what: `${who}, not one of this user's (it cannot prove this user's machine secret)`, ...(jaeger ? { jaegerApi: base } : {}) };
   }
   if (jaeger) return { what: 'a Jaeger query API', jaegerApi: base };
   if (zipkin) return { what: 'a Zipkin server' };

@@ -316,7 +316,12 @@ export function renderSearchPage(ctx: UiContext, route: Extract<UiRoute, { page:
       'tr',
       { className: t.errorCount > 0 ? 'trace error' : 'trace' },
       el('td', { className: 'check' }, box),
-      el('td', { className: 'root-service', text: truncate(t.rootService, 120), title: t.rootService }),
+      el(
+        'td',
+        { className: 'root-service', title: t.source ? `${t.rootService} (from the remote ${t.source})` : t.rootService },
+        document.createTextNode(truncate(t.rootService, 120)),
+        ...(t.source ? [el('span', { className: 'source-badge', text: truncate(t.source, 40) })] : []),
+      ),
       el('td', { className: 'root-name', text: truncate(t.rootName, 200), title: t.rootName }),
       el('td', { className: 'start', text: startLabel(startMs(t)) }),
       el('td', { className: 'num duration', text: formatDuration(nanos(t.durationNanos)) }),

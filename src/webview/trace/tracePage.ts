@@ -349,6 +349,7 @@ function header(c: TraceController): HTMLElement {
       field('errors', 'Errors', String(h.errorCount), h.errorCount > 0 ? 'tl-has-errors' : ''),
       field('orphans', 'Orphans', String(h.orphanCount), h.orphanCount > 0 ? 'tl-has-orphans' : ''),
       field('trace-id', 'Trace', c.view.trace.traceId, 'tl-mono'),
+      ...(c.view.trace.source ? [field('source', 'From', `remote ${c.view.trace.source}`, 'tl-source')] : []),
     ),
   );
 }
