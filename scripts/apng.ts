@@ -20,7 +20,8 @@ export function readChunks(png: Buffer): { type: string; data: Buffer }[] {
   return chunks;
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data, CRC-32 of type and data. */
+export function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');

@@ -14,40 +14,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { SpanKind } from '@opentelemetry/api';
 import type { Browser, Page } from 'playwright-core';
 import type { ServerIdentity } from '../../src/protocol/messages';
-import { machineSecret } from '../../src/server/machine/secret';
+import { ownerAt } from '../helpers/machine';
+import { SdkShop } from '../helpers/sdkShop';
 import type { Workbench } from './workbench';
 import { freeListenerSettings, freePort, launchChromium, readChannelLogs, REPO_ROOT, runCommand, startWorkbench } from './workbench';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
 
+/** A two-span trace from the real SDK (OTLP/HTTP protobuf), sent once. */
 async function sendTrace(endpoint: string, service: string, name: string): Promise<void> {
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': service }),
-    spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) })],
-  });
-  const tracer = provider.getTracer('workbench-windows');
-  const t0 = Date.now();
-  const root = tracer.startSpan(name, { kind: SpanKind.SERVER, startTime: t0 });
-  tracer.startSpan(`${name} query`, { kind: SpanKind.CLIENT, startTime: t0 + 2 }, trace.setSpan(ROOT_CONTEXT, root)).end(t0 + 9);
-  root.end(t0 + 12);
-  await provider.forceFlush();
-  await provider.shutdown();
-}
-
-/** Who holds the query port, with its data folder (told to this user's processes: the machine secret). */
-async function owner(query: string): Promise<ServerIdentity | undefined> {
-  try {
-    const res = await fetch(`${query}/api/tracelens/health`, { headers: { 'X-TraceLens-Peer': await machineSecret() }, signal: AbortSignal.timeout(2000) });
-    return res.ok ? ((await res.json()) as ServerIdentity) : undefined;
-  } catch {
-    return undefined;
-  }
+  const shop = new SdkShop(endpoint);
+  shop.trace({ service, name, kind: SpanKind.SERVER, start: 0, end: 12, children: [{ service, name: `${name} query`, kind: SpanKind.CLIENT, start: 2, end: 9 }] }, Date.now() - 20);
+  await shop.flush();
+  await shop.shutdown();
 }
 
 /** Waits until the window's status bar shows this many spans. */
@@ -94,7 +76,7 @@ describe('two workbench windows on one machine', () => {
         await spansShown(page, 0);
         pages.push(page);
       }
-      const first = await owner(query);
+      const first = await ownerAt(query);
       assert.ok(first, 'a TraceLens answers on the query port');
       assert.ok(first.dataDir, 'with its store folder');
 
@@ -111,7 +93,7 @@ describe('two workbench windows on one machine', () => {
       process.kill(first.pid, 'SIGKILL');
       let next: ServerIdentity | undefined;
       const deadline = Date.now() + 30_000;
-      while (!(next && next.pid !== first.pid) && Date.now() < deadline) next = await owner(query);
+      while (!(next && next.pid !== first.pid) && Date.now() < deadline) next = await ownerAt(query);
       assert.ok(next && next.pid !== first.pid, 'a new owner within 30 s');
       assert.equal(next.dataDir, first.dataDir, 'on the same store');
 

@@ -17,6 +17,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import { SpanKind } from '@opentelemetry/api';
 import type { ServerIdentity, ServerRequests, ServerStatus, TracesChangedEvent } from '../../src/protocol/messages';
 import { machineSecret } from '../../src/server/machine/secret';
+import { ownerAt } from '../helpers/machine';
 import { freePorts } from '../helpers/server';
 import { SdkShop } from '../helpers/sdkShop';
 import { waitFor } from '../helpers/wait';
@@ -88,16 +89,6 @@ async function start(args: string[], options: { lsp?: boolean; server?: string; 
   };
 }
 
-/** Who holds the query port; with this user's machine secret (the servers' too), its data folder as well. */
-async function health(query: string): Promise<ServerIdentity | undefined> {
-  try {
-    const res = await fetch(`${query}/api/tracelens/health`, { headers: { 'X-TraceLens-Peer': await machineSecret() }, signal: AbortSignal.timeout(2000) });
-    return res.ok ? ((await res.json()) as ServerIdentity) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const exited = (child: ChildProcess): Promise<void> => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r())));
 
 /** One two-span trace from the real SDK; resolves with its id once the exporter has sent it. */
@@ -153,8 +144,8 @@ describe('one receiver per machine', () => {
     const ackedAtKill = acked.size;
 
     // One of B and C owns the machine within a few seconds; the other follows it; ingest goes on.
-    await waitFor(async () => [b.child.pid, c.child.pid].includes((await health(ports.query))?.pid), 10_000, () => `${b.stderr.join('\n')}\n---\n${c.stderr.join('\n')}`);
-    const owner = (await health(ports.query))!;
+    await waitFor(async () => [b.child.pid, c.child.pid].includes((await ownerAt(ports.query))?.pid), 10_000, () => `${b.stderr.join('\n')}\n---\n${c.stderr.join('\n')}`);
+    const owner = (await ownerAt(ports.query))!;
     assert.equal(owner.dataDir, ownerDir, 'the new owner opened the store of the one that died');
     await waitFor(() => acked.size >= ackedAtKill + 500, 30_000, () => `${acked.size - ackedAtKill} traces acknowledged after the kill`);
     load.kill('SIGTERM');
@@ -208,7 +199,7 @@ describe('one receiver per machine', () => {
     assert.equal(taken.machine?.role, 'owner');
     assert.equal(taken.version, '0.2.0');
     assert.equal(taken.store.location, dir, 'the store went with the ports');
-    assert.equal((await health(ports.query))?.pid, fresh.child.pid);
+    assert.equal((await ownerAt(ports.query))?.pid, fresh.child.pid);
     await waitFor(async () => (await old.request('tracelens/status', {})).machine?.owner.pid === fresh.child.pid, 15_000, () => old.stderr.join('\n'));
     const now = await old.request('tracelens/status', {});
     assert.equal(now.machine?.role, 'attached');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
-import { animatePng, readChunks } from '../../scripts/apng';
+import { animatePng, chunk, readChunks } from '../../scripts/apng';
 
 /** A real PNG: 8-bit RGB, every pixel `rgb`, filter 0 per row. */
 function png(width: number, height: number, rgb: [number, number, number]): { file: Buffer; raw: Buffer } {
@@ -13,14 +13,6 @@ function png(width: number, height: number, rgb: [number, number, number]): { fi
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-    return Buffer.concat([head, data, crc]);
-  };
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return { file: Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]), raw };
 }
