@@ -26,6 +26,8 @@ export interface TraceLensConfig {
   readonly baggagePrefix: string;
   /** A team's backends, "NAME=jaeger+http://HOST:16686" (see --remote). */
   readonly remotes: readonly string[];
+  /** An upstream OTLP/HTTP endpoint every acknowledged batch is also sent to ('' for none; see --forward). */
+  readonly forward: string;
 }
 
 /** Keys under "tracelens." (package.json declares the same ones with their defaults). */
@@ -44,6 +46,7 @@ const KEYS = {
   selfTracing: 'selfTracing',
   baggagePrefix: 'analysis.baggagePrefix',
   remotes: 'remotes',
+  forward: 'forward',
 } as const;
 
 /** The full setting id that sets a listener's address, e.g. "tracelens.receivers.otlpHttp". */
@@ -84,6 +87,7 @@ export function readConfig(): TraceLensConfig {
     selfTracing: c.get<unknown>(KEYS.selfTracing) === true,
     baggagePrefix: str(KEYS.baggagePrefix, 'baggage.').trim() || 'baggage.',
     remotes: Array.isArray(remotes) ? remotes.filter((r): r is string => typeof r === 'string' && r.trim() !== '') : [],
+    forward: str(KEYS.forward, '').trim(),
   };
 }
 
@@ -179,6 +183,7 @@ export function serverArgs(c: TraceLensConfig, globalStorage: string): string[] 
     `--cors-origins=${c.corsOrigins.join(',')}`,
     `--baggage-prefix=${c.baggagePrefix}`,
     ...c.remotes.map((r) => `--remote=${r.trim()}`),
+    ...(c.forward && !c.inMemory ? [`--forward=${c.forward}`] : []),
   );
   if (c.selfTracing) args.push('--self-trace');
   return args;

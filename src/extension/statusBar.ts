@@ -59,6 +59,13 @@ function render(item: vscode.StatusBarItem, state: ServerState): void {
     md.appendText(escapeHtml(`${s.store.ready ? '' : 'opening: '}${where}${s.store.logCount > 0 ? `, ${plural(s.store.logCount, 'log record')}` : ''}`));
     if (s.store.warning) md.appendText(escapeHtml(` — ${s.store.warning}`));
     md.appendMarkdown('\n');
+    const f = s.forward;
+    if (f) {
+      md.appendMarkdown(`- ${f.state === 'retrying' ? '$(warning) ' : ''}**Forwarding**: `);
+      const backlog = f.backlogBytes > 0 ? `, ${formatBytes(f.backlogBytes)} waiting` : '';
+      md.appendText(escapeHtml(`${f.url}, ${f.sentBatches} batches sent${backlog}${f.state === 'retrying' && f.lastError ? `; retrying: ${f.lastError}` : ''}`));
+      md.appendMarkdown('\n');
+    }
     for (const r of s.remotes ?? []) {
       md.appendMarkdown(`- ${r.state === 'down' || r.state === 'slow' ? '$(warning) ' : ''}**Remote `);
       md.appendText(escapeHtml(r.name));

@@ -47,6 +47,22 @@ export interface ServerStatus {
   readonly machine?: MachineStatus;
   /** The team's backends searched beside the store (--remote, tracelens.remotes). */
   readonly remotes?: readonly RemoteStatus[];
+  /** Forwarding to a team's collector, when configured. */
+  readonly forward?: ForwardStatus;
+}
+
+/** Forwarding to a team's collector (--forward, tracelens.forward). */
+export interface ForwardStatus {
+  readonly url: string;
+  /** retrying: the upstream refused or did not answer; the batches wait in the store's log. */
+  readonly state: 'starting' | 'ok' | 'retrying';
+  /** Batches the upstream acknowledged (since forwarding to it began). */
+  readonly sentBatches: number;
+  /** Bytes of the store's log not sent yet. */
+  readonly backlogBytes: number;
+  readonly lastError?: string;
+  /** When the next attempt is, ms since the epoch (while retrying). */
+  readonly retryAtMs?: number;
 }
 
 export interface RemoteStatus {

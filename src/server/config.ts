@@ -23,6 +23,8 @@ export interface ServerConfig {
   readonly store: StoreConfig;
   /** A team's backends searched beside the store. */
   readonly remotes: readonly RemoteConfig[];
+  /** An upstream OTLP/HTTP endpoint every acknowledged batch is also sent to (a team's collector), or null. */
+  readonly forward: string | null;
   /** Retention: the oldest data goes first once the store is larger or older than this. */
   readonly retentionBytes: number;
   readonly retentionMs: number;
@@ -83,6 +85,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dataDir: defaultDataDir(),
   store: { kind: 'embedded' },
   remotes: [],
+  forward: null,
   retentionBytes: DEFAULT_RETENTION_BYTES,
   retentionMs: DEFAULT_RETENTION_MS,
   maxBodyBytes: 16 * 1024 * 1024,
@@ -121,6 +124,9 @@ Options (every address is HOST:PORT, or "off"):
                           or chdb:FOLDER (ClickHouse in this process; needs the chdb package)
   --clickhouse-password-file FILE
                           the ClickHouse user's password, read from this file
+  --forward URL           also send every acknowledged batch to this OTLP/HTTP endpoint (a team's collector, e.g.
+                          http://collector:4318), from the durable store's log: retried, resumed after a restart;
+                          a bearer token from TRACELENS_FORWARD_TOKEN
   --remote NAME=KIND+URL  a team's backend searched beside the store, its traces labelled NAME (repeatable):
                           jaeger+http://HOST:16686 (Jaeger's query API), tracelens+http://HOST:16686; a bearer
                           token from TRACELENS_REMOTE_TOKEN_NAME
@@ -189,6 +195,23 @@ export function parseServeArgs(args: readonly string[]): ServerConfig {
         c.remotes = [...c.remotes, remote];
         break;
       }
+      case '--forward': {
+        const text = value().trim();
+        if (text === '' || text === 'off') {
+          c.forward = null;
+          break;
+        }
+        let url: URL;
+        try {
+          url = new URL(text);
+        } catch {
+          throw new ConfigError(`${flag}: "${text}" is not a URL such as http://collector:4318`);
+        }
+        if (!/^https?:$/.test(url.protocol)) throw new ConfigError(`${flag}: an OTLP/HTTP endpoint (http:// or https://), such as http://collector:4318`);
+        if (url.username !== '' || url.password !== '') throw new ConfigError(`${flag}: put a token in TRACELENS_FORWARD_TOKEN, never in the URL`);
+        c.forward = `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/v1\/traces$/, '')}`;
+        break;
+      }
       case '--clickhouse-password-file':
         passwordFile = value();
         break;
@@ -224,6 +247,9 @@ export function parseServeArgs(args: readonly string[]): ServerConfig {
         if (flag.startsWith('--socket') || flag.startsWith('--clientProcessId')) break;
         throw new ConfigError(`unknown option "${arg}" (see tracelens --help)`);
     }
+  }
+  if (c.forward !== null && (c.store.kind !== 'embedded' || c.dataDir === null)) {
+    throw new ConfigError('--forward sends from the durable store\'s log: it needs the embedded store on disk (not --in-memory or another --store)');
   }
   if (passwordFile !== undefined) {
     if (c.store.kind !== 'clickhouse') throw new ConfigError('--clickhouse-password-file goes with --store clickhouse+http://...');

@@ -22,6 +22,8 @@ import { HotspotEngine } from './analysis/hotspots';
 import { openStore } from './store/openStore';
 import { JaegerSource } from './remotes/jaegerSource';
 import { Remotes } from './remotes/remotes';
+import { Forwarder } from './forward/forwarder';
+import { EmbeddedStore } from '../core/store/embeddedStore';
 import { PEER_PROTOCOL } from './machine/identity';
 import { describeHolder, identifyPortHolder } from './machine/portHolder';
 
@@ -60,6 +62,8 @@ export class TraceServer {
   readonly pauses: DebugPauses;
   /** A team's backends searched beside the store. */
   readonly remotes: Remotes;
+  /** Forwarding to a team's collector (--forward). */
+  readonly forwarder: Forwarder | undefined;
   /** Hotspots across traces, kept up to date as spans arrive (undefined for a store other than the embedded one). */
   readonly hotspots: HotspotEngine | undefined;
   private readonly slots: Slot[];
@@ -80,6 +84,10 @@ export class TraceServer {
     this.peerSecret = options.peerSecret;
     const store = options.store;
     this.store = store ?? openStore(config, this.log);
+    this.forwarder =
+      config.forward !== null && config.dataDir !== null && this.store instanceof EmbeddedStore
+        ? new Forwarder(this.store, config.forward, config.dataDir, this.log, forwardHeaders())
+        : undefined;
     this.remotes = new Remotes(
       config.remotes.map((r) => new JaegerSource(r.name, r.url, remoteHeaders(r.name), r.kind === 'jaeger')),
       this.log,
@@ -149,6 +157,7 @@ export class TraceServer {
     await Promise.all(this.slots.filter((s) => s.protocol !== 'query').map((s) => this.stopSlot(s)));
     this.live.dispose();
     this.hotspots?.dispose();
+    await this.forwarder?.close();
     await this.stopSelfTracing?.();
     await this.store.close();
     await Promise.all(this.slots.map((s) => this.stopSlot(s)));
@@ -207,6 +216,7 @@ export class TraceServer {
       },
       ...(machine ? { machine } : {}),
       ...(this.remotes.size > 0 ? { remotes: this.remotes.status() } : {}),
+      ...(this.forwarder ? { forward: this.forwarder.status() } : {}),
     };
   }
 
@@ -260,6 +270,12 @@ export class TraceServer {
     const bound = server.address();
     return { port: typeof bound === 'object' && bound ? bound.port : address.port, stop: () => stopHttp(server) };
   }
+}
+
+/** The forwarder's bearer token, from TRACELENS_FORWARD_TOKEN. */
+function forwardHeaders(): Record<string, string> {
+  const token = process.env['TRACELENS_FORWARD_TOKEN'];
+  return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
 /** A remote's bearer token, from TRACELENS_REMOTE_TOKEN_<NAME> (never from the command line or settings files). */

@@ -62,6 +62,16 @@ describe('tracelens serve options', () => {
     assert.throws(() => parseServeArgs(['--remote', 'http://a:16686']), /is not NAME=jaeger\+http/);
   });
 
+  it('--forward: an OTLP/HTTP base URL (a /v1/traces suffix dropped), never with credentials, only from the durable store', () => {
+    assert.equal(DEFAULT_CONFIG.forward, null);
+    assert.equal(parseServeArgs(['--forward', 'http://collector:4318/']).forward, 'http://collector:4318');
+    assert.equal(parseServeArgs(['--forward', 'https://otel.example/v1/traces']).forward, 'https://otel.example');
+    assert.equal(parseServeArgs(['--forward', 'off']).forward, null);
+    assert.throws(() => parseServeArgs(['--forward', 'http://u:p@collector:4318']), /TRACELENS_FORWARD_TOKEN, never in the URL/);
+    assert.throws(() => parseServeArgs(['--forward', 'grpc://collector:4317']), /an OTLP\/HTTP endpoint/);
+    assert.throws(() => parseServeArgs(['--forward', 'http://collector:4318', '--in-memory']), /needs the embedded store on disk/);
+  });
+
   it('matches CORS origins with wildcards only where given', () => {
     const p = DEFAULT_CONFIG.corsOrigins;
     assert.equal(originAllowed('http://localhost:3000', p), true);

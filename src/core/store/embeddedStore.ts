@@ -39,6 +39,22 @@ export interface EmbeddedStoreOptions {
 }
 
 const FORMAT_CODES: Record<BodyFormat, number> = { 'otlp-proto': 1, 'otlp-json': 2, 'zipkin-json': 3, 'otlp-logs-proto': 4, 'otlp-logs-json': 5 };
+const FORMAT_NAMES: Record<number, BodyFormat> = Object.fromEntries(Object.entries(FORMAT_CODES).map(([name, code]) => [code, name as BodyFormat]));
+
+/** A place in the log: a segment and a byte offset in it (stable across restarts). */
+export interface LogPosition {
+  readonly segment: number;
+  readonly offset: number;
+}
+
+/** One frame of the log as it was received. */
+export interface LogFrame {
+  readonly position: LogPosition;
+  /** The position right after it. */
+  readonly next: LogPosition;
+  readonly format: BodyFormat;
+  readonly body: Uint8Array;
+}
 
 /**
  * Where each frame is, by frame number, and its attribute filter: typed-array columns (21 bytes a frame) and one
@@ -85,6 +101,19 @@ class FrameTable {
     this.filterBytes[i] = filter.length;
     this.arenaEnd += filter.length;
     return this.base + i;
+  }
+
+  /** The first frame at or after a log position (frames are in log order), or `next` when there is none. */
+  firstAtOrAfter(segment: number, offset: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const before = this.segment[mid]! < segment || (this.segment[mid]! === segment && this.offset[mid]! < offset);
+      if (before) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.base + lo;
   }
 
   /** Which frames' attribute filters allow every requirement: ok[id - base] is 1 for those. */
@@ -504,6 +533,44 @@ export class EmbeddedStore implements RowIndexedStore {
 
   traceIdOfSlot(slot: number): string {
     return this.index.traceId(slot);
+  }
+
+  /**
+   * The log as it was received, from a position on (the forwarder reads it): up to `max` frames with their bodies,
+   * in order. `skipped` is true when retention dropped frames between the position and the first one returned.
+   */
+  async readLog(from: LogPosition, max: number): Promise<{ readonly frames: LogFrame[]; readonly skipped: boolean }> {
+    await this.ready;
+    const first = this.frames.firstAtOrAfter(from.segment, from.offset);
+    const oldest = this.frames.get(this.frames.base);
+    const skipped = oldest !== undefined && (oldest.segment > from.segment || (oldest.segment === from.segment && oldest.offset > from.offset)) && !(from.segment === 0 && from.offset === 0);
+    const frames: LogFrame[] = [];
+    for (let id = first; id < this.frames.next && frames.length < max; id++) {
+      const ref = this.frames.get(id);
+      if (!ref) break;
+      const body = await this.segmentLog.readBody(ref).catch(() => undefined);
+      if (!body) continue; // dropped by retention meanwhile
+      frames.push({ position: { segment: ref.segment, offset: ref.offset }, next: { segment: ref.segment, offset: ref.offset + ref.length }, format: FORMAT_NAMES[ref.format]!, body });
+    }
+    return { frames, skipped };
+  }
+
+  /** The position after the last frame written: where a reader that starts now begins. */
+  get logEnd(): LogPosition {
+    const last = this.frames.get(this.frames.next - 1);
+    if (last) return { segment: last.segment, offset: last.offset + last.length };
+    const segments = this.segmentLog.segments();
+    return { segment: segments.at(-1)?.segment ?? 0, offset: segments.at(-1)?.bytes ?? 0 };
+  }
+
+  /** Bytes of the log from a position to its end (a reader's backlog). */
+  logBytesAfter(from: LogPosition): number {
+    let bytes = 0;
+    for (const s of this.segmentLog.segments()) {
+      if (s.segment > from.segment) bytes += s.bytes;
+      else if (s.segment === from.segment) bytes += Math.max(0, s.bytes - from.offset);
+    }
+    return bytes;
   }
 
   /** Frames read from the log and decoded since the store opened (searches and trace reads; not cache hits). */
