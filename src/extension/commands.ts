@@ -17,6 +17,8 @@ import { ConfigError } from '../core/address';
 import { parseSearch } from '../core/search';
 import { nowUnixNanos } from '../core/model';
 import { queryEndpoint, WEB_ROUTE } from './browserLinks';
+import { readConfig } from './config';
+import { isSecretVariable, secretSlots, storeSecret } from './secrets';
 
 export interface Views {
   readonly traces: TracesView;
@@ -51,6 +53,24 @@ export function registerCommands(ctx: Ctx, views: Views): void {
     ctx.log.info(`opening the web UI: ${target.toString(true)}${external.toString(true) !== `${endpoint}/` ? ` (forwarded from ${endpoint})` : ''}`);
     await vscode.env.openExternal(target);
     return target.toString(true);
+  });
+
+  // A password or token for a team's backend, into SecretStorage; args { variable, value } skip the prompts.
+  ctx.registerCommand('setSecret', async (arg?: unknown) => {
+    const given = arg as { variable?: unknown; value?: unknown } | undefined;
+    let variable = typeof given?.variable === 'string' ? given.variable : undefined;
+    if (variable === undefined) {
+      const slots = secretSlots(readConfig());
+      if (slots.length === 0) throw new UserError('TraceLens: nothing needs a password or token: set "tracelens.store.clickhouse", "tracelens.forward" or "tracelens.remotes" first.');
+      variable = (await vscode.window.showQuickPick(slots.map((s) => ({ label: s.label, description: s.variable, variable: s.variable })), { title: 'TraceLens: Set a Password or Token' }))?.variable;
+      if (variable === undefined) return undefined;
+    }
+    if (!isSecretVariable(variable)) throw new UserError(`TraceLens: ${variable} is not a password or token TraceLens uses.`);
+    const value = typeof given?.value === 'string' ? given.value : await vscode.window.showInputBox({ title: variable, prompt: 'Kept in VS Code\'s secret storage (the system keychain), never in settings. Empty: forget it.', password: true, ignoreFocusOut: true });
+    if (value === undefined) return undefined;
+    await storeSecret(ctx.extCtx.secrets, variable, value);
+    await ctx.restart();
+    return variable;
   });
 
   ctx.registerCommand('takeOver', async () => {

@@ -2,7 +2,7 @@
 // command line made from them. Every key in KEYS is a server option: a change to any of them restarts the server.
 // The code-lens keys (LENS_KEYS) reach the running server with the tracelens/configure notification instead.
 import * as vscode from 'vscode';
-import { ConfigError, parseHostPort, parseRemote } from '../core/address';
+import { ConfigError, parseHostPort, parseRemote, parseStore } from '../core/address';
 import { ADDRESS_OPTIONS } from '../protocol/settings';
 import type { LensSettings, ReceiverProtocol } from '../protocol/messages';
 import type { OtlpProtocol } from '../core/envSnippets';
@@ -28,6 +28,8 @@ export interface TraceLensConfig {
   readonly remotes: readonly string[];
   /** An upstream OTLP/HTTP endpoint every acknowledged batch is also sent to ('' for none; see --forward). */
   readonly forward: string;
+  /** A team's ClickHouse as the store, clickhouse+http://USER@HOST:8123/DATABASE ('' for the embedded store). */
+  readonly clickhouse: string;
 }
 
 /** Keys under "tracelens." (package.json declares the same ones with their defaults). */
@@ -47,6 +49,7 @@ const KEYS = {
   baggagePrefix: 'analysis.baggagePrefix',
   remotes: 'remotes',
   forward: 'forward',
+  clickhouse: 'store.clickhouse',
 } as const;
 
 /** The full setting id that sets a listener's address, e.g. "tracelens.receivers.otlpHttp". */
@@ -88,6 +91,7 @@ export function readConfig(): TraceLensConfig {
     baggagePrefix: str(KEYS.baggagePrefix, 'baggage.').trim() || 'baggage.',
     remotes: Array.isArray(remotes) ? remotes.filter((r): r is string => typeof r === 'string' && r.trim() !== '') : [],
     forward: str(KEYS.forward, '').trim(),
+    clickhouse: str(KEYS.clickhouse, '').trim(),
   };
 }
 
@@ -157,6 +161,14 @@ export function configProblem(c: TraceLensConfig): { setting: string; message: s
       throw e;
     }
   }
+  if (c.clickhouse) {
+    try {
+      if (parseStore(c.clickhouse, 'tracelens.store.clickhouse').kind !== 'clickhouse') throw new ConfigError('tracelens.store.clickhouse: a ClickHouse URL such as clickhouse+http://default@127.0.0.1:8123/otel');
+    } catch (e) {
+      if (e instanceof ConfigError) return { setting: 'tracelens.store.clickhouse', message: e.message };
+      throw e;
+    }
+  }
   for (const r of c.remotes) {
     try {
       parseRemote(r, 'tracelens.remotes');
@@ -176,6 +188,7 @@ export function serverArgs(c: TraceLensConfig, globalStorage: string): string[] 
   }
   args.push(
     c.inMemory ? '--in-memory' : `--data-dir=${c.storePath || globalStorage}`,
+    ...(c.clickhouse && !c.inMemory ? [`--store=${c.clickhouse}`] : []),
     `--retention-size=${c.retentionSizeMiB}MiB`,
     `--retention-age=${Math.round(c.retentionDays * 24 * 60)}m`,
     `--max-body-bytes=${c.maxBodyBytes}`,
@@ -183,7 +196,7 @@ export function serverArgs(c: TraceLensConfig, globalStorage: string): string[] 
     `--cors-origins=${c.corsOrigins.join(',')}`,
     `--baggage-prefix=${c.baggagePrefix}`,
     ...c.remotes.map((r) => `--remote=${r.trim()}`),
-    ...(c.forward && !c.inMemory ? [`--forward=${c.forward}`] : []),
+    ...(c.forward && !c.inMemory && !c.clickhouse ? [`--forward=${c.forward}`] : []),
   );
   if (c.selfTracing) args.push('--self-trace');
   return args;

@@ -23,6 +23,7 @@ import type {
 import type { ServerState } from './api';
 import { addressSetting, configProblem, readConfig, readLensConfig, serverArgs } from './config';
 import { OPEN_IN_BROWSER_COMMAND, queryEndpoint, webLinksToCommands } from './browserLinks';
+import { secretEnv } from './secrets';
 
 /** A command needed the server and it is not running; the message says why and what to do. */
 export class ServerDownError extends Error {
@@ -298,9 +299,14 @@ export class Ctx {
       return this.fail(undefined, `the trace server is missing (${module}); reinstall the extension, or build it with "node scripts/build.mjs"`);
     }
     const args = serverArgs(config, join(this.extCtx.globalStorageUri.fsPath, 'store'));
+    // Passwords and tokens from SecretStorage, in the server's environment only (never its command line or the log).
+    const env = await secretEnv(this.extCtx.secrets, config).catch((e: unknown) => {
+      this.log.warn(`TraceLens: the stored passwords and tokens could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      return {};
+    });
     let client: LanguageClient;
     try {
-      client = this.createClient(module, args);
+      client = this.createClient(module, args, env);
     } catch (e) {
       // vscode-languageclient checks the editor's version here.
       this.log.error('the language client could not be created', e);
@@ -328,11 +334,11 @@ export class Ctx {
     }
   }
 
-  private createClient(module: string, args: string[]): LanguageClient {
+  private createClient(module: string, args: string[], env: Record<string, string>): LanguageClient {
     const client: LanguageClient = new LanguageClient(
       'tracelens',
       'TraceLens',
-      { module, transport: TransportKind.ipc, args },
+      { module, transport: TransportKind.ipc, args, options: { env: { ...process.env, ...env } } },
       {
         documentSelector: [{ scheme: 'file' }],
         // Read at each start, so a new session has the current lens settings; changes go with tracelens/configure.

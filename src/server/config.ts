@@ -2,13 +2,13 @@
 // VS Code settings (so every error message can say what to change).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { HostPort, RemoteConfig } from '../core/address';
-import { ConfigError, parseHostPort, parseRemote } from '../core/address';
+import type { HostPort, RemoteConfig, StoreConfig } from '../core/address';
+import { ConfigError, parseHostPort, parseRemote, parseStore } from '../core/address';
 import { DEFAULT_RETENTION_BYTES, DEFAULT_RETENTION_MS } from '../core/store/embeddedStore';
 
 export type { HostPort } from '../core/address';
-export { ConfigError, formatHostPort, parseHostPort, parseRemote } from '../core/address';
-export type { RemoteConfig } from '../core/address';
+export { ConfigError, formatHostPort, parseHostPort, parseRemote, parseStore, storeLocation } from '../core/address';
+export type { RemoteConfig, StoreConfig } from '../core/address';
 export { ADDRESS_OPTIONS } from '../protocol/settings';
 
 export interface ServerConfig {
@@ -38,43 +38,6 @@ export interface ServerConfig {
   readonly selfTrace: boolean;
   /** Span attributes with this prefix are baggage entries (as a baggage span processor records them). */
   readonly baggagePrefix: string;
-}
-
-export type StoreConfig =
-  | { readonly kind: 'embedded' }
-  /** A ClickHouse server over HTTP(S); the password comes from TRACELENS_CLICKHOUSE_PASSWORD or passwordFile. */
-  | { readonly kind: 'clickhouse'; readonly url: string; readonly user: string; readonly database: string; readonly passwordFile?: string }
-  /** ClickHouse in this process (chDB, a development dependency): for tests and trying the ClickHouse store. */
-  | { readonly kind: 'chdb'; readonly path: string; readonly database: string };
-
-/** Where a store is, for people (never with a password). */
-export function storeLocation(s: StoreConfig): string {
-  if (s.kind === 'clickhouse') return `clickhouse+${s.url.replace('://', `://${encodeURIComponent(s.user)}@`)}/${s.database}`;
-  if (s.kind === 'chdb') return `chdb:${s.path}`;
-  return 'embedded';
-}
-
-/** --store: "embedded", "clickhouse+http(s)://USER@HOST:PORT/DATABASE" or "chdb:FOLDER". */
-export function parseStore(text: string, flag: string): StoreConfig {
-  const t = text.trim();
-  if (t === 'embedded') return { kind: 'embedded' };
-  if (t.startsWith('chdb:')) {
-    const path = t.slice('chdb:'.length);
-    if (path === '') throw new ConfigError(`${flag}: chdb: needs a folder, e.g. chdb:/tmp/traces`);
-    return { kind: 'chdb', path, database: 'otel' };
-  }
-  const m = /^clickhouse\+(https?):\/\/(.+)$/.exec(t);
-  if (!m) throw new ConfigError(`${flag}: "${text}" is not a store; use embedded, clickhouse+http://USER@HOST:8123/DATABASE or chdb:FOLDER`);
-  let url: URL;
-  try {
-    url = new URL(`${m[1]}://${m[2]}`);
-  } catch {
-    throw new ConfigError(`${flag}: "${text}" is not a URL such as clickhouse+http://default@127.0.0.1:8123/otel`);
-  }
-  if (url.password !== '') throw new ConfigError(`${flag}: put the ClickHouse password in TRACELENS_CLICKHOUSE_PASSWORD or in a file named with --clickhouse-password-file, never on the command line`);
-  const database = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, '')) || 'otel';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new ConfigError(`${flag}: the database "${database}" is not a plain ClickHouse name (letters, digits and _)`);
-  return { kind: 'clickhouse', url: `${url.protocol}//${url.host}`, user: decodeURIComponent(url.username) || 'default', database };
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

@@ -24,6 +24,7 @@ import { JaegerSource } from './remotes/jaegerSource';
 import { Remotes } from './remotes/remotes';
 import { Forwarder } from './forward/forwarder';
 import { EmbeddedStore } from '../core/store/embeddedStore';
+import { remoteTokenVariable } from '../core/address';
 import { PEER_PROTOCOL } from './machine/identity';
 import { describeHolder, identifyPortHolder } from './machine/portHolder';
 
@@ -280,7 +281,7 @@ function forwardHeaders(): Record<string, string> {
 
 /** A remote's bearer token, from TRACELENS_REMOTE_TOKEN_<NAME> (never from the command line or settings files). */
 function remoteHeaders(name: string): Record<string, string> {
-  const token = process.env[`TRACELENS_REMOTE_TOKEN_${name.toUpperCase().replace(/\W/g, '_')}`];
+  const token = process.env[remoteTokenVariable(name)];
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 

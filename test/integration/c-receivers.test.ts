@@ -52,6 +52,29 @@ suite('receivers and server failures', () => {
     await statusWhere(api, 'the server again', (s) => receiver(s, 'otlp-http').state === 'listening');
   });
 
+  test("a team's ClickHouse as the store: its password from secret storage reaches the server's environment only", async () => {
+    const api = await traceLens();
+    const closed = await occupyPort();
+    await closed.close(); // a port nothing listens on: a ClickHouse that is down
+    const url = `clickhouse+http://tracer@127.0.0.1:${closed.port}/team`;
+    const secret = `s3cret-${randomBytes(4).toString('hex')}`;
+    try {
+      assert.equal(await vscode.commands.executeCommand('tracelens.setSecret', { variable: 'TRACELENS_CLICKHOUSE_PASSWORD', value: secret }), 'TRACELENS_CLICKHOUSE_PASSWORD');
+      await config().update('store.clickhouse', url, vscode.ConfigurationTarget.Workspace);
+      const status = await statusWhere(api, 'the server on ClickHouse', (s) => s.store.location === url && s.store.warning !== undefined);
+      assert.match(status.store.warning ?? '', /cannot be used/);
+      if (process.platform === 'linux') {
+        const { readFileSync } = await import('node:fs');
+        assert.ok(!readFileSync(`/proc/${status.pid}/cmdline`, 'utf8').includes(secret), 'not on the command line');
+        assert.ok(readFileSync(`/proc/${status.pid}/environ`, 'utf8').split('\0').includes(`TRACELENS_CLICKHOUSE_PASSWORD=${secret}`), 'in the environment');
+      }
+    } finally {
+      await vscode.commands.executeCommand('tracelens.setSecret', { variable: 'TRACELENS_CLICKHOUSE_PASSWORD', value: '' });
+      await config().update('store.clickhouse', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await statusWhere(api, 'the embedded store again', (s) => s.store.location !== url && allListening(s));
+  });
+
   test('Stop Receiver and Start Receiver', async () => {
     const api = await traceLens();
     await vscode.commands.executeCommand('tracelens.stopReceiver');
