@@ -148,6 +148,7 @@ export class LensEngine {
     );
     this.unsubscribe = store.onDidChange((change) => {
       if (change.cleared) this.reset();
+      this.findings.tracesChanged(change.traceIds);
       this.catchUp();
     });
     this.unwatchWorkspace = this.workspace.onDidChange((path) => {

@@ -85,6 +85,10 @@ export class LocationFindings {
   /** The latest request of a location that came while it was running or too soon after its last pass. */
   private readonly pending = new Map<string, Request>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Each location's latest request, and the traces its last pass examined (by trace: the locations that did). */
+  private readonly lastRequest = new Map<string, Request>();
+  private readonly examined = new Map<string, readonly string[]>();
+  private readonly examinedBy = new Map<string, Set<string>>();
   private disposed = false;
   /** Bumped by clear(): a pass that began before it must not write what it found after it. */
   private generation = 0;
@@ -108,6 +112,7 @@ export class LocationFindings {
    */
   request(key: string, operations: Request['operations'], traces: readonly SlowSpan[]): void {
     if (this.disposed) return;
+    this.lastRequest.set(key, { operations, traces });
     const due = (this.byLocation.get(key)?.at ?? -Infinity) + REFRESH_MS;
     if (this.running.has(key) || Date.now() < due) {
       this.pending.set(key, { operations, traces });
@@ -124,6 +129,19 @@ export class LocationFindings {
     void this.run(key, { operations, traces });
   }
 
+  /**
+   * Spans arrived for these traces: the locations whose findings came from them look again (a late batch, e.g. the
+   * queries of an N+1 exported after their caller, changes a trace without touching the location's own operations).
+   */
+  tracesChanged(traceIds: Iterable<string>): void {
+    const keys = new Set<string>();
+    for (const id of traceIds) for (const key of this.examinedBy.get(id) ?? []) keys.add(key);
+    for (const key of keys) {
+      const r = this.lastRequest.get(key);
+      if (r) this.request(key, r.operations, r.traces);
+    }
+  }
+
   private runPending(key: string): void {
     const next = this.pending.get(key);
     if (!next || this.disposed) return;
@@ -135,7 +153,7 @@ export class LocationFindings {
     this.running.add(key);
     const generation = this.generation;
     try {
-      const { findings, settling } = await this.analyse(r, generation);
+      const { findings, settling } = await this.analyse(key, r, generation);
       if (generation !== this.generation) return; // cleared meanwhile
       const changed = JSON.stringify(findings) !== JSON.stringify(this.at(key));
       this.byLocation.set(key, { at: Date.now(), findings });
@@ -150,9 +168,10 @@ export class LocationFindings {
     if (this.pending.has(key)) this.request(key, this.pending.get(key)!.operations, this.pending.get(key)!.traces);
   }
 
-  private async analyse(r: Request, generation: number): Promise<{ findings: LocationFinding[]; settling: boolean }> {
+  private async analyse(key: string, r: Request, generation: number): Promise<{ findings: LocationFinding[]; settling: boolean }> {
     const ops = new Set(r.operations.map((o) => `${o.service}\u0000${o.name}`));
     const traceIds = [...new Set(r.traces.map((s) => s.traceId))].slice(0, TRACES_PER_LOCATION);
+    this.noteExamined(key, traceIds);
     const merged = new Map<string, { finding: Finding; traces: Set<string>; cost: number }>();
     let settling = false;
     for (const traceId of traceIds) {
@@ -178,8 +197,25 @@ export class LocationFindings {
     return { findings, settling };
   }
 
+  private noteExamined(key: string, traceIds: readonly string[]): void {
+    for (const id of this.examined.get(key) ?? []) {
+      const keys = this.examinedBy.get(id);
+      keys?.delete(key);
+      if (keys?.size === 0) this.examinedBy.delete(id);
+    }
+    this.examined.set(key, traceIds);
+    for (const id of traceIds) {
+      let keys = this.examinedBy.get(id);
+      if (!keys) this.examinedBy.set(id, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
   clear(): void {
     this.generation++;
+    this.lastRequest.clear();
+    this.examined.clear();
+    this.examinedBy.clear();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.pending.clear();
