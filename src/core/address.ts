@@ -25,19 +25,19 @@ export function formatHostPort(a: HostPort): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
-/** --remote NAME=jaeger+http://HOST:16686 (or tracelens+http://...: another TraceLens speaks the same API). */
+/** --remote NAME=jaeger+http://HOST:16686, NAME=tempo+http://HOST:3200, or NAME=tracelens+http://... (another
+ * TraceLens speaks Jaeger's API). */
 export interface RemoteConfig {
   readonly name: string;
-  readonly kind: 'jaeger' | 'tracelens';
+  readonly kind: 'jaeger' | 'tracelens' | 'tempo';
   readonly url: string;
 }
 
 export function parseRemote(text: string, flag: string): RemoteConfig {
   const m = /^([A-Za-z0-9][\w.-]{0,63})=(\w+)\+(https?:\/\/[^\s]+?)\/*$/.exec(text.trim());
-  if (!m) throw new ConfigError(`${flag}: "${text}" is not NAME=jaeger+http://HOST:16686 (or tracelens+http://...)`);
+  if (!m) throw new ConfigError(`${flag}: "${text}" is not NAME=jaeger+http://HOST:16686 (or tempo+http://HOST:3200, tracelens+http://...)`);
   const kind = m[2]!.toLowerCase();
-  if (kind === 'tempo') throw new ConfigError(`${flag}: Tempo remotes are not supported yet; a Jaeger query API (jaeger+http://HOST:16686) or another TraceLens (tracelens+http://HOST:16686) is`);
-  if (kind !== 'jaeger' && kind !== 'tracelens') throw new ConfigError(`${flag}: "${kind}" is not a kind of remote; use jaeger+ or tracelens+`);
+  if (kind !== 'jaeger' && kind !== 'tracelens' && kind !== 'tempo') throw new ConfigError(`${flag}: "${kind}" is not a kind of remote; use jaeger+, tempo+ or tracelens+`);
   let url: URL;
   try {
     url = new URL(m[3]!);

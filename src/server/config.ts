@@ -91,7 +91,8 @@ Options (every address is HOST:PORT, or "off"):
                           http://collector:4318), from the durable store's log: retried, resumed after a restart;
                           a bearer token from TRACELENS_FORWARD_TOKEN
   --remote NAME=KIND+URL  a team's backend searched beside the store, its traces labelled NAME (repeatable):
-                          jaeger+http://HOST:16686 (Jaeger's query API), tracelens+http://HOST:16686; a bearer
+                          jaeger+http://HOST:16686 (Jaeger's query API), tempo+http://HOST:3200 (Grafana Tempo),
+                          tracelens+http://HOST:16686; a bearer
                           token from TRACELENS_REMOTE_TOKEN_NAME
   --retention-size SIZE   drop the oldest data once the store is larger than this (default 2GiB; e.g. 500MiB)
   --retention-age AGE     drop data older than this (default 7d; e.g. 12h, 30m)

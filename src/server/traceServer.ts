@@ -21,6 +21,7 @@ import { enableSelfTracing } from './telemetry';
 import { HotspotEngine } from './analysis/hotspots';
 import { openStore } from './store/openStore';
 import { JaegerSource } from './remotes/jaegerSource';
+import { TempoSource } from './remotes/tempoSource';
 import { Remotes } from './remotes/remotes';
 import { Forwarder } from './forward/forwarder';
 import { EmbeddedStore } from '../core/store/embeddedStore';
@@ -90,7 +91,7 @@ export class TraceServer {
         ? new Forwarder(this.store, config.forward, config.dataDir, this.log, forwardHeaders())
         : undefined;
     this.remotes = new Remotes(
-      config.remotes.map((r) => new JaegerSource(r.name, r.url, remoteHeaders(r.name), r.kind === 'jaeger')),
+      config.remotes.map((r) => (r.kind === 'tempo' ? new TempoSource(r.name, r.url, remoteHeaders(r.name)) : new JaegerSource(r.name, r.url, remoteHeaders(r.name), r.kind === 'jaeger'))),
       this.log,
     );
     this.queue = new IngestQueue(this.store, config.maxQueuedSpans);

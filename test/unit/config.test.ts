@@ -49,7 +49,7 @@ describe('tracelens serve options', () => {
     assert.throws(() => parseServeArgs(['--clickhouse-password-file', '/x']), /goes with --store clickhouse/);
   });
 
-  it('--remote: named Jaeger or TraceLens backends, several at once; tokens never in the URL; Tempo said to be missing', () => {
+  it('--remote: named Jaeger, Tempo or TraceLens backends, several at once; tokens never in the URL', () => {
     const c = parseServeArgs(['--remote', 'team=jaeger+https://jaeger.example/', '--remote=peer=tracelens+http://10.0.0.5:16686']);
     assert.deepEqual(c.remotes, [
       { name: 'team', kind: 'jaeger', url: 'https://jaeger.example' },
@@ -58,7 +58,8 @@ describe('tracelens serve options', () => {
     assert.deepEqual(DEFAULT_CONFIG.remotes, []);
     assert.throws(() => parseServeArgs(['--remote', 'team=jaeger+http://a:1', '--remote', 'team=jaeger+http://b:2']), /two remotes are named "team"/);
     assert.throws(() => parseServeArgs(['--remote', 'team=jaeger+http://user:pw@a:1']), /TRACELENS_REMOTE_TOKEN_TEAM, never in its URL/);
-    assert.throws(() => parseServeArgs(['--remote', 'team=tempo+http://a:3200']), /Tempo remotes are not supported yet/);
+    assert.deepEqual(parseServeArgs(['--remote', 'traces=tempo+http://tempo:3200']).remotes, [{ name: 'traces', kind: 'tempo', url: 'http://tempo:3200' }]);
+    assert.throws(() => parseServeArgs(['--remote', 'team=zipkin+http://a:9411']), /not a kind of remote; use jaeger\+, tempo\+ or tracelens\+/);
     assert.throws(() => parseServeArgs(['--remote', 'http://a:16686']), /is not NAME=jaeger\+http/);
   });
 
