@@ -271,11 +271,11 @@ async function hotspots(total: number, opCount: number, queries: number): Promis
   if (first.rows.length === 0 || filtered.rows.length === 0 || grouped.rows.length === 0) throw new Error('no hotspot rows');
   const top = first.rows[0]!;
   console.log(
-    `last 60 minutes: ${first.spans.toLocaleString('en-US')} spans; ${first.rows.length} rows (limit 50); top: ${top.service} "${top.operation}" ${top.count.toLocaleString('en-US')} calls, p95 ${(top.p95 / 1000).toFixed(1)} ms, self ${(top.selfTime / 1e6).toFixed(1)} s, critical-path share ${(top.criticalPathShare * 100).toFixed(1)} %, trend ${top.trend?.toFixed(2) ?? '-'}`,
+    `last 60 minutes: ${first.spans.toLocaleString('en-US')} spans; ${first.rows.length} rows (limit 50); top: ${top.service} "${top.operation}" ${top.count.toLocaleString('en-US')} calls, p95 ${(top.p95 / 1000).toFixed(1)} ms, self ${(top.selfTime / 1e6).toFixed(1)} s, critical-path share ${((top.criticalPathShare ?? 0) * 100).toFixed(1)} %, trend ${top.trend?.toFixed(2) ?? '-'}`,
   );
   const all = engine.query({ lookbackMinutes: 60, limit: 10_000 }, Date.now());
   const counted = all.rows.reduce((n, x) => n + x.count, 0);
-  const share = all.rows.reduce((n, x) => n + x.criticalPathShare, 0);
+  const share = all.rows.reduce((n, x) => n + (x.criticalPathShare ?? 0), 0);
   if (counted !== all.spans) throw new Error(`rows count ${counted} calls, the window holds ${all.spans}`);
   console.log(`check: the rows' calls add up to the window's spans (${counted.toLocaleString('en-US')}); their critical-path shares to ${share.toFixed(4)}`);
 

@@ -82,8 +82,9 @@ export interface HotspotRow {
   readonly selfTime: number;
   /** Total duration of its calls, microseconds (count × mean: what the rows are sorted by). */
   readonly totalTime: number;
-  /** Share (0..1) of the window's critical-path time spent in this operation's own time. */
-  readonly criticalPathShare: number;
+  /** Share (0..1) of the window's critical-path time spent in this operation's own time; null where it is not
+   * computed (a ClickHouse store). */
+  readonly criticalPathShare: number | null;
   /** p95 over the previous window's p95; null when either window had no calls. */
   readonly trend: number | null;
   /** Where the operation's spans map in code, when correlation found it. */

@@ -293,7 +293,7 @@ async function route(server: TraceServer, req: http.IncomingMessage, res: http.S
     if (!insights) return sendJson(res, 404, jaegerError(404, `trace ${id} is not stored`));
     return sendJson(res, 200, { data: insights.findings });
   }
-  if (path === '/api/tracelens/hotspots') return sendJson(res, 200, { data: hotspots(server, parseHotspotsQuery(q)).rows });
+  if (path === '/api/tracelens/hotspots') return sendJson(res, 200, { data: (await hotspots(server, parseHotspotsQuery(q))).rows });
   if (path === '/api/tracelens/propagation') {
     const p = parsePropagationQuery(q);
     const result = await propagation(analysisDeps(server), p);

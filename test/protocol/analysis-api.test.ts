@@ -120,7 +120,7 @@ describe('analysis API', () => {
     assert.equal(selects.selfTime, 6 * 5000, 'leaf calls: all their time is their own');
     const place = rows.find((r) => r.operation === 'orders.place')!;
     assert.equal(place.selfTime, 34_000);
-    assert.ok(rows.every((r) => r.criticalPathShare >= 0 && r.criticalPathShare <= 1));
+    assert.ok(rows.every((r) => r.criticalPathShare !== null && r.criticalPathShare >= 0 && r.criticalPathShare <= 1), 'the embedded store computes every share');
     const one = await get<{ data: HotspotRow[] }>('/api/tracelens/hotspots?service=inventory&lookback=1h&limit=2');
     assert.ok(one.body.data.length === 2 && one.body.data.every((r) => r.service === 'inventory'));
   });

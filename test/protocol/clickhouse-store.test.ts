@@ -140,6 +140,12 @@ describe('tracelens serve --store', () => {
       assert.deepEqual(found.data.map((t) => [t.traceID, t.spans.length]), [[traceId, 2]]);
       const deps = (await (await fetch(`${srv.query}/api/dependencies?endTs=${Date.now()}&lookback=3600000`)).json()) as { data: { parent: string; child: string; callCount: number }[] };
       assert.deepEqual(deps.data.map((d) => [d.parent, d.child, d.callCount]), [['ch-shop', 'ch-db', 1]]);
+      // Hotspots, computed in ClickHouse: the basket's 30 ms of which 15 ms in its query (self time 15 ms).
+      const hot = (await (await fetch(`${srv.query}/api/tracelens/hotspots?lookback=1h`)).json()) as { data: { service: string; operation: string; count: number; selfTime: number; totalTime: number; p95: number; criticalPathShare: number | null }[] };
+      const basket = hot.data.find((r) => r.operation === 'GET /basket');
+      assert.deepEqual(basket && [basket.service, basket.count, basket.totalTime, basket.selfTime, basket.criticalPathShare], ['ch-shop', 1, 30_000, 15_000, null]);
+      assert.ok(Math.abs(basket!.p95 - 30_000) < 300, `p95 ${basket!.p95} µs`);
+      assert.deepEqual(hot.data.map((r) => r.operation), ['GET /basket', 'SELECT basket'], 'by total time');
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

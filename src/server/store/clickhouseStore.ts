@@ -14,6 +14,9 @@ import {
   dependenciesSql,
   edgeTraceIdsSql,
   findTraceIdsSql,
+  hotspotsSql,
+  p95Sql,
+  windowCountSql,
   operationsSql,
   REQUIRED_TRACE_COLUMNS,
   serviceCountsSql,
@@ -32,6 +35,7 @@ import { StoreWriteError } from '../../core/store/store';
 import type { TraceSummary } from '../../core/trace';
 import { rankServices } from '../../core/trace';
 import { kindOfWord } from '../../core/store/clickhouse/rows';
+import type { HotspotsParams, HotspotsResult } from '../../protocol/analysis';
 
 export interface ClickHouseStoreOptions {
   readonly client: ClickHouseClient;
@@ -239,6 +243,50 @@ export class ClickHouseStore implements TraceStore {
     if (!(await this.usable())) return [];
     const ids = (await this.rows<{ TraceId: string }>(edgeTraceIdsSql(this.t, parent, child, fromNanos, toNanos, limit))).map((r) => r.TraceId);
     return (await this.summaries(ids)).sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? 1 : a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 0));
+  }
+
+  /**
+   * Hotspots over a window, computed in ClickHouse. The critical-path share needs each trace's critical path, which
+   * is not computed here: it is null.
+   */
+  async hotspots(p: HotspotsParams, nowMs: number): Promise<HotspotsResult> {
+    const minutes = p.lookbackMinutes ?? 60;
+    const toNanos = BigInt(nowMs) * 1_000_000n;
+    const span = BigInt(Math.round(minutes * 60_000)) * 1_000_000n;
+    const fromNanos = toNanos - span;
+    const empty: HotspotsResult = { rows: [], fromMs: nowMs - minutes * 60_000, toMs: nowMs, spans: 0 };
+    if (!(await this.usable())) return empty;
+    const filter = { ...(p.service !== undefined ? { service: p.service } : {}), ...(p.operation !== undefined ? { operation: p.operation } : {}) };
+    type Row = { service: string; name: string; calls: number | string; errors: number | string; q: number[]; total: number | string; self: number | string };
+    const [rows, before, [count]] = await Promise.all([
+      this.rows<Row>(hotspotsSql(this.t, fromNanos, toNanos, filter, p.limit ?? 50)),
+      this.rows<{ service: string; name: string; p95: number }>(p95Sql(this.t, fromNanos - span, fromNanos)),
+      this.rows<{ n: number | string }>(windowCountSql(this.t, fromNanos, toNanos)),
+    ]);
+    const previous = new Map(before.map((r) => [`${r.service}\u0000${r.name}`, r.p95]));
+    const micros = (nanos: number | string): number => Number(nanos) / 1000;
+    return {
+      ...empty,
+      spans: Number(count?.n ?? 0),
+      rows: rows.map((r) => {
+        const p95 = micros(r.q[1] ?? 0);
+        const was = previous.get(`${r.service}\u0000${r.name}`);
+        return {
+          service: r.service,
+          operation: r.name,
+          count: Number(r.calls),
+          errors: Number(r.errors),
+          throughput: Number(r.calls) / minutes,
+          p50: micros(r.q[0] ?? 0),
+          p95,
+          p99: micros(r.q[2] ?? 0),
+          selfTime: micros(r.self),
+          totalTime: micros(r.total),
+          criticalPathShare: null,
+          trend: was !== undefined && was > 0 ? p95 / micros(was) : null,
+        };
+      }),
+    };
   }
 
   stats(): StoreStats {

@@ -50,6 +50,8 @@ function value(r: HotspotRow, key: HotspotKey): number | string {
       return r.count > 0 ? r.errors / r.count : 0;
     case 'trend':
       return r.trend ?? -1;
+    case 'criticalPathShare':
+      return r.criticalPathShare ?? -1;
     default:
       return r[key];
   }
@@ -304,9 +306,10 @@ class HotspotsTable {
   private row(r: HotspotRow, code: boolean): HTMLTableRowElement {
     const c = this.c;
     const errorRate = r.count > 0 ? r.errors / r.count : 0;
-    const share = el('span', { className: 'share-bar', title: `${percent(r.criticalPathShare)} of the critical paths in the window` });
+    const known = r.criticalPathShare !== null;
+    const share = el('span', { className: 'share-bar', title: known ? `${percent(r.criticalPathShare ?? 0)} of the critical paths in the window` : 'Not computed on this store (ClickHouse)' });
     const fill = el('span', { className: 'share-bar-fill' });
-    fill.style.width = `${Math.min(1, Math.max(0, r.criticalPathShare)) * 100}%`;
+    fill.style.width = `${Math.min(1, Math.max(0, r.criticalPathShare ?? 0)) * 100}%`;
     share.append(fill);
     const trend = trendArrow(r.trend);
     const merged = r.operations && r.operations.length > 1 ? r.operations : undefined;
@@ -325,7 +328,7 @@ class HotspotsTable {
       el('td', { className: r.errors > 0 ? 'num errors' : 'num', text: r.errors > 0 ? percent(errorRate) : '0%', title: `${r.errors} of ${r.count}` }),
       el('td', { className: 'num self', text: micros(r.selfTime) }),
       el('td', { className: 'num total', text: micros(r.totalTime) }),
-      el('td', { className: 'num critical' }, el('span', { className: 'share' }, share, el('span', { className: 'share-label', text: percent(r.criticalPathShare) }))),
+      el('td', { className: 'num critical' }, el('span', { className: 'share' }, share, el('span', { className: 'share-label', text: known ? percent(r.criticalPathShare ?? 0) : '–' }))),
       el('td', { className: `num ${trend.className}`, text: trend.text, title: trend.title }),
     );
     if (code) tr.append(this.code(r));

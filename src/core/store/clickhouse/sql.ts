@@ -335,6 +335,57 @@ LIMIT ${p.add('UInt32', limit)}`,
   };
 }
 
+/**
+ * Hotspots of a window, by service and span name: calls, errors, percentiles, total time and self time (a span's
+ * duration less its children's, which may overlap: an estimate), spans counted once per id.
+ */
+export function hotspotsSql(t: Tables, fromNanos: bigint, toNanos: bigint, filter: { readonly service?: string; readonly operation?: string }, limit: number): Sql {
+  const p = new Params();
+  const from = p.add('Int64', String(fromNanos));
+  const to = p.add('Int64', String(toNanos));
+  const window = `Timestamp >= fromUnixTimestamp64Nano(${from}) AND Timestamp < fromUnixTimestamp64Nano(${to})`;
+  const where = [window];
+  if (filter.service !== undefined) where.push(`${SERVICE} = ${p.add('String', filter.service)}`);
+  if (filter.operation !== undefined) where.push(`SpanName = ${p.add('String', filter.operation)}`);
+  return {
+    query: `SELECT service, name, count() AS calls, countIf(failed) AS errors,
+  quantilesTDigest(0.5, 0.95, 0.99)(Duration) AS q, sum(Duration) AS total, sum(greatest(toInt64(Duration) - toInt64(child), 0)) AS self
+FROM (
+  SELECT s.service AS service, s.SpanName AS name, s.failed AS failed, s.Duration AS Duration, c.child AS child
+  FROM (SELECT TraceId, SpanId, ${SERVICE} AS service, SpanName, StatusCode = 'Error' AS failed, Duration
+    FROM ${tracesTable(t)} WHERE ${where.join(' AND ')} LIMIT 1 BY TraceId, SpanId) AS s
+  LEFT JOIN (SELECT TraceId, ParentSpanId, sum(Duration) AS child
+    FROM (SELECT TraceId, SpanId, ParentSpanId, Duration FROM ${tracesTable(t)} WHERE ${window} AND ParentSpanId != '' LIMIT 1 BY TraceId, SpanId)
+    GROUP BY TraceId, ParentSpanId) AS c
+  ON s.TraceId = c.TraceId AND s.SpanId = c.ParentSpanId
+)
+GROUP BY service, name
+ORDER BY total DESC, service, name
+LIMIT ${p.add('UInt32', limit)}`,
+    params: p.values,
+  };
+}
+
+/** p95 of some operations in a window (the hotspots' trend against the window before). */
+export function p95Sql(t: Tables, fromNanos: bigint, toNanos: bigint): Sql {
+  const p = new Params();
+  return {
+    query: `SELECT ${SERVICE} AS service, SpanName AS name, quantileTDigest(0.95)(Duration) AS p95
+FROM ${tracesTable(t)} WHERE Timestamp >= fromUnixTimestamp64Nano(${p.add('Int64', String(fromNanos))}) AND Timestamp < fromUnixTimestamp64Nano(${p.add('Int64', String(toNanos))})
+GROUP BY service, name`,
+    params: p.values,
+  };
+}
+
+/** Spans in a window. */
+export function windowCountSql(t: Tables, fromNanos: bigint, toNanos: bigint): Sql {
+  const p = new Params();
+  return {
+    query: `SELECT count() AS n FROM ${tracesTable(t)} WHERE Timestamp >= fromUnixTimestamp64Nano(${p.add('Int64', String(fromNanos))}) AND Timestamp < fromUnixTimestamp64Nano(${p.add('Int64', String(toNanos))})`,
+    params: p.values,
+  };
+}
+
 export function statsSql(t: Tables): Sql {
   const p = new Params();
   return {
