@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import type { ServerStatus } from '../../src/protocol/messages';
 import type { WireTrace } from '../../src/protocol/wire';
+import { ackingLoad } from '../helpers/ackingLoad';
 import { freePorts } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
 
@@ -59,15 +60,8 @@ describe('durability', () => {
     await waitFor(async () => (await status(query!)) !== undefined, 15_000, () => first.stderr.join('\n'));
 
     // The second process: the real exporter, as fast as acknowledgements come.
-    const load = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'ackingExporter.ts'), '--url', `http://127.0.0.1:${http}`, '--seconds', '30'], { cwd: ROOT });
+    const { child: load, acked, stderr: loadErr } = ackingLoad(`http://127.0.0.1:${http}`, ['--seconds', '30']);
     children.push(load);
-    const acked = new Map<string, number>();
-    createInterface({ input: load.stdout! }).on('line', (line) => {
-      const m = /^ACK ([0-9a-f]{32}) (\d+)$/.exec(line);
-      if (m) acked.set(m[1]!, Number(m[2]));
-    });
-    const loadErr: string[] = [];
-    createInterface({ input: load.stderr! }).on('line', (l) => loadErr.push(l));
 
     // Kill the server once a good stream of exports has been acknowledged, while more are in flight.
     await waitFor(() => acked.size >= 2000, 60_000, () => `${acked.size} traces acknowledged; exporter: ${loadErr.join('\n')}`);

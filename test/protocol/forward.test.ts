@@ -15,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ServerStatus } from '../../src/protocol/messages';
 import { retryAfterMs, upstreamRequest } from '../../src/server/forward/forwarder';
+import { ackingLoad } from '../helpers/ackingLoad';
 import { freePorts } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
 
@@ -51,13 +52,8 @@ describe('forwarding', () => {
     await first.ready;
 
     // The real exporter, as fast as acknowledgements come, while the upstream does not exist yet.
-    const load = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'ackingExporter.ts'), '--url', `http://127.0.0.1:${aHttp}`, '--seconds', '30'], { cwd: ROOT });
+    const { child: load, acked } = ackingLoad(`http://127.0.0.1:${aHttp}`, ['--seconds', '30']);
     children.push(load);
-    const acked = new Map<string, number>();
-    createInterface({ input: load.stdout }).on('line', (line) => {
-      const m = /^ACK ([0-9a-f]{32}) (\d+)$/.exec(line);
-      if (m) acked.set(m[1]!, Number(m[2]));
-    });
     await waitFor(() => acked.size >= 400, 60_000, () => `${acked.size} traces acknowledged`);
     const waiting = await status(aQueryUrl);
     assert.equal(waiting.forward?.state, 'retrying');

@@ -17,6 +17,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import { SpanKind } from '@opentelemetry/api';
 import type { ServerIdentity, ServerRequests, ServerStatus, TracesChangedEvent } from '../../src/protocol/messages';
 import { machineSecret } from '../../src/server/machine/secret';
+import { ackingLoad } from '../helpers/ackingLoad';
 import { ownerAt } from '../helpers/machine';
 import { freePorts } from '../helpers/server';
 import { SdkShop } from '../helpers/sdkShop';
@@ -131,13 +132,8 @@ describe('one receiver per machine', () => {
     assert.equal(seen?.spans.length, 2);
 
     // The real exporter, several exports in flight; it keeps trying while the receiver changes hands.
-    const load = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'ackingExporter.ts'), '--url', ports.otlpHttp, '--seconds', '60', '--patience', '20'], { cwd: ROOT });
+    const { child: load, acked } = ackingLoad(ports.otlpHttp, ['--seconds', '60', '--patience', '20']);
     running.push(load);
-    const acked = new Map<string, number>();
-    createInterface({ input: load.stdout }).on('line', (line) => {
-      const m = /^ACK ([0-9a-f]{32}) (\d+)$/.exec(line);
-      if (m) acked.set(m[1]!, Number(m[2]));
-    });
     await waitFor(() => acked.size >= 1000, 60_000, () => `${acked.size} traces acknowledged`);
     a.child.kill('SIGKILL');
     await exited(a.child);
