@@ -1,12 +1,16 @@
 // The tasks the store benchmark's driver (bench/store.ts) gives its workers (bench/store/worker.ts, one fresh process
 // per task, started with --expose-gc) and what they answer, declared once for both ends.
 import type { TraceQuery } from '../../src/core/store/store';
+import type { TraceSummary } from '../../src/core/trace';
 
 /** The template batches, written by the driver: `dir`/template-N.pb and this manifest. */
 export interface TemplateManifest {
   readonly templates: readonly { readonly file: string; readonly spanCount: number }[];
 }
 export const TEMPLATE_MANIFEST = 'templates.json';
+
+/** Runs of each step of a ClickHouse search timed apart (ClickHouseResult.steps). */
+export const STEP_REPETITIONS = 5;
 
 /** Memory of the worker after a forced GC, less its own baseline before the work (bytes). */
 export interface MemoryDelta {
@@ -28,6 +32,8 @@ export interface StoreTask {
   readonly group: number;
   /** Search the store (and the naive scan) once it is full, each query this many times. */
   readonly searchRepetitions: number;
+  /** Send back the traces each search returned (to compare with another store's). */
+  readonly keepTraceIds?: boolean;
 }
 
 /** The plain reference: the same decoded spans in a Map<traceId, Span[]>. */
@@ -45,7 +51,23 @@ export interface ReopenTask {
   readonly rounds: number;
 }
 
-export type Task = StoreTask | MapTask | ReopenTask;
+/**
+ * Fill a ClickHouseStore on chDB (ClickHouse in the worker's process, its data in `dir`) with the same batches as a
+ * StoreTask, `group` per append, then run the same searches (--store clickhouse).
+ */
+export interface ClickHouseTask {
+  readonly kind: 'clickhouse';
+  readonly templateDir: string;
+  readonly seed: number;
+  readonly dir: string;
+  readonly spans: number;
+  readonly group: number;
+  readonly searchRepetitions: number;
+  /** Longest wait for ClickHouse's background merges to finish before the searches (seconds). */
+  readonly mergeWaitSeconds: number;
+}
+
+export type Task = StoreTask | MapTask | ReopenTask | ClickHouseTask;
 
 export interface Checkpoint {
   readonly spans: number;
@@ -78,6 +100,8 @@ export interface QueryResult {
   readonly storeCount: number;
   readonly naiveCount: number;
   readonly agree: boolean;
+  /** The store's answer (last repetition), when the task asked for it (keepTraceIds). */
+  readonly summaries?: readonly TraceSummary[];
 }
 
 export interface StoreResult {
@@ -113,4 +137,50 @@ export interface ReopenResult {
   readonly baselineRss: number;
 }
 
-export type WorkerReply = StoreResult | MapResult | ReopenResult | { readonly kind: 'error'; readonly message: string };
+/** One search of the ClickHouse store: timings and the traces it returned (compared with the embedded store's). */
+export interface ClickHouseQueryResult {
+  readonly name: string;
+  readonly query: TraceQuery;
+  readonly storeColdMs: number;
+  readonly storeMs: readonly number[];
+  readonly storeCount: number;
+  /** The answer of the last repetition. */
+  readonly summaries: readonly TraceSummary[];
+}
+
+/** Active parts of one table after the fill (system.parts). */
+export interface ClickHousePart {
+  readonly table: string;
+  readonly parts: number;
+  readonly rows: number;
+  readonly bytesOnDisk: number;
+  readonly uncompressedBytes: number;
+}
+
+export interface ClickHouseResult {
+  readonly kind: 'clickhouse';
+  /** Spans appended, in how many batches and append() calls, and their protobuf bytes. */
+  readonly spans: number;
+  readonly batches: number;
+  readonly appends: number;
+  readonly wireBytes: number;
+  /** Seconds from the first append until the last one resolved, making the batches included (as Checkpoint's). */
+  readonly fillSeconds: number;
+  /** Seconds waited after the fill for the background merges, and whether they had finished. */
+  readonly mergeSeconds: number;
+  readonly merged: boolean;
+  /** store.stats() after its refresh: rows in the traces table, traces (uniq, approximate), bytes of the parts. */
+  readonly storedSpans: number;
+  readonly traces: number;
+  readonly diskBytes: number;
+  readonly tables: readonly ClickHousePart[];
+  /** Peak resident set of the worker, ClickHouse included (bytes). */
+  readonly maxRss: number;
+  readonly queries: readonly ClickHouseQueryResult[];
+  /** Per search, medians of its two steps timed apart: the trace-id query, then the summaries of the ids found. */
+  readonly steps: readonly { readonly name: string; readonly idsMs: number; readonly summariesMs: number }[];
+  /** The store's warning after the run, if any. */
+  readonly warning?: string;
+}
+
+export type WorkerReply = StoreResult | MapResult | ReopenResult | ClickHouseResult | { readonly kind: 'error'; readonly message: string };

@@ -5,15 +5,18 @@
 //           against the naive scan over the same spans decoded into an array.
 //   map:    the plain reference: the same decoded spans in a Map<traceId, Span[]>, memory measured the same way.
 //   reopen: every file of a store folder read with fs.readFile, then the store reopened, round after round.
+//   clickhouse: the same batches into a ClickHouseStore on chDB, then the same searches (bench/store/clickhouse.ts,
+//           loaded only for this task; --store clickhouse).
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Span } from '../../src/core/model';
 import { EmbeddedStore } from '../../src/core/store/embeddedStore';
 import type { IngestBatch } from '../../src/core/store/store';
+import type { TraceSummary } from '../../src/core/trace';
 import type { Template } from './batches';
 import { FreshBatches } from './batches';
-import type { Checkpoint, MapResult, MapTask, MemoryDelta, QueryResult, ReopenResult, ReopenTask, StoreResult, StoreTask, Task, TemplateManifest, WorkerReply } from './messages';
+import type { Checkpoint, ClickHouseResult, ClickHouseTask, MapResult, MapTask, MemoryDelta, QueryResult, ReopenResult, ReopenTask, StoreResult, StoreTask, Task, TemplateManifest, WorkerReply } from './messages';
 import { TEMPLATE_MANIFEST } from './messages';
 import { NaiveSpans, QUERIES } from './queries';
 
@@ -123,18 +126,32 @@ async function storeTask(t: StoreTask): Promise<StoreResult> {
       const storeMs: number[] = [];
       const naiveMs: number[] = [];
       let storeIds: string[] = [];
+      let summaries: TraceSummary[] = [];
       let naiveIds: string[] = [];
       // Alternate, so that drift on the machine hits both alike.
       for (let r = 0; r < t.searchRepetitions; r++) {
         const s0 = performance.now();
-        storeIds = (await store.findTraces(query)).map((s) => s.traceId);
+        summaries = await store.findTraces(query);
+        storeIds = summaries.map((s) => s.traceId);
         storeMs.push(performance.now() - s0);
         const n0 = performance.now();
         naiveIds = naive.find(query);
         naiveMs.push(performance.now() - n0);
       }
       const agree = storeIds.length === naiveIds.length && storeIds.every((id, i) => id === naiveIds[i]);
-      queries.push({ name, query, matchingSpans: sel.spans, matchingTraces: sel.traces, storeColdMs, storeMs, naiveMs, storeCount: storeIds.length, naiveCount: naiveIds.length, agree });
+      queries.push({
+        name,
+        query,
+        matchingSpans: sel.spans,
+        matchingTraces: sel.traces,
+        storeColdMs,
+        storeMs,
+        naiveMs,
+        storeCount: storeIds.length,
+        naiveCount: naiveIds.length,
+        agree,
+        ...(t.keepTraceIds ? { summaries } : {}),
+      });
     }
   }
   await store.close();
@@ -199,6 +216,12 @@ async function reopenTask(t: ReopenTask): Promise<ReopenResult> {
   return { kind: 'reopen', files: names.length, fileBytes, readAllMs, reopenMs, spans, traces, memory: memory!, maxRss: maxRss(), baselineRss: base.rss };
 }
 
+async function clickhouseTask(t: ClickHouseTask): Promise<ClickHouseResult> {
+  // Loaded only here: the other tasks' processes never load @clickhouse/client or chDB.
+  const { fillClickHouse } = await import('./clickhouse');
+  return fillClickHouse(t, new FreshBatches(readTemplates(t.templateDir), t.seed), maxRss);
+}
+
 function run(task: Task): Promise<WorkerReply> {
   switch (task.kind) {
     case 'store':
@@ -207,6 +230,8 @@ function run(task: Task): Promise<WorkerReply> {
       return mapTask(task);
     case 'reopen':
       return reopenTask(task);
+    case 'clickhouse':
+      return clickhouseTask(task);
   }
 }
 
