@@ -20,7 +20,7 @@ import { RowReader, spanToRow } from '../../src/core/store/clickhouse/rows';
 import { DEFAULT_TABLES } from '../../src/core/store/clickhouse/sql';
 import { ClickHouseStore } from '../../src/server/store/clickhouseStore';
 import { chdbClient } from '../../src/server/store/openStore';
-import { A_DB, fill, id, storeContract } from '../helpers/storeContract';
+import { A_DB, fill, id, span, storeContract } from '../helpers/storeContract';
 
 const SERVER = join(__dirname, '..', '..', 'out', 'server.js');
 let dir = '';
@@ -66,6 +66,21 @@ describe('ClickHouseStore: the exporter tables', () => {
     await again.whenReady();
     assert.equal((await (await client.query({ query: `SHOW CREATE TABLE ${db}.otel_traces`, format: 'JSONEachRow' })).json<{ statement: string }>())[0]!.statement, ddl);
     await Promise.all([store.close(), again.close()]);
+  });
+
+  it('summarises a 50,000-span trace in ClickHouse, orphans included (an anti join: a per-span search ran out of memory)', async () => {
+    const store = open();
+    const trace = 'ab'.repeat(16);
+    const spans = Array.from({ length: 50_000 }, (_, i) =>
+      span('ab'.repeat(16), (i + 1).toString(16), i === 0 ? '' : i % 20_000 === 0 ? 'f'.repeat(16) : '1', i, i + 2, { name: i === 0 ? 'batch' : 'item' }),
+    );
+    for (let i = 0; i < spans.length; i += 10_000) await store.append([{ kind: 'spans', spans: spans.slice(i, i + 10_000) }]);
+    const [summary] = await store.findTraces({});
+    assert.equal(summary?.traceId, trace);
+    assert.equal(summary?.spanCount, 50_000);
+    assert.equal(summary?.orphanCount, 2, 'the two spans whose parent never arrived');
+    assert.equal(summary?.rootName, 'batch');
+    await store.close();
   });
 
   it('writes rows as the exporter does: kind and status as words, attributes as text, the trace-id lookup filled', async () => {

@@ -18,6 +18,7 @@ import {
   p95Sql,
   windowCountSql,
   operationsSql,
+  orphansSql,
   REQUIRED_TRACE_COLUMNS,
   serviceCountsSql,
   servicesSql,
@@ -174,7 +175,12 @@ export class ClickHouseStore implements TraceStore {
   /** Summaries of these traces, in this order. */
   private async summaries(ids: readonly string[]): Promise<TraceSummary[]> {
     if (ids.length === 0) return [];
-    const [rows, services] = await Promise.all([this.rows<SummaryRow>(summariesSql(this.t, ids)), this.rows<{ TraceId: string; service: string; spans: number | string }>(serviceCountsSql(this.t, ids))]);
+    const [rows, services, orphanRows] = await Promise.all([
+      this.rows<SummaryRow>(summariesSql(this.t, ids)),
+      this.rows<{ TraceId: string; service: string; spans: number | string }>(serviceCountsSql(this.t, ids)),
+      this.rows<{ TraceId: string; orphans: number | string }>(orphansSql(this.t, ids)),
+    ]);
+    const orphans = new Map(orphanRows.map((r) => [r.TraceId, Number(r.orphans)]));
     const perTrace = new Map<string, [string, number][]>();
     for (const s of services) {
       let list = perTrace.get(s.TraceId);
@@ -198,7 +204,7 @@ export class ClickHouseStore implements TraceStore {
         durationNanos: end > start ? end - start : 0n,
         spanCount: Number(r.spans),
         errorCount: Number(r.errors),
-        orphanCount: Number(r.orphans),
+        orphanCount: orphans.get(id) ?? 0,
         services: rankServices(perTrace.get(id) ?? []),
       });
     }
@@ -339,7 +345,6 @@ interface SummaryRow {
   rootName: string;
   firstService: string;
   firstName: string;
-  orphans: number | string;
 }
 
 function message(e: unknown): string {
