@@ -21,6 +21,12 @@ export function parseHostPort(text: string, what: string): HostPort | null {
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
+/** The http:// base URL that reaches a listener from this machine: a wildcard bind is reached on loopback. */
+export function localHttpUrl(a: HostPort): string {
+  const host = a.host === '0.0.0.0' || a.host === '::' || a.host === '' ? '127.0.0.1' : a.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+}
+
 export function formatHostPort(a: HostPort): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

@@ -25,7 +25,7 @@ import { TempoSource } from './remotes/tempoSource';
 import { Remotes } from './remotes/remotes';
 import { Forwarder } from './forward/forwarder';
 import { EmbeddedStore } from '../core/store/embeddedStore';
-import { remoteTokenVariable } from '../core/address';
+import { localHttpUrl, remoteTokenVariable } from '../core/address';
 import { PEER_PROTOCOL } from './machine/identity';
 import { describeHolder, identifyPortHolder } from './machine/portHolder';
 
@@ -182,7 +182,7 @@ export class TraceServer {
       version: VERSION,
       protocol: PEER_PROTOCOL,
       pid: process.pid,
-      queryUrl: `http://${loopbackHost(host)}:${port}`,
+      queryUrl: localHttpUrl({ host, port }),
       // A process taking over opens this folder; a ClickHouse store is not handed on (it uses its own configuration).
       dataDir: this.config.store.kind === 'embedded' && this.store.warning === undefined ? this.config.dataDir : null,
       listeners,
@@ -284,12 +284,6 @@ function forwardHeaders(): Record<string, string> {
 function remoteHeaders(name: string): Record<string, string> {
   const token = process.env[remoteTokenVariable(name)];
   return token ? { Authorization: `Bearer ${token}` } : {};
-}
-
-/** A host to reach a listener at from this machine: a wildcard bind is reached on loopback. */
-function loopbackHost(host: string): string {
-  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
-  return h.includes(':') ? `[${h}]` : h;
 }
 
 function endpointFor(protocol: ReceiverProtocol, a: HostPort): string {

@@ -4,6 +4,7 @@
 import type { LogRecord, Span, SpanKind, TraceId } from '../model';
 import type { TraceSummary } from '../trace';
 import type { RowView, TraceRowView } from './spanIndex';
+import type { HotspotsParams, HotspotsResult } from '../../protocol/analysis';
 
 /**
  * How a batch's body is kept on disk: the bytes as received (OTLP protobuf and JSON, Zipkin JSON), so that ingest
@@ -130,6 +131,8 @@ export interface TraceStore {
   edgeTraces(parent: string, child: string, fromNanos: bigint, toNanos: bigint, limit: number): Promise<TraceSummary[]>;
   stats(): StoreStats;
   clear(): Promise<void>;
+  /** Hotspots the store computes itself (ClickHouse); absent where the server follows the row index instead. */
+  hotspots?(p: HotspotsParams, nowMs: number): Promise<HotspotsResult>;
   /** Called after each append or clear; returns the unsubscribe function. */
   onDidChange(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;

@@ -11,7 +11,8 @@
 // made meanwhile wait (bounded) for the next owner, and those safe to repeat are sent again.
 import * as http from 'node:http';
 import type { HostPort } from '../../core/address';
-import { parseHostPort } from '../../core/address';
+import { localHttpUrl, parseHostPort } from '../../core/address';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReceiverProtocol, ServerIdentity, ServerRequests, TracesChangedEvent } from '../../protocol/messages';
 import type { ServerConfig } from '../config';
 import { formatHostPort } from '../config';
@@ -224,7 +225,7 @@ export class Member {
   }
 
   private find(address: HostPort, timeoutMs?: number): Promise<FoundTraceLens | undefined> {
-    return findTraceLens(baseUrl(address), { ...(this.secret !== undefined ? { secret: this.secret } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    return findTraceLens(localHttpUrl(address), { ...(this.secret !== undefined ? { secret: this.secret } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   }
 
   private async tryAttach(owner: ServerIdentity): Promise<Backend | undefined> {
@@ -430,11 +431,3 @@ function listenerAddress(owner: ServerIdentity, protocol: ReceiverProtocol): Hos
   return parseHostPort(text, protocol) ?? { host: '127.0.0.1', port: 0 };
 }
 
-function baseUrl(a: HostPort): string {
-  const host = a.host === '0.0.0.0' || a.host === '::' || a.host === '' ? '127.0.0.1' : a.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as http2 from 'node:http2';
 import { basename } from 'node:path';
 import type { HostPort } from '../../core/address';
+import { localHttpUrl } from '../../core/address';
 import type { PortHolder, ReceiverProtocol } from '../../protocol/messages';
 import { findTraceLens, probeHttp } from './identity';
 
@@ -15,8 +16,7 @@ const RUNTIMES = /^(?:node|nodejs|bun|deno|java|python[\d.]*|ruby|dotnet|php)$/;
 
 /** Identifies the holder of a taken port; never throws (an unknown holder is "another program"). */
 export async function identifyPortHolder(protocol: ReceiverProtocol, address: HostPort, secret?: string): Promise<PortHolder> {
-  const host = address.host === '0.0.0.0' || address.host === '::' || address.host === '' ? '127.0.0.1' : address.host;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const base = localHttpUrl(address);
   const [proc, probed] = await Promise.all([listeningProcess(address.port).catch(() => undefined), probe(protocol, base, secret).catch(() => undefined)]);
   const what = probed?.what ?? (proc ? `the program ${proc.name}` : 'another program');
   return { what, ...(proc ? { process: proc } : {}), ...(probed?.jaegerApi ? { jaegerApi: probed.jaegerApi } : {}) };

@@ -3,6 +3,7 @@
 // the team's other tools. Every query of the store interface runs in ClickHouse (src/core/store/clickhouse/sql.ts);
 // nothing loads a table into Node. A batch is acknowledged once ClickHouse accepted its insert; a failed insert is
 // retried with backoff, then refused (exporters get 503 / UNAVAILABLE and retry), and the status says why.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { LogRecord, Span, TraceId } from '../../core/model';
 import { isTraceIdHex } from '../../core/ids';
@@ -349,8 +350,4 @@ interface SummaryRow {
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
